@@ -1,0 +1,133 @@
+//! Maintainer tasks for the `genauth` workspace.
+//!
+//! `cargo xtask regen --from <file-or-url>` turns an upstream OpenAPI document into the vendored,
+//! progenitor-ready `openapi/management-v3.json` and prints what changed in the API.
+//! `cargo xtask regen --check` proves the vendored file is a fixpoint of the normaliser; it reads
+//! nothing but the files under `openapi/`.
+
+mod normalise;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use normalise::{Overlay, Upstream};
+
+const USAGE: &str = "\
+usage:
+  cargo xtask regen --from <file-or-url> [--out <file>]   normalise an upstream spec into the vendored file
+  cargo xtask regen --check [--out <file>]                fail if normalising the vendored file changes it";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask lives one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
+        .to_path_buf()
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let Some((task, rest)) = args.split_first() else {
+        return Err(format!("no task given\n{USAGE}"));
+    };
+    if task != "regen" {
+        return Err(format!("unknown task `{task}`\n{USAGE}"));
+    }
+    let mut from = None;
+    let mut check = false;
+    let root = workspace_root();
+    let mut out = root.join("openapi/management-v3.json");
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--from" => from = Some(it.next().ok_or("--from needs a file or URL")?.clone()),
+            "--out" => out = PathBuf::from(it.next().ok_or("--out needs a file")?),
+            "--check" => check = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let overlay = Overlay::load(&root.join("openapi"))?;
+    let previous = std::fs::read_to_string(&out).ok();
+
+    let (input, upstream) = match (&from, check) {
+        (Some(_), true) => return Err("--from and --check exclude each other".into()),
+        (None, false) => return Err(format!("regen needs --from or --check\n{USAGE}")),
+        (None, true) => {
+            let text = previous
+                .clone()
+                .ok_or_else(|| format!("{} does not exist; run regen --from first", out.display()))?;
+            (text, None)
+        }
+        (Some(source), false) => {
+            let bytes = read_source(source)?;
+            let sha256 = hex(&Sha256::digest(&bytes));
+            let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8"))?;
+            (text, Some(Upstream { source: source.clone(), sha256 }))
+        }
+    };
+    let doc: Value = serde_json::from_str(&input).map_err(|e| format!("input is not JSON: {e}"))?;
+    let outcome = normalise::normalise(doc, &overlay, upstream.as_ref())?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let text = normalise::to_pretty(&outcome.spec);
+
+    let before: Option<Value> = previous.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    let changes = report::diff(before.as_ref(), &outcome.spec);
+    print!("{}", report::render(&changes, &outcome.spec));
+
+    if check {
+        if previous.as_deref() == Some(text.as_str()) {
+            println!("regen --check: {} is normalised", out.display());
+            Ok(ExitCode::SUCCESS)
+        } else {
+            eprintln!(
+                "regen --check: normalising {} changes it; run `cargo xtask regen --from <upstream>` and commit the result",
+                out.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    } else {
+        std::fs::write(&out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        println!("wrote {} ({} bytes)", out.display(), text.len());
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn read_source(source: &str) -> Result<Vec<u8>, String> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let mut response = ureq::get(source)
+            .call()
+            .map_err(|e| format!("cannot fetch {source}: {e}"))?;
+        response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|e| format!("cannot read {source}: {e}"))
+    } else {
+        std::fs::read(source).map_err(|e| format!("cannot read {source}: {e}"))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,305 @@
+//! One test per normalisation rule, on small fixture specs written for the purpose.
+
+use super::*;
+
+fn spec(paths: Value, schemas: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "fixture", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": schemas}
+    })
+}
+
+fn ok_response(schema: &str) -> Value {
+    json!({"200": {"description": "", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}})
+}
+
+fn overlay(overrides: Value) -> Overlay {
+    Overlay { overrides, docs: json!({}) }
+}
+
+fn run(doc: Value, o: &Overlay) -> Outcome {
+    normalise(doc, o, None).expect("fixture normalises")
+}
+
+fn id_type_param(name: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false,
+           "schema": {"type": "string", "enum": ["user_id", "external_id", "phone"], "default": "user_id"}})
+}
+
+#[test]
+fn repeated_inline_enum_becomes_one_component_used_everywhere() {
+    let doc = spec(
+        json!({
+            "/a": {"get": {"operationId": "getA", "parameters": [id_type_param("userIdType")], "responses": ok_response("R")}},
+            "/b": {"get": {"operationId": "getB", "parameters": [id_type_param("userIdType")], "responses": ok_response("R")}}
+        }),
+        json!({"R": {"type": "object", "properties": {
+            "userIdType": {"type": "string", "enum": ["phone", "user_id", "external_id"]},
+            "other": {"type": "string", "enum": ["x", "y"]}
+        }}}),
+    );
+    let out = run(doc, &Overlay::empty()).spec;
+    let component = &out["components"]["schemas"]["UserIdType"];
+    assert_eq!(component["enum"], json!(["user_id", "external_id", "phone"]));
+    assert_eq!(component["default"], json!("user_id"));
+    let r = json!({"$ref": "#/components/schemas/UserIdType"});
+    assert_eq!(out["paths"]["/a"]["get"]["parameters"][0]["schema"], r);
+    assert_eq!(out["paths"]["/b"]["get"]["parameters"][0]["schema"], r);
+    assert_eq!(out["components"]["schemas"]["R"]["properties"]["userIdType"], r);
+    // An enum that appears once stays inline.
+    assert_eq!(out["components"]["schemas"]["R"]["properties"]["other"]["enum"], json!(["x", "y"]));
+}
+
+#[test]
+fn same_name_with_different_value_sets_stays_distinct() {
+    let doc = spec(
+        json!({}),
+        json!({
+            "A": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["a", "b"]}}},
+            "B": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["a", "b"]}}},
+            "C": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["c", "d"]}}},
+            "D": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["c", "d"]}}}
+        }),
+    );
+    let out = run(doc.clone(), &Overlay::empty());
+    assert!(out.spec["components"]["schemas"].get("Kind").is_none());
+    assert_eq!(out.spec["components"]["schemas"]["C"]["properties"]["kind"]["enum"], json!(["c", "d"]));
+    assert!(out.notes.iter().any(|n| n.contains("`Kind` fits 2 different value sets")), "{:?}", out.notes);
+
+    // Naming one set in the overrides shares it under that name, which leaves `Kind` unambiguous
+    // for the other set.
+    let o = overlay(json!({"enums": {"names": [{"name": "AbKind", "values": ["b", "a"]}]}}));
+    let out = run(doc, &o).spec;
+    let schemas = &out["components"]["schemas"];
+    assert_eq!(schemas["A"]["properties"]["kind"], json!({"$ref": "#/components/schemas/AbKind"}));
+    assert_eq!(schemas["AbKind"]["enum"], json!(["a", "b"]));
+    assert_eq!(schemas["C"]["properties"]["kind"], json!({"$ref": "#/components/schemas/Kind"}));
+    assert_eq!(schemas["Kind"]["enum"], json!(["c", "d"]));
+}
+
+#[test]
+fn integers_follow_the_overrides_file_only() {
+    let doc = spec(
+        json!({"/l": {"get": {"operationId": "listL", "parameters": [
+            {"name": "page", "in": "query", "schema": {"type": "number", "default": 1}},
+            {"name": "ratio", "in": "query", "schema": {"type": "number"}}
+        ], "responses": ok_response("R")}}}),
+        json!({"R": {"type": "object", "properties": {
+            "statusCode": {"type": "number"},
+            "counts": {"type": "array", "items": {"type": "number"}},
+            "lat": {"type": "number"}
+        }}}),
+    );
+    let out = run(doc, &overlay(json!({"integers": {"names": ["page", "statusCode", "counts"]}}))).spec;
+    let int = json!({"type": "integer", "format": "int64"});
+    let params = &out["paths"]["/l"]["get"]["parameters"];
+    assert_eq!(params[0]["schema"], json!({"type": "integer", "format": "int64", "default": 1}));
+    assert_eq!(params[1]["schema"], json!({"type": "number"}));
+    let props = &out["components"]["schemas"]["R"]["properties"];
+    assert_eq!(props["statusCode"], int);
+    assert_eq!(props["counts"]["items"], int);
+    assert_eq!(props["lat"], json!({"type": "number"}));
+}
+
+#[test]
+fn query_arrays_take_the_bracket_wire_name_once() {
+    let doc = spec(
+        json!({"/b": {"get": {"operationId": "getBatch", "parameters": [
+            {"name": "userIds", "in": "query", "required": true, "schema": {"type": "array", "items": {"type": "string"}}, "x-sdk-query-array-format": "brackets"},
+            {"name": "single", "in": "query", "schema": {"type": "string"}}
+        ], "responses": ok_response("R")}}}),
+        json!({"R": {"type": "object"}}),
+    );
+    let once = run(doc, &Overlay::empty()).spec;
+    let p = &once["paths"]["/b"]["get"]["parameters"];
+    assert_eq!(p[0]["name"], "userIds[]");
+    assert_eq!(p[0]["x-genauth-array-format"], "brackets");
+    assert!(p[0].get("x-sdk-query-array-format").is_none());
+    assert_eq!(p[1]["name"], "single");
+    let twice = run(once.clone(), &Overlay::empty()).spec;
+    assert_eq!(twice, once, "renaming is idempotent");
+}
+
+#[test]
+fn sensitive_strings_are_marked_and_other_types_untouched() {
+    let doc = spec(
+        json!({}),
+        json!({"S": {"type": "object", "properties": {
+            "secret": {"type": "string"},
+            "password": {"type": "boolean"},
+            "name": {"type": "string"}
+        }}}),
+    );
+    let out = run(doc, &overlay(json!({"sensitive": {"names": ["secret", "password"]}}))).spec;
+    let props = &out["components"]["schemas"]["S"]["properties"];
+    assert_eq!(props["secret"], json!({"type": "string", "format": "password", "x-genauth-sensitive": true}));
+    assert_eq!(props["password"], json!({"type": "boolean"}));
+    assert_eq!(props["name"], json!({"type": "string"}));
+}
+
+#[test]
+fn reads_come_from_method_verb_and_pins() {
+    let doc = spec(
+        json!({
+            "/g": {"get": {"operationId": "importTemplate", "responses": ok_response("R")}},
+            "/l": {"post": {"operationId": "listUsers", "responses": ok_response("R")}},
+            "/c": {"post": {"operationId": "createUser", "responses": ok_response("R")}},
+            "/s": {"post": {"operationId": "getSomethingThatWrites", "responses": ok_response("R")}}
+        }),
+        json!({"R": {"type": "object"}}),
+    );
+    let o = overlay(json!({"reads": {"verbs": ["get", "list"], "writes": ["getSomethingThatWrites"]}}));
+    let out = run(doc, &o).spec;
+    assert_eq!(out["paths"]["/g"]["get"]["x-genauth-read"], true);
+    assert_eq!(out["paths"]["/l"]["post"]["x-genauth-read"], true);
+    assert_eq!(out["paths"]["/c"]["post"]["x-genauth-read"], false);
+    assert_eq!(out["paths"]["/s"]["post"]["x-genauth-read"], false);
+
+    let both = overlay(json!({"reads": {"writes": ["x"], "reads": ["x"]}}));
+    let err = normalise(spec(json!({}), json!({})), &both, None).err().expect("contradiction rejected");
+    assert!(err.contains("both as a read and as a write"), "{err}");
+}
+
+#[test]
+fn fixes_correct_facts_and_are_no_ops_when_already_right() {
+    let fixes = json!({"fixes": [
+        {"fix": "rename_property", "schema": "E", "from": "eequestId", "to": "requestId", "reason": "typo"},
+        {"fix": "replace_enum_value", "schema": "E", "property": "on", "from": " profile", "to": "profile", "reason": "space"},
+        {"fix": "add_property", "schema": "E", "property": "appType", "schema_of_property": {"type": "string"}, "reason": "docs"},
+        {"fix": "add_query_parameter", "name": "tenantId", "schema_of_parameter": {"type": "string"}, "operations": ["getE"], "reason": "docs"},
+        {"fix": "add_enum_value", "operation": "getE", "parameter": "targetType", "value": "ORG", "reason": "docs"}
+    ]});
+    let doc = spec(
+        json!({"/e": {"get": {"operationId": "getE", "parameters": [
+            {"name": "targetType", "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": ["USER"]}}}
+        ], "responses": ok_response("E")}}}),
+        json!({"E": {"type": "object", "required": ["eequestId"], "properties": {
+            "eequestId": {"type": "string"},
+            "on": {"type": "array", "items": {"type": "string", "enum": ["id", " profile"]}}
+        }}}),
+    );
+    let once = run(doc, &overlay(fixes.clone())).spec;
+    let e = &once["components"]["schemas"]["E"];
+    assert!(e["properties"].get("eequestId").is_none());
+    assert_eq!(e["required"], json!(["requestId"]));
+    assert_eq!(e["properties"]["on"]["items"]["enum"], json!(["id", "profile"]));
+    assert_eq!(e["properties"]["appType"], json!({"type": "string"}));
+    let params = once["paths"]["/e"]["get"]["parameters"].as_array().unwrap();
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[0]["schema"]["items"]["enum"], json!(["USER", "ORG"]));
+    assert_eq!(params[1]["name"], "tenantId");
+    // Already-correct input: every fix is inert.
+    assert_eq!(run(once.clone(), &overlay(fixes)).spec, once);
+
+    let unexplained = overlay(json!({"fixes": [{"fix": "rename_property", "schema": "E", "from": "a", "to": "b"}]}));
+    let err = normalise(spec(json!({}), json!({})), &unexplained, None).err().unwrap();
+    assert!(err.contains("no `reason`"), "{err}");
+}
+
+#[test]
+fn generator_safety_rejects_with_clear_messages() {
+    let dup = spec(
+        json!({
+            "/a": {"get": {"operationId": "same", "responses": ok_response("R")}},
+            "/b": {"get": {"operationId": "same", "responses": ok_response("R")}}
+        }),
+        json!({"R": {"type": "object"}}),
+    );
+    let err = normalise(dup, &Overlay::empty(), None).err().unwrap();
+    assert!(err.contains("operationId `same` is used twice: by GET /a and by GET /b"), "{err}");
+
+    let missing = spec(json!({"/a": {"get": {"responses": ok_response("R")}}}), json!({"R": {}}));
+    assert!(normalise(missing, &Overlay::empty(), None).err().unwrap().contains("GET /a has no operationId"));
+
+    let mut v31 = spec(json!({}), json!({}));
+    v31["openapi"] = json!("3.1.0");
+    assert!(normalise(v31, &Overlay::empty(), None).err().unwrap().contains("OpenAPI 3.1.0 is not supported"));
+
+    let collide = spec(json!({}), json!({"R": {"type": "string", "enum": ["wechat:pc", "wechat-pc"]}}));
+    let err = normalise(collide, &Overlay::empty(), None).err().unwrap();
+    assert!(err.contains("\"wechat:pc\" and \"wechat-pc\" both become variant `WechatPc`"), "{err}");
+
+    let xml = spec(
+        json!({"/x": {"post": {"operationId": "postX", "requestBody": {"content": {"application/xml": {}}}, "responses": ok_response("R")}}}),
+        json!({"R": {}}),
+    );
+    assert!(normalise(xml, &Overlay::empty(), None).err().unwrap().contains("no application/json content"));
+
+    let unbound = spec(
+        json!({"/d/{id}": {"delete": {"operationId": "deleteD", "responses": ok_response("R")}}}),
+        json!({"R": {}}),
+    );
+    assert!(normalise(unbound, &Overlay::empty(), None).err().unwrap().contains("path template names"));
+}
+
+#[test]
+fn generator_safety_repairs_what_has_one_repair() {
+    let doc = spec(
+        json!({"/a": {"post": {
+            "operationId": "postA",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/R"}}, "text/plain": {}}},
+            "responses": {
+                "200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/R"}}}},
+                "201": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}}
+            }
+        }}}),
+        json!({"R": {"type": "string", "enum": ["a", "b"], "default": "c"}}),
+    );
+    let out = run(doc, &Overlay::empty());
+    let op = &out.spec["paths"]["/a"]["post"];
+    assert!(op["responses"].get("201").is_none());
+    assert_eq!(op["requestBody"]["content"].as_object().unwrap().len(), 1);
+    assert!(out.spec["components"]["schemas"]["R"].get("default").is_none());
+    assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
+}
+
+#[test]
+fn docs_overlay_is_merged_and_unknown_targets_reported() {
+    let doc = spec(
+        json!({"/o": {"get": {"operationId": "getO", "parameters": [
+            {"name": "ids", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}}
+        ], "responses": ok_response("R")}}}),
+        json!({"R": {"type": "object", "properties": {"a": {"type": "string"}}}}),
+    );
+    let o = Overlay {
+        overrides: json!({}),
+        docs: json!({
+            "info": {"title": "Ours"},
+            "operations": {"getO": {"summary": "Get an O.", "parameters": {"ids": "Which ones."}}, "gone": {"summary": "x"}},
+            "schemas": {"R": {"description": "An R.", "properties": {"a": "The a."}}}
+        }),
+    };
+    let out = run(doc, &o);
+    assert_eq!(out.spec["info"]["title"], "Ours");
+    let op = &out.spec["paths"]["/o"]["get"];
+    assert_eq!(op["summary"], "Get an O.");
+    assert_eq!(op["parameters"][0]["description"], "Which ones.");
+    assert_eq!(out.spec["components"]["schemas"]["R"]["description"], "An R.");
+    assert_eq!(out.spec["components"]["schemas"]["R"]["properties"]["a"]["description"], "The a.");
+    assert!(out.notes.iter().any(|n| n.contains("`gone` is not in the spec")));
+
+    let bad = Overlay { overrides: json!({}), docs: json!({"schemas": {"R": {"properties": {"zz": "?"}}}}) };
+    let err = normalise(spec(json!({}), json!({"R": {"type": "object"}})), &bad, None).err().unwrap();
+    assert!(err.contains("schema `R` has no property `zz`"), "{err}");
+}
+
+#[test]
+fn provenance_is_recorded_and_kept_on_a_second_pass() {
+    let up = Upstream { source: "in.json".into(), sha256: "ab".into() };
+    let once = normalise(spec(json!({}), json!({})), &Overlay::empty(), Some(&up)).unwrap().spec;
+    assert_eq!(once["info"]["x-upstream"], json!({"source": "in.json", "sha256": "ab"}));
+    let twice = run(once.clone(), &Overlay::empty()).spec;
+    assert_eq!(to_pretty(&twice), to_pretty(&once));
+    assert!(to_pretty(&once).ends_with("}\n"));
+}
+
+#[test]
+fn pascal_case_matches_rust_variant_naming() {
+    assert_eq!(pascal_case("user_id"), "UserId");
+    assert_eq!(pascal_case("userIdType"), "UserIdType");
+    assert_eq!(pascal_case("wechat:miniprogram:default"), "WechatMiniprogramDefault");
+    assert_eq!(pascal_case("USERNAME"), "Username");
+    assert_eq!(pascal_case("azure-ad"), "AzureAd");
+}
