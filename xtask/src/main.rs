@@ -71,16 +71,22 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         (Some(_), true) => return Err("--from and --check exclude each other".into()),
         (None, false) => return Err(format!("regen needs --from or --check\n{USAGE}")),
         (None, true) => {
-            let text = previous
-                .clone()
-                .ok_or_else(|| format!("{} does not exist; run regen --from first", out.display()))?;
+            let text = previous.clone().ok_or_else(|| {
+                format!("{} does not exist; run regen --from first", out.display())
+            })?;
             (text, None)
         }
         (Some(source), false) => {
             let bytes = read_source(source)?;
             let sha256 = hex(&Sha256::digest(&bytes));
             let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8"))?;
-            (text, Some(Upstream { source: source.clone(), sha256 }))
+            (
+                text,
+                Some(Upstream {
+                    source: source.clone(),
+                    sha256,
+                }),
+            )
         }
     };
     let doc: Value = serde_json::from_str(&input).map_err(|e| format!("input is not JSON: {e}"))?;
@@ -90,7 +96,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     let text = normalise::to_pretty(&outcome.spec);
 
-    let before: Option<Value> = previous.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    let before: Option<Value> = previous
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
     let changes = report::diff(before.as_ref(), &outcome.spec);
     print!("{}", report::render(&changes, &outcome.spec));
 

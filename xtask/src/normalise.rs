@@ -28,14 +28,21 @@ impl Overlay {
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+            serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
         };
-        Ok(Self { overrides: read("overrides.json")?, docs: read("docs.json")? })
+        Ok(Self {
+            overrides: read("overrides.json")?,
+            docs: read("docs.json")?,
+        })
     }
 
     #[cfg(test)]
     pub fn empty() -> Self {
-        Self { overrides: json!({}), docs: json!({}) }
+        Self {
+            overrides: json!({}),
+            docs: json!({}),
+        }
     }
 }
 
@@ -45,13 +52,19 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 /// Runs every rule in order. The order matters: corrections first (they change facts), then
 /// structural safety, then typing rules, then the enum sharing that depends on final values,
 /// then prose.
-pub fn normalise(mut doc: Value, overlay: &Overlay, upstream: Option<&Upstream>) -> Result<Outcome, String> {
+pub fn normalise(
+    mut doc: Value,
+    overlay: &Overlay,
+    upstream: Option<&Upstream>,
+) -> Result<Outcome, String> {
     let mut notes = Vec::new();
     check_version(&doc)?;
     apply_fixes(&mut doc, &overlay.overrides, &mut notes)?;
@@ -99,7 +112,10 @@ fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
     out
 }
 
-fn for_each_operation_mut(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value) -> Result<(), String>) -> Result<(), String> {
+fn for_each_operation_mut(
+    doc: &mut Value,
+    mut f: impl FnMut(&str, &str, &mut Value) -> Result<(), String>,
+) -> Result<(), String> {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             for method in METHODS {
@@ -122,21 +138,36 @@ fn op_id(op: &Value) -> &str {
 /// Applies `overrides.fixes`: small, named corrections to upstream facts. Each one is a no-op
 /// when the input is already right, so a corrected upstream makes the override inert.
 fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> Result<(), String> {
-    let Some(fixes) = overrides.get("fixes").and_then(Value::as_array) else { return Ok(()) };
+    let Some(fixes) = overrides.get("fixes").and_then(Value::as_array) else {
+        return Ok(());
+    };
     for fix in fixes {
-        let kind = fix.get("fix").and_then(Value::as_str).ok_or("every fix needs a `fix` kind")?;
+        let kind = fix
+            .get("fix")
+            .and_then(Value::as_str)
+            .ok_or("every fix needs a `fix` kind")?;
         let s = |key: &str| -> Result<&str, String> {
-            fix.get(key).and_then(Value::as_str).ok_or_else(|| format!("fix `{kind}` needs `{key}`"))
+            fix.get(key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("fix `{kind}` needs `{key}`"))
         };
-        if fix.get("reason").and_then(Value::as_str).is_none_or(str::is_empty) {
-            return Err(format!("fix `{kind}` has no `reason`: every correction must say why"));
+        if fix
+            .get("reason")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(format!(
+                "fix `{kind}` has no `reason`: every correction must say why"
+            ));
         }
         match kind {
             "rename_property" => {
                 let (schema, from, to) = (s("schema")?, s("from")?, s("to")?);
                 if let Some(obj) = schema_mut(doc, schema) {
                     let props = obj.get_mut("properties").and_then(Value::as_object_mut);
-                    if let Some(props) = props.filter(|p| p.contains_key(from) && !p.contains_key(to)) {
+                    if let Some(props) =
+                        props.filter(|p| p.contains_key(from) && !p.contains_key(to))
+                    {
                         let value = props.remove(from).expect("checked above");
                         props.insert(to.to_string(), value);
                         if let Some(req) = obj.get_mut("required").and_then(Value::as_array_mut) {
@@ -148,14 +179,20 @@ fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
                 }
             }
             "replace_enum_value" => {
-                let (schema, property, from, to) = (s("schema")?, s("property")?, s("from")?, s("to")?);
-                if let Some(prop) = schema_mut(doc, schema).and_then(|o| o.pointer_mut(&format!("/properties/{property}"))) {
+                let (schema, property, from, to) =
+                    (s("schema")?, s("property")?, s("from")?, s("to")?);
+                if let Some(prop) = schema_mut(doc, schema)
+                    .and_then(|o| o.pointer_mut(&format!("/properties/{property}")))
+                {
                     let target = if prop.get("type").and_then(Value::as_str) == Some("array") {
                         prop.get_mut("items")
                     } else {
                         Some(prop)
                     };
-                    if let Some(values) = target.and_then(|t| t.get_mut("enum")).and_then(Value::as_array_mut) {
+                    if let Some(values) = target
+                        .and_then(|t| t.get_mut("enum"))
+                        .and_then(Value::as_array_mut)
+                    {
                         let has_to = values.iter().any(|v| v.as_str() == Some(to));
                         if has_to {
                             values.retain(|v| v.as_str() != Some(from));
@@ -169,8 +206,12 @@ fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
             }
             "add_property" => {
                 let (schema, property) = (s("schema")?, s("property")?);
-                let definition = fix.get("schema_of_property").cloned().ok_or("add_property needs `schema_of_property`")?;
-                let obj = schema_mut(doc, schema).ok_or_else(|| format!("add_property: no schema `{schema}`"))?;
+                let definition = fix
+                    .get("schema_of_property")
+                    .cloned()
+                    .ok_or("add_property needs `schema_of_property`")?;
+                let obj = schema_mut(doc, schema)
+                    .ok_or_else(|| format!("add_property: no schema `{schema}`"))?;
                 let props = obj
                     .as_object_mut()
                     .ok_or_else(|| format!("schema `{schema}` is not an object"))?
@@ -182,7 +223,10 @@ fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
             }
             "add_query_parameter" => {
                 let name = s("name")?.to_string();
-                let schema = fix.get("schema_of_parameter").cloned().ok_or("add_query_parameter needs `schema_of_parameter`")?;
+                let schema = fix
+                    .get("schema_of_parameter")
+                    .cloned()
+                    .ok_or("add_query_parameter needs `schema_of_parameter`")?;
                 let ids: BTreeSet<&str> = fix
                     .get("operations")
                     .and_then(Value::as_array)
@@ -204,7 +248,10 @@ fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
                         .or_insert_with(|| json!([]))
                         .as_array_mut()
                         .ok_or("parameters must be an array")?;
-                    if !params.iter().any(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str())) {
+                    if !params
+                        .iter()
+                        .any(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                    {
                         params.push(json!({"name": name, "in": "query", "required": false, "schema": schema}));
                     }
                     Ok(())
@@ -214,21 +261,36 @@ fn apply_fixes(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
                 }
             }
             "add_enum_value" => {
-                let (id, parameter, value) = (s("operation")?.to_string(), s("parameter")?.to_string(), s("value")?.to_string());
+                let (id, parameter, value) = (
+                    s("operation")?.to_string(),
+                    s("parameter")?.to_string(),
+                    s("value")?.to_string(),
+                );
                 for_each_operation_mut(doc, |_, _, op| {
                     if op_id(op) != id {
                         return Ok(());
                     }
-                    for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                    for p in op
+                        .get_mut("parameters")
+                        .and_then(Value::as_array_mut)
+                        .into_iter()
+                        .flatten()
+                    {
                         if p.get("name").and_then(Value::as_str) != Some(parameter.as_str()) {
                             continue;
                         }
                         let schema = p.get_mut("schema").ok_or("parameter without schema")?;
-                        let target = if schema.get("items").is_some() { schema.get_mut("items") } else { Some(schema) };
-                        if let Some(values) = target.and_then(|t| t.get_mut("enum")).and_then(Value::as_array_mut) {
-                            if !values.iter().any(|v| v.as_str() == Some(value.as_str())) {
-                                values.push(Value::String(value.clone()));
-                            }
+                        let target = if schema.get("items").is_some() {
+                            schema.get_mut("items")
+                        } else {
+                            Some(schema)
+                        };
+                        if let Some(values) = target
+                            .and_then(|t| t.get_mut("enum"))
+                            .and_then(Value::as_array_mut)
+                            && !values.iter().any(|v| v.as_str() == Some(value.as_str()))
+                        {
+                            values.push(Value::String(value.clone()));
                         }
                     }
                     Ok(())
@@ -254,10 +316,14 @@ fn check_operations(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), Stri
         let id = op_id(op);
         let here = format!("{} {path}", method.to_uppercase());
         if id.is_empty() {
-            return Err(format!("{here} has no operationId; progenitor names methods after it, so add one upstream"));
+            return Err(format!(
+                "{here} has no operationId; progenitor names methods after it, so add one upstream"
+            ));
         }
         if let Some(first) = seen.insert(id.to_string(), here.clone()) {
-            return Err(format!("operationId `{id}` is used twice: by {first} and by {here}"));
+            return Err(format!(
+                "operationId `{id}` is used twice: by {first} and by {here}"
+            ));
         }
         let declared: BTreeSet<String> = path
             .split('{')
@@ -281,10 +347,15 @@ fn check_operations(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), Stri
     for_each_operation_mut(doc, |path, method, op| {
         let id = op_id(op).to_string();
         if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
-            for p in params.iter_mut().filter(|p| p.get("in").and_then(Value::as_str) == Some("path")) {
+            for p in params
+                .iter_mut()
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+            {
                 if p.get("required") != Some(&Value::Bool(true)) {
                     p["required"] = Value::Bool(true);
-                    notes.push(format!("`{id}`: path parameter made required (OpenAPI requires it)"));
+                    notes.push(format!(
+                        "`{id}`: path parameter made required (OpenAPI requires it)"
+                    ));
                 }
             }
         }
@@ -295,9 +366,15 @@ fn check_operations(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), Stri
             .get_mut("responses")
             .and_then(Value::as_object_mut)
             .ok_or_else(|| format!("{} {path} (`{id}`) has no responses", method.to_uppercase()))?;
-        let success: Vec<String> = responses.keys().filter(|k| k.starts_with('2')).cloned().collect();
+        let success: Vec<String> = responses
+            .keys()
+            .filter(|k| k.starts_with('2'))
+            .cloned()
+            .collect();
         if success.is_empty() {
-            return Err(format!("`{id}` declares no 2xx response; the generated method would have no return type"));
+            return Err(format!(
+                "`{id}` declares no 2xx response; the generated method would have no return type"
+            ));
         }
         if success.len() > 1 {
             for extra in &success[1..] {
@@ -318,13 +395,17 @@ fn check_operations(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), Stri
 }
 
 fn keep_json_only(holder: &mut Value, what: &str, notes: &mut Vec<String>) -> Result<(), String> {
-    let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) else { return Ok(()) };
+    let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
     let types: Vec<String> = content.keys().cloned().collect();
     if types.len() == 1 && types[0] == "application/json" {
         return Ok(());
     }
     if !content.contains_key("application/json") {
-        return Err(format!("{what} has no application/json content (has {types:?}); the API speaks JSON only"));
+        return Err(format!(
+            "{what} has no application/json content (has {types:?}); the API speaks JSON only"
+        ));
     }
     content.retain(|k, _| k == "application/json");
     notes.push(format!("{what}: dropped non-JSON media types {types:?}"));
@@ -348,7 +429,12 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
             }
         }
         for key in ["oneOf", "anyOf", "allOf"] {
-            for sub in schema.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+            for sub in schema
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
                 walk_props(sub, f);
             }
         }
@@ -356,14 +442,27 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
             walk_props(items, f);
         }
     }
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for schema in schemas.values_mut() {
             walk_props(schema, f);
         }
     }
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("").trim_end_matches("[]").to_string();
+        for p in op
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim_end_matches("[]")
+                .to_string();
             if let Some(schema) = p.get_mut("schema") {
                 f(&name, schema);
                 if let Some(items) = schema.get_mut("items") {
@@ -402,7 +501,10 @@ fn apply_integers(doc: &mut Value, overrides: &Value) {
 fn apply_sensitive(doc: &mut Value, overrides: &Value) {
     let names = string_set(overrides, "/sensitive/names");
     visit_named_schemas(doc, &mut |name, schema| {
-        if names.contains(name) && schema.get("type").and_then(Value::as_str) == Some("string") && schema.get("enum").is_none() {
+        if names.contains(name)
+            && schema.get("type").and_then(Value::as_str) == Some("string")
+            && schema.get("enum").is_none()
+        {
             schema["format"] = json!("password");
             schema["x-genauth-sensitive"] = json!(true);
         }
@@ -416,8 +518,10 @@ fn apply_read_marks(doc: &mut Value, overrides: &Value) -> Result<(), String> {
     let verbs = string_set(overrides, "/reads/verbs");
     let forced_writes = string_set(overrides, "/reads/writes");
     let forced_reads = string_set(overrides, "/reads/reads");
-    for id in forced_writes.intersection(&forced_reads) {
-        return Err(format!("overrides.reads: `{id}` is listed both as a read and as a write"));
+    if let Some(id) = forced_writes.intersection(&forced_reads).next() {
+        return Err(format!(
+            "overrides.reads: `{id}` is listed both as a read and as a write"
+        ));
     }
     for_each_operation_mut(doc, |_, method, op| {
         let id = op_id(op);
@@ -438,10 +542,17 @@ fn apply_read_marks(doc: &mut Value, overrides: &Value) -> Result<(), String> {
 /// to its wire name; progenitor derives the Rust name from it without the brackets.
 fn bracket_query_arrays(doc: &mut Value) {
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+        for p in op
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             let is_query_array = p.get("in").and_then(Value::as_str) == Some("query")
                 && p.pointer("/schema/type").and_then(Value::as_str) == Some("array");
-            let Some(name) = p.get("name").and_then(Value::as_str).map(str::to_string) else { continue };
+            let Some(name) = p.get("name").and_then(Value::as_str).map(str::to_string) else {
+                continue;
+            };
             if is_query_array && !name.ends_with("[]") {
                 p["name"] = json!(format!("{name}[]"));
                 p["x-genauth-array-format"] = json!("brackets");
@@ -470,22 +581,39 @@ fn inline_enums(doc: &Value) -> BTreeMap<BTreeSet<String>, Vec<EnumSite>> {
     }
     let mut found: BTreeMap<BTreeSet<String>, Vec<EnumSite>> = BTreeMap::new();
     let mut add = |pointer: String, field: &str, schema: &Value| {
-        if schema.get("type").and_then(Value::as_str) != Some("string") || schema.get("nullable") == Some(&Value::Bool(true)) {
+        if schema.get("type").and_then(Value::as_str) != Some("string")
+            || schema.get("nullable") == Some(&Value::Bool(true))
+        {
             return;
         }
-        let Some(values) = schema.get("enum").and_then(Value::as_array) else { return };
-        let set: BTreeSet<String> = values.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else {
+            return;
+        };
+        let set: BTreeSet<String> = values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         if set.len() != values.len() {
             return;
         }
-        found.entry(set).or_default().push(EnumSite { pointer, field: field.trim_end_matches("[]").to_string() });
+        found.entry(set).or_default().push(EnumSite {
+            pointer,
+            field: field.trim_end_matches("[]").to_string(),
+        });
     };
     // Operation parameters first: the component takes the value order of its first site.
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
-                for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                for (i, p) in op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let name = p.get("name").and_then(Value::as_str).unwrap_or("");
                     let base = format!("/paths/{}/{method}/parameters/{i}/schema", esc(path));
                     if let Some(schema) = p.get("schema") {
@@ -498,10 +626,22 @@ fn inline_enums(doc: &Value) -> BTreeMap<BTreeSet<String>, Vec<EnumSite>> {
             }
         }
     }
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (sname, schema) in schemas {
-            for (pname, prop) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
-                let base = format!("/components/schemas/{}/properties/{}", esc(sname), esc(pname));
+            for (pname, prop) in schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let base = format!(
+                    "/components/schemas/{}/properties/{}",
+                    esc(sname),
+                    esc(pname)
+                );
                 add(base.clone(), pname, prop);
                 if let Some(items) = prop.get("items") {
                     add(format!("{base}/items"), pname, items);
@@ -545,8 +685,17 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
         .into_iter()
         .flatten()
         .map(|e| {
-            let name = e.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-            let values = e.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+            let name = e
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let values = e
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str);
             (name, values.map(str::to_string).collect())
         })
         .collect();
@@ -565,7 +714,11 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
         for site in sites {
             *counts.entry(pascal_case(&site.field)).or_default() += 1;
         }
-        let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(n, _)| n.clone()).unwrap_or_default();
+        let best = counts
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
         named.push((best, set, sites));
     }
     let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
@@ -576,7 +729,10 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
     let mut shared = Vec::new();
     for (name, set, sites) in &named {
         if by_name[name.as_str()] > 1 && !explicit_names.contains(name.as_str()) {
-            let note = format!("enum name `{name}` fits {} different value sets; left inline (name one in overrides.enums.names to share it)", by_name[name.as_str()]);
+            let note = format!(
+                "enum name `{name}` fits {} different value sets; left inline (name one in overrides.enums.names to share it)",
+                by_name[name.as_str()]
+            );
             if !notes.contains(&note) {
                 notes.push(note);
             }
@@ -585,11 +741,22 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
         if name.is_empty() {
             continue;
         }
-        shared.push((name.clone(), (*set).clone(), sites.iter().map(|s| s.pointer.clone()).collect::<Vec<_>>()));
+        shared.push((
+            name.clone(),
+            (*set).clone(),
+            sites.iter().map(|s| s.pointer.clone()).collect::<Vec<_>>(),
+        ));
     }
     for (name, set, pointers) in shared {
         if let Some(current) = doc.pointer(&format!("/components/schemas/{name}")) {
-            let current_set: BTreeSet<String> = current.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+            let current_set: BTreeSet<String> = current
+                .get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             if current_set != set {
                 notes.push(format!("enum `{name}`: a schema of that name already exists with other content; left inline"));
                 continue;
@@ -598,7 +765,12 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
             let first = doc.pointer(&pointers[0]).cloned().unwrap_or_default();
             let defaults: BTreeSet<String> = pointers
                 .iter()
-                .filter_map(|p| doc.pointer(p).and_then(|s| s.get("default")).and_then(Value::as_str).map(str::to_string))
+                .filter_map(|p| {
+                    doc.pointer(p)
+                        .and_then(|s| s.get("default"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .collect();
             let mut component = json!({"type": "string", "enum": first["enum"].clone()});
             if let Some(varnames) = first.get("x-enum-varnames") {
@@ -631,7 +803,8 @@ fn check_enums(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), String> {
                         let variant = pascal_case(value);
                         if variant.is_empty() {
                             errors.push(format!("{at}: enum value {value:?} has no letters or digits to name a variant"));
-                        } else if let Some(other) = seen.insert(variant.clone(), value.to_string()) {
+                        } else if let Some(other) = seen.insert(variant.clone(), value.to_string())
+                        {
                             errors.push(format!("{at}: enum values {other:?} and {value:?} both become variant `{variant}`"));
                         }
                     }
@@ -641,7 +814,9 @@ fn check_enums(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), String> {
                     };
                     if !default_ok {
                         let d = map.remove("default").expect("checked above");
-                        notes.push(format!("{at}: default {d} is not one of the enum values; dropped"));
+                        notes.push(format!(
+                            "{at}: default {d} is not one of the enum values; dropped"
+                        ));
                     }
                 }
                 for (k, child) in map.iter_mut() {
@@ -662,7 +837,11 @@ fn check_enums(doc: &mut Value, notes: &mut Vec<String>) -> Result<(), String> {
             walk(v, &format!("#/{key}"), notes, &mut errors);
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,44 +858,79 @@ fn apply_docs(doc: &mut Value, docs: &Value, notes: &mut Vec<String>) -> Result<
         }
     }
     let empty = Map::new();
-    let ops = docs.get("operations").and_then(Value::as_object).unwrap_or(&empty);
+    let ops = docs
+        .get("operations")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let mut used = BTreeSet::new();
     for_each_operation_mut(doc, |_, _, op| {
         let id = op_id(op).to_string();
-        let Some(entry) = ops.get(&id) else { return Ok(()) };
+        let Some(entry) = ops.get(&id) else {
+            return Ok(());
+        };
         used.insert(id.clone());
         for key in ["summary", "description"] {
             if let Some(text) = entry.get(key).and_then(Value::as_str) {
                 op[key] = json!(text);
             }
         }
-        for (pname, text) in entry.get("parameters").and_then(Value::as_object).into_iter().flatten() {
+        for (pname, text) in entry
+            .get("parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let param = op
                 .get_mut("parameters")
                 .and_then(Value::as_array_mut)
-                .and_then(|ps| ps.iter_mut().find(|p| p.get("name").and_then(Value::as_str).map(|n| n.trim_end_matches("[]")) == Some(pname.as_str())))
+                .and_then(|ps| {
+                    ps.iter_mut().find(|p| {
+                        p.get("name")
+                            .and_then(Value::as_str)
+                            .map(|n| n.trim_end_matches("[]"))
+                            == Some(pname.as_str())
+                    })
+                })
                 .ok_or_else(|| format!("docs.json: `{id}` has no parameter `{pname}`"))?;
             param["description"] = text.clone();
         }
         Ok(())
     })?;
     for id in ops.keys().filter(|id| !used.contains(*id)) {
-        notes.push(format!("docs.json: operation `{id}` is not in the spec; its docs were not used"));
+        notes.push(format!(
+            "docs.json: operation `{id}` is not in the spec; its docs were not used"
+        ));
     }
-    for (sname, entry) in docs.get("schemas").and_then(Value::as_object).into_iter().flatten() {
+    for (sname, entry) in docs
+        .get("schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let Some(schema) = schema_mut(doc, sname) else {
-            notes.push(format!("docs.json: schema `{sname}` is not in the spec; its docs were not used"));
+            notes.push(format!(
+                "docs.json: schema `{sname}` is not in the spec; its docs were not used"
+            ));
             continue;
         };
         if let Some(text) = entry.get("description") {
             schema["description"] = text.clone();
         }
-        for (pname, text) in entry.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        for (pname, text) in entry
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             match schema.pointer_mut(&format!("/properties/{pname}")) {
                 // A `$ref` takes no siblings in OpenAPI 3.0; the referenced type carries the docs.
                 Some(prop) if prop.get("$ref").is_none() => prop["description"] = text.clone(),
                 Some(_) => {}
-                None => return Err(format!("docs.json: schema `{sname}` has no property `{pname}`")),
+                None => {
+                    return Err(format!(
+                        "docs.json: schema `{sname}` has no property `{pname}`"
+                    ));
+                }
             }
         }
     }

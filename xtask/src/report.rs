@@ -19,10 +19,18 @@ pub struct Changes {
 /// Operations keyed by operationId, each shown as `METHOD path`.
 fn operations(spec: &Value) -> BTreeMap<String, (String, &Value)> {
     let mut out = BTreeMap::new();
-    for (path, item) in spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-                out.insert(id.to_string(), (format!("{} {path}", method.to_uppercase()), op));
+                out.insert(
+                    id.to_string(),
+                    (format!("{} {path}", method.to_uppercase()), op),
+                );
             }
         }
     }
@@ -43,8 +51,16 @@ fn compare<V: PartialEq>(
     new: &BTreeMap<String, V>,
     label: impl Fn(&str, &V) -> String,
 ) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let added = new.iter().filter(|(k, _)| !old.contains_key(*k)).map(|(k, v)| label(k, v)).collect();
-    let removed = old.iter().filter(|(k, _)| !new.contains_key(*k)).map(|(k, v)| label(k, v)).collect();
+    let added = new
+        .iter()
+        .filter(|(k, _)| !old.contains_key(*k))
+        .map(|(k, v)| label(k, v))
+        .collect();
+    let removed = old
+        .iter()
+        .filter(|(k, _)| !new.contains_key(*k))
+        .map(|(k, v)| label(k, v))
+        .collect();
     let changed = new
         .iter()
         .filter(|(k, v)| old.get(*k).is_some_and(|o| o != *v))
@@ -125,7 +141,10 @@ mod tests {
         assert!(c.schemas_removed.is_empty());
         assert_eq!(c.schemas_changed, ["B"]);
         let text = render(&c, &new);
-        assert!(text.contains("operations removed: 1\n    postB (POST /b)\n"), "{text}");
+        assert!(
+            text.contains("operations removed: 1\n    postB (POST /b)\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -16,7 +16,10 @@ fn ok_response(schema: &str) -> Value {
 }
 
 fn overlay(overrides: Value) -> Overlay {
-    Overlay { overrides, docs: json!({}) }
+    Overlay {
+        overrides,
+        docs: json!({}),
+    }
 }
 
 fn run(doc: Value, o: &Overlay) -> Outcome {
@@ -42,14 +45,23 @@ fn repeated_inline_enum_becomes_one_component_used_everywhere() {
     );
     let out = run(doc, &Overlay::empty()).spec;
     let component = &out["components"]["schemas"]["UserIdType"];
-    assert_eq!(component["enum"], json!(["user_id", "external_id", "phone"]));
+    assert_eq!(
+        component["enum"],
+        json!(["user_id", "external_id", "phone"])
+    );
     assert_eq!(component["default"], json!("user_id"));
     let r = json!({"$ref": "#/components/schemas/UserIdType"});
     assert_eq!(out["paths"]["/a"]["get"]["parameters"][0]["schema"], r);
     assert_eq!(out["paths"]["/b"]["get"]["parameters"][0]["schema"], r);
-    assert_eq!(out["components"]["schemas"]["R"]["properties"]["userIdType"], r);
+    assert_eq!(
+        out["components"]["schemas"]["R"]["properties"]["userIdType"],
+        r
+    );
     // An enum that appears once stays inline.
-    assert_eq!(out["components"]["schemas"]["R"]["properties"]["other"]["enum"], json!(["x", "y"]));
+    assert_eq!(
+        out["components"]["schemas"]["R"]["properties"]["other"]["enum"],
+        json!(["x", "y"])
+    );
 }
 
 #[test]
@@ -65,17 +77,32 @@ fn same_name_with_different_value_sets_stays_distinct() {
     );
     let out = run(doc.clone(), &Overlay::empty());
     assert!(out.spec["components"]["schemas"].get("Kind").is_none());
-    assert_eq!(out.spec["components"]["schemas"]["C"]["properties"]["kind"]["enum"], json!(["c", "d"]));
-    assert!(out.notes.iter().any(|n| n.contains("`Kind` fits 2 different value sets")), "{:?}", out.notes);
+    assert_eq!(
+        out.spec["components"]["schemas"]["C"]["properties"]["kind"]["enum"],
+        json!(["c", "d"])
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("`Kind` fits 2 different value sets")),
+        "{:?}",
+        out.notes
+    );
 
     // Naming one set in the overrides shares it under that name, which leaves `Kind` unambiguous
     // for the other set.
     let o = overlay(json!({"enums": {"names": [{"name": "AbKind", "values": ["b", "a"]}]}}));
     let out = run(doc, &o).spec;
     let schemas = &out["components"]["schemas"];
-    assert_eq!(schemas["A"]["properties"]["kind"], json!({"$ref": "#/components/schemas/AbKind"}));
+    assert_eq!(
+        schemas["A"]["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/AbKind"})
+    );
     assert_eq!(schemas["AbKind"]["enum"], json!(["a", "b"]));
-    assert_eq!(schemas["C"]["properties"]["kind"], json!({"$ref": "#/components/schemas/Kind"}));
+    assert_eq!(
+        schemas["C"]["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/Kind"})
+    );
     assert_eq!(schemas["Kind"]["enum"], json!(["c", "d"]));
 }
 
@@ -92,10 +119,17 @@ fn integers_follow_the_overrides_file_only() {
             "lat": {"type": "number"}
         }}}),
     );
-    let out = run(doc, &overlay(json!({"integers": {"names": ["page", "statusCode", "counts"]}}))).spec;
+    let out = run(
+        doc,
+        &overlay(json!({"integers": {"names": ["page", "statusCode", "counts"]}})),
+    )
+    .spec;
     let int = json!({"type": "integer", "format": "int64"});
     let params = &out["paths"]["/l"]["get"]["parameters"];
-    assert_eq!(params[0]["schema"], json!({"type": "integer", "format": "int64", "default": 1}));
+    assert_eq!(
+        params[0]["schema"],
+        json!({"type": "integer", "format": "int64", "default": 1})
+    );
     assert_eq!(params[1]["schema"], json!({"type": "number"}));
     let props = &out["components"]["schemas"]["R"]["properties"];
     assert_eq!(props["statusCode"], int);
@@ -132,9 +166,16 @@ fn sensitive_strings_are_marked_and_other_types_untouched() {
             "name": {"type": "string"}
         }}}),
     );
-    let out = run(doc, &overlay(json!({"sensitive": {"names": ["secret", "password"]}}))).spec;
+    let out = run(
+        doc,
+        &overlay(json!({"sensitive": {"names": ["secret", "password"]}})),
+    )
+    .spec;
     let props = &out["components"]["schemas"]["S"]["properties"];
-    assert_eq!(props["secret"], json!({"type": "string", "format": "password", "x-genauth-sensitive": true}));
+    assert_eq!(
+        props["secret"],
+        json!({"type": "string", "format": "password", "x-genauth-sensitive": true})
+    );
     assert_eq!(props["password"], json!({"type": "boolean"}));
     assert_eq!(props["name"], json!({"type": "string"}));
 }
@@ -150,7 +191,8 @@ fn reads_come_from_method_verb_and_pins() {
         }),
         json!({"R": {"type": "object"}}),
     );
-    let o = overlay(json!({"reads": {"verbs": ["get", "list"], "writes": ["getSomethingThatWrites"]}}));
+    let o =
+        overlay(json!({"reads": {"verbs": ["get", "list"], "writes": ["getSomethingThatWrites"]}}));
     let out = run(doc, &o).spec;
     assert_eq!(out["paths"]["/g"]["get"]["x-genauth-read"], true);
     assert_eq!(out["paths"]["/l"]["post"]["x-genauth-read"], true);
@@ -158,7 +200,9 @@ fn reads_come_from_method_verb_and_pins() {
     assert_eq!(out["paths"]["/s"]["post"]["x-genauth-read"], false);
 
     let both = overlay(json!({"reads": {"writes": ["x"], "reads": ["x"]}}));
-    let err = normalise(spec(json!({}), json!({})), &both, None).err().expect("contradiction rejected");
+    let err = normalise(spec(json!({}), json!({})), &both, None)
+        .err()
+        .expect("contradiction rejected");
     assert!(err.contains("both as a read and as a write"), "{err}");
 }
 
@@ -184,7 +228,10 @@ fn fixes_correct_facts_and_are_no_ops_when_already_right() {
     let e = &once["components"]["schemas"]["E"];
     assert!(e["properties"].get("eequestId").is_none());
     assert_eq!(e["required"], json!(["requestId"]));
-    assert_eq!(e["properties"]["on"]["items"]["enum"], json!(["id", "profile"]));
+    assert_eq!(
+        e["properties"]["on"]["items"]["enum"],
+        json!(["id", "profile"])
+    );
     assert_eq!(e["properties"]["appType"], json!({"type": "string"}));
     let params = once["paths"]["/e"]["get"]["parameters"].as_array().unwrap();
     assert_eq!(params.len(), 2);
@@ -193,8 +240,12 @@ fn fixes_correct_facts_and_are_no_ops_when_already_right() {
     // Already-correct input: every fix is inert.
     assert_eq!(run(once.clone(), &overlay(fixes)).spec, once);
 
-    let unexplained = overlay(json!({"fixes": [{"fix": "rename_property", "schema": "E", "from": "a", "to": "b"}]}));
-    let err = normalise(spec(json!({}), json!({})), &unexplained, None).err().unwrap();
+    let unexplained = overlay(
+        json!({"fixes": [{"fix": "rename_property", "schema": "E", "from": "a", "to": "b"}]}),
+    );
+    let err = normalise(spec(json!({}), json!({})), &unexplained, None)
+        .err()
+        .unwrap();
     assert!(err.contains("no `reason`"), "{err}");
 }
 
@@ -208,30 +259,62 @@ fn generator_safety_rejects_with_clear_messages() {
         json!({"R": {"type": "object"}}),
     );
     let err = normalise(dup, &Overlay::empty(), None).err().unwrap();
-    assert!(err.contains("operationId `same` is used twice: by GET /a and by GET /b"), "{err}");
+    assert!(
+        err.contains("operationId `same` is used twice: by GET /a and by GET /b"),
+        "{err}"
+    );
 
-    let missing = spec(json!({"/a": {"get": {"responses": ok_response("R")}}}), json!({"R": {}}));
-    assert!(normalise(missing, &Overlay::empty(), None).err().unwrap().contains("GET /a has no operationId"));
+    let missing = spec(
+        json!({"/a": {"get": {"responses": ok_response("R")}}}),
+        json!({"R": {}}),
+    );
+    assert!(
+        normalise(missing, &Overlay::empty(), None)
+            .err()
+            .unwrap()
+            .contains("GET /a has no operationId")
+    );
 
     let mut v31 = spec(json!({}), json!({}));
     v31["openapi"] = json!("3.1.0");
-    assert!(normalise(v31, &Overlay::empty(), None).err().unwrap().contains("OpenAPI 3.1.0 is not supported"));
+    assert!(
+        normalise(v31, &Overlay::empty(), None)
+            .err()
+            .unwrap()
+            .contains("OpenAPI 3.1.0 is not supported")
+    );
 
-    let collide = spec(json!({}), json!({"R": {"type": "string", "enum": ["wechat:pc", "wechat-pc"]}}));
+    let collide = spec(
+        json!({}),
+        json!({"R": {"type": "string", "enum": ["wechat:pc", "wechat-pc"]}}),
+    );
     let err = normalise(collide, &Overlay::empty(), None).err().unwrap();
-    assert!(err.contains("\"wechat:pc\" and \"wechat-pc\" both become variant `WechatPc`"), "{err}");
+    assert!(
+        err.contains("\"wechat:pc\" and \"wechat-pc\" both become variant `WechatPc`"),
+        "{err}"
+    );
 
     let xml = spec(
         json!({"/x": {"post": {"operationId": "postX", "requestBody": {"content": {"application/xml": {}}}, "responses": ok_response("R")}}}),
         json!({"R": {}}),
     );
-    assert!(normalise(xml, &Overlay::empty(), None).err().unwrap().contains("no application/json content"));
+    assert!(
+        normalise(xml, &Overlay::empty(), None)
+            .err()
+            .unwrap()
+            .contains("no application/json content")
+    );
 
     let unbound = spec(
         json!({"/d/{id}": {"delete": {"operationId": "deleteD", "responses": ok_response("R")}}}),
         json!({"R": {}}),
     );
-    assert!(normalise(unbound, &Overlay::empty(), None).err().unwrap().contains("path template names"));
+    assert!(
+        normalise(unbound, &Overlay::empty(), None)
+            .err()
+            .unwrap()
+            .contains("path template names")
+    );
 }
 
 #[test]
@@ -251,7 +334,11 @@ fn generator_safety_repairs_what_has_one_repair() {
     let op = &out.spec["paths"]["/a"]["post"];
     assert!(op["responses"].get("201").is_none());
     assert_eq!(op["requestBody"]["content"].as_object().unwrap().len(), 1);
-    assert!(out.spec["components"]["schemas"]["R"].get("default").is_none());
+    assert!(
+        out.spec["components"]["schemas"]["R"]
+            .get("default")
+            .is_none()
+    );
     assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
 }
 
@@ -276,20 +363,47 @@ fn docs_overlay_is_merged_and_unknown_targets_reported() {
     let op = &out.spec["paths"]["/o"]["get"];
     assert_eq!(op["summary"], "Get an O.");
     assert_eq!(op["parameters"][0]["description"], "Which ones.");
-    assert_eq!(out.spec["components"]["schemas"]["R"]["description"], "An R.");
-    assert_eq!(out.spec["components"]["schemas"]["R"]["properties"]["a"]["description"], "The a.");
-    assert!(out.notes.iter().any(|n| n.contains("`gone` is not in the spec")));
+    assert_eq!(
+        out.spec["components"]["schemas"]["R"]["description"],
+        "An R."
+    );
+    assert_eq!(
+        out.spec["components"]["schemas"]["R"]["properties"]["a"]["description"],
+        "The a."
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("`gone` is not in the spec"))
+    );
 
-    let bad = Overlay { overrides: json!({}), docs: json!({"schemas": {"R": {"properties": {"zz": "?"}}}}) };
-    let err = normalise(spec(json!({}), json!({"R": {"type": "object"}})), &bad, None).err().unwrap();
+    let bad = Overlay {
+        overrides: json!({}),
+        docs: json!({"schemas": {"R": {"properties": {"zz": "?"}}}}),
+    };
+    let err = normalise(
+        spec(json!({}), json!({"R": {"type": "object"}})),
+        &bad,
+        None,
+    )
+    .err()
+    .unwrap();
     assert!(err.contains("schema `R` has no property `zz`"), "{err}");
 }
 
 #[test]
 fn provenance_is_recorded_and_kept_on_a_second_pass() {
-    let up = Upstream { source: "in.json".into(), sha256: "ab".into() };
-    let once = normalise(spec(json!({}), json!({})), &Overlay::empty(), Some(&up)).unwrap().spec;
-    assert_eq!(once["info"]["x-upstream"], json!({"source": "in.json", "sha256": "ab"}));
+    let up = Upstream {
+        source: "in.json".into(),
+        sha256: "ab".into(),
+    };
+    let once = normalise(spec(json!({}), json!({})), &Overlay::empty(), Some(&up))
+        .unwrap()
+        .spec;
+    assert_eq!(
+        once["info"]["x-upstream"],
+        json!({"source": "in.json", "sha256": "ab"})
+    );
     let twice = run(once.clone(), &Overlay::empty()).spec;
     assert_eq!(to_pretty(&twice), to_pretty(&once));
     assert!(to_pretty(&once).ends_with("}\n"));
@@ -299,7 +413,10 @@ fn provenance_is_recorded_and_kept_on_a_second_pass() {
 fn pascal_case_matches_rust_variant_naming() {
     assert_eq!(pascal_case("user_id"), "UserId");
     assert_eq!(pascal_case("userIdType"), "UserIdType");
-    assert_eq!(pascal_case("wechat:miniprogram:default"), "WechatMiniprogramDefault");
+    assert_eq!(
+        pascal_case("wechat:miniprogram:default"),
+        "WechatMiniprogramDefault"
+    );
     assert_eq!(pascal_case("USERNAME"), "Username");
     assert_eq!(pascal_case("azure-ad"), "AzureAd");
 }

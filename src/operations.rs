@@ -1,0 +1,51 @@
+//! The table of every Management API operation: what the hooks know about a call.
+
+/// One operation of the Management API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// The client method, e.g. `get_otp_secret_by_user`. This is the
+    /// `OperationInfo::operation_id` the generated code hands to hooks.
+    pub method: &'static str,
+    /// The operationId in the spec, e.g. `getOtpSecretByUser`.
+    pub id: &'static str,
+    /// Whether the operation only reads, so that retrying it is safe. Decided by `cargo xtask
+    /// regen` from the HTTP method and the operationId's verb, reviewed in `openapi/overrides.json`.
+    pub read: bool,
+}
+
+/// Every operation of the vendored spec, sorted by [`Operation::method`].
+pub fn all() -> &'static [Operation] {
+    crate::generated::OPERATIONS
+}
+
+/// Looks an operation up by its client method name.
+pub fn by_method(method: &str) -> Option<&'static Operation> {
+    let table = all();
+    table
+        .binary_search_by(|op| op.method.cmp(method))
+        .ok()
+        .map(|i| &table[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_complete_and_marks_reads() {
+        let table = all();
+        assert_eq!(table.len(), 367);
+        assert!(table.windows(2).all(|w| w[0].method < w[1].method));
+        let seed = by_method("get_otp_secret_by_user").expect("seed operation");
+        assert_eq!(seed.id, "getOtpSecretByUser");
+        assert!(seed.read);
+        assert!(by_method("list_users").expect("POST list").read);
+        assert!(!by_method("create_user").expect("write").read);
+        assert!(
+            !by_method("get_public_account_of_groups")
+                .expect("pinned write")
+                .read
+        );
+        assert_eq!(by_method("no_such_operation"), None);
+    }
+}
