@@ -130,7 +130,7 @@ fn envelope_impls(generator: &Generator, raw: &serde_json::Value) -> proc_macro2
                 fn api_code(&self) -> Option<i64> { #api_code }
                 fn message(&self) -> Option<&str> { #message }
                 fn request_id(&self) -> Option<&str> { #request_id }
-                fn into_data(self) -> Self::Data { self.data }
+                fn take_data(self) -> Self::Data { self.data }
             }
         });
     }

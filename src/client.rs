@@ -1,24 +1,483 @@
-//! The state the generated client carries, and the hooks that run around every request.
+//! The client builder, the state every clone shares, and the hooks around each request.
+//!
+//! `pre` finishes the request the generated code built: fixed headers, then the signature or
+//! the bearer token over the final URL and body. `exec` sends it, keeps the body of a failed
+//! response for the error, and in token mode retries once with a fresh token after a 401.
 
-use progenitor_client::{ClientHooks, Error as GenError, OperationInfo};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use http::{HeaderMap, HeaderName, HeaderValue};
+use progenitor_client::{ClientHooks, ClientInfo, Error as GenError, OperationInfo};
+
+use crate::auth::{Credentials, Token, TokenCache};
+use crate::error::{AUTH_MARK, BufferedBody, REQUEST_MARK, body_status_code, snippet};
 use crate::generated::Client;
+use crate::{AuthMode, Brand, Error, Lang, SensitiveString};
 
-/// Configuration and shared state behind every clone of the client.
-#[derive(Clone, Debug, Default)]
-pub struct ClientState {}
+/// The client of the GenAuth Management API: every operation is a method (bring the traits in
+/// with `use genauth::prelude::*`). Cheap to clone; clones share one connection pool and one
+/// token cache.
+pub type ManagementClient = Client;
 
-impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), GenError<E>> {
+/// Default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Source of the `date` header; replaceable so tests can pin the signature.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+/// Source of the signature nonce; replaceable so tests can pin the signature.
+pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Everything a client knows besides its connection pool. Shared by all clones.
+#[derive(Clone)]
+pub struct ClientState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    brand: Brand,
+    credentials: Credentials,
+    auth_mode: AuthMode,
+    userpool_id: Option<String>,
+    fixed_headers: HeaderMap,
+    host: String,
+    clock: Clock,
+    nonce: NonceSource,
+    tokens: TokenCache,
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.shared;
+        f.debug_struct("ClientState")
+            .field("brand", &s.brand)
+            .field("host", &s.host)
+            .field("auth_mode", &s.auth_mode)
+            .field("credentials", &s.credentials)
+            .field("userpool_id", &s.userpool_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for a [`ManagementClient`].
+    pub fn builder() -> ManagementClientBuilder {
+        ManagementClientBuilder::default()
+    }
+
+    /// A client configured from `GENAUTH_*` environment variables (see
+    /// [`ManagementClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        ManagementClientBuilder::from_env().build()
+    }
+
+    /// The brand this client speaks to.
+    pub fn brand(&self) -> Brand {
+        self.inner.shared.brand
+    }
+}
+
+/// Settings for a [`ManagementClient`]. Values set by method calls win over values read by
+/// [`from_env`](Self::from_env), which win over the defaults.
+#[derive(Default, Clone)]
+pub struct ManagementClientBuilder {
+    explicit: Settings,
+    env: Settings,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    proxy: Option<String>,
+    danger_accept_invalid_certs: bool,
+    auth_mode: Option<AuthMode>,
+    userpool_id: Option<String>,
+    clock: Option<Clock>,
+    nonce: Option<NonceSource>,
+}
+
+#[derive(Default, Clone)]
+struct Settings {
+    access_key_id: Option<String>,
+    access_key_secret: Option<SensitiveString>,
+    host: Option<String>,
+    tenant_id: Option<String>,
+    lang: Option<Lang>,
+    brand: Option<Brand>,
+    env_error: Option<String>,
+}
+
+impl fmt::Debug for ManagementClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+        f.debug_struct("ManagementClientBuilder")
+            .field("access_key_id", &pick(&self.explicit.access_key_id, &self.env.access_key_id))
+            .field(
+                "access_key_secret",
+                &self.explicit.access_key_secret.as_ref().or(self.env.access_key_secret.as_ref()),
+            )
+            .field("host", &pick(&self.explicit.host, &self.env.host))
+            .field("tenant_id", &pick(&self.explicit.tenant_id, &self.env.tenant_id))
+            .field("auth_mode", &self.auth_mode)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ManagementClientBuilder {
+    /// A builder preloaded from the environment: `GENAUTH_ACCESS_KEY_ID`,
+    /// `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`, `GENAUTH_TENANT_ID`, `GENAUTH_LANG`
+    /// (`en-US`/`zh-CN`) and `GENAUTH_BRAND` (`genauth`/`authing`). Unset or empty variables
+    /// are ignored; an unparsable one fails [`build`](Self::build) unless set explicitly.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut env = Settings {
+            access_key_id: var("GENAUTH_ACCESS_KEY_ID"),
+            access_key_secret: var("GENAUTH_ACCESS_KEY_SECRET").map(SensitiveString::from),
+            host: var("GENAUTH_HOST"),
+            tenant_id: var("GENAUTH_TENANT_ID"),
+            ..Settings::default()
+        };
+        let mut errors = Vec::new();
+        if let Some(v) = var("GENAUTH_LANG") {
+            match v.parse() {
+                Ok(l) => env.lang = Some(l),
+                Err(e) => errors.push(format!("GENAUTH_LANG: {e}")),
+            }
+        }
+        if let Some(v) = var("GENAUTH_BRAND") {
+            match v.parse() {
+                Ok(b) => env.brand = Some(b),
+                Err(e) => errors.push(format!("GENAUTH_BRAND: {e}")),
+            }
+        }
+        env.env_error = (!errors.is_empty()).then(|| errors.join("; "));
+        Self { env, ..Self::default() }
+    }
+
+    /// The access key id (required).
+    pub fn access_key_id(mut self, id: impl Into<String>) -> Self {
+        self.explicit.access_key_id = Some(id.into());
+        self
+    }
+
+    /// The access key secret (required). Never printed.
+    pub fn access_key_secret(mut self, secret: impl Into<SensitiveString>) -> Self {
+        self.explicit.access_key_secret = Some(secret.into());
+        self
+    }
+
+    /// The brand; [`Brand::GenAuth`] by default.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.explicit.brand = Some(brand);
+        self
+    }
+
+    /// The API host, e.g. `https://api.genauth.ai` or a private deployment. Defaults to the
+    /// brand's host.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.explicit.host = Some(host.into());
+        self
+    }
+
+    /// The tenant id, sent as the `{prefix}app-id` header.
+    pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.explicit.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// The language of the API's messages; [`Lang::EnUs`] by default.
+    pub fn lang(mut self, lang: Lang) -> Self {
+        self.explicit.lang = Some(lang);
+        self
+    }
+
+    /// How requests authenticate; [`AuthMode::Signature`] by default.
+    pub fn auth_mode(mut self, mode: AuthMode) -> Self {
+        self.auth_mode = Some(mode);
+        self
+    }
+
+    /// The user pool id sent in token mode. Defaults to the token's `scoped_userpool_id` claim.
+    pub fn userpool_id(mut self, id: impl Into<String>) -> Self {
+        self.userpool_id = Some(id.into());
+        self
+    }
+
+    /// Whole-request timeout; 30 s by default.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout; 10 s by default.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Text appended to the `user-agent`, e.g. `my-app/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends every request through this proxy URL.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Turns TLS certificate verification off. Only for test deployments with self-signed
+    /// certificates: anyone on the path can then read and change the traffic. Logged as a
+    /// warning when the client is built.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.danger_accept_invalid_certs = accept;
+        self
+    }
+
+    /// Replaces the clock of the `date` header (tests pin signatures with it).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Replaces the source of signature nonces (tests pin signatures with it).
+    pub fn nonce_source(mut self, nonce: NonceSource) -> Self {
+        self.nonce = Some(nonce);
+        self
+    }
+
+    /// Validates the settings and builds the client. Nothing is sent.
+    pub fn build(self) -> Result<ManagementClient, Error> {
+        let e = &self.explicit;
+        let env = &self.env;
+        if let Some(err) = &env.env_error {
+            // Explicit values make a bad environment variable irrelevant.
+            let lang_bad = err.contains("GENAUTH_LANG") && e.lang.is_none();
+            let brand_bad = err.contains("GENAUTH_BRAND") && e.brand.is_none();
+            if lang_bad || brand_bad {
+                return Err(Error::Config(err.clone()));
+            }
+        }
+        let access_key_id = e.access_key_id.clone().or_else(|| env.access_key_id.clone()).unwrap_or_default();
+        if access_key_id.trim().is_empty() {
+            return Err(Error::Config(
+                "access key id is missing: call .access_key_id(..) or set GENAUTH_ACCESS_KEY_ID".into(),
+            ));
+        }
+        if access_key_id.chars().any(|c| c.is_control() || c == ':') {
+            return Err(Error::Config("access key id contains a control character or `:`".into()));
+        }
+        let secret = e.access_key_secret.clone().or_else(|| env.access_key_secret.clone()).unwrap_or_default();
+        if secret.expose_secret().trim().is_empty() {
+            return Err(Error::Config(
+                "access key secret is missing: call .access_key_secret(..) or set GENAUTH_ACCESS_KEY_SECRET".into(),
+            ));
+        }
+        let brand = e.brand.or(env.brand).unwrap_or_default();
+        let lang = e.lang.or(env.lang).unwrap_or_default();
+        let host = e.host.clone().or_else(|| env.host.clone()).unwrap_or_else(|| brand.default_host().to_string());
+        let host = validate_host(&host)?;
+        let tenant_id = e.tenant_id.clone().or_else(|| env.tenant_id.clone());
+
+        let prefix = brand.header_prefix();
+        let mut fixed = HeaderMap::new();
+        let header = |name: String| HeaderName::try_from(name).expect("static header names are valid");
+        fixed.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        fixed.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        fixed.insert(
+            header(format!("{prefix}sdk-version")),
+            HeaderValue::from_static(concat!("genauth-rust-sdk:", env!("CARGO_PKG_VERSION"))),
+        );
+        fixed.insert(header(format!("{prefix}lang")), HeaderValue::from_static(lang.as_str()));
+        if let Some(tenant) = tenant_id.as_deref().filter(|t| !t.is_empty()) {
+            let value = HeaderValue::from_str(tenant)
+                .map_err(|_| Error::Config("tenant id is not a valid header value".into()))?;
+            fixed.insert(header(format!("{prefix}app-id")), value);
+        }
+
+        let mut user_agent = concat!("genauth-rust-sdk/", env!("CARGO_PKG_VERSION")).to_string();
+        if let Some(suffix) = self.user_agent_suffix.as_deref().filter(|s| !s.is_empty()) {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        let mut http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+        if let Some(proxy) = &self.proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str())
+                .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
+            http = http.proxy(proxy);
+        }
+        if self.danger_accept_invalid_certs {
+            tracing::warn!(
+                host = %host,
+                "TLS certificate verification is OFF for this GenAuth client: traffic can be read and altered"
+            );
+            http = http.tls_danger_accept_invalid_certs(true);
+        }
+        let http = http.build().map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+
+        let state = ClientState {
+            shared: Arc::new(Shared {
+                brand,
+                credentials: Credentials { access_key_id, access_key_secret: secret },
+                auth_mode: self.auth_mode.unwrap_or_default(),
+                userpool_id: self.userpool_id,
+                fixed_headers: fixed,
+                host: host.clone(),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
+                nonce: self.nonce.unwrap_or_else(|| Arc::new(random_nonce)),
+                tokens: TokenCache::default(),
+            }),
+        };
+        Ok(Client::new_with_client(&host, http, state))
+    }
+}
+
+fn validate_host(host: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(host.trim())
+        .map_err(|e| Error::Config(format!("host `{host}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config(format!("host `{host}` must be an http(s) URL such as https://api.genauth.ai")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!("host `{host}` must not have a query or fragment")));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// 32 random lowercase hex characters.
+fn random_nonce() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ClientState {
+    /// Completes a request: headers, then signature or token. Errors carry a marker that
+    /// `From<progenitor_client::Error>` turns back into the right variant.
+    async fn prepare(&self, http: &reqwest::Client, request: &mut reqwest::Request) -> Result<Option<SensitiveString>, String> {
+        let s = &self.shared;
         // progenitor stamps the spec's info.version as `api-version`; the API has no such header.
         request.headers_mut().remove("api-version");
         literal_brackets(request.url_mut());
+        for (name, value) in &s.fixed_headers {
+            request.headers_mut().insert(name, value.clone());
+        }
+        match s.auth_mode {
+            AuthMode::Signature => {
+                self.sign(request)?;
+                Ok(None)
+            }
+            AuthMode::ManagementToken => {
+                let token = s.tokens.get(|| self.fetch_token(http)).await.map_err(|e| format!("{AUTH_MARK}{e}"))?;
+                self.apply_token(request, &token)?;
+                Ok(Some(token.value))
+            }
+        }
+    }
+
+    fn sign(&self, request: &mut reqwest::Request) -> Result<(), String> {
+        let s = &self.shared;
+        let prefix = s.brand.header_prefix();
+        let date = httpdate::fmt_http_date((s.clock)());
+        let nonce = (s.nonce)();
+        let headers = request.headers_mut();
+        headers.insert(http::header::DATE, HeaderValue::from_str(&date).map_err(|e| format!("{REQUEST_MARK}{e}"))?);
+        let named = |suffix: &str| HeaderName::try_from(format!("{prefix}{suffix}")).expect("valid header name");
+        headers.insert(named("signature-nonce"), HeaderValue::from_str(&nonce).map_err(|e| format!("{REQUEST_MARK}bad nonce: {e}"))?);
+        headers.insert(named("signature-method"), HeaderValue::from_static("HMAC-SHA1"));
+        headers.insert(named("signature-version"), HeaderValue::from_static("1.0"));
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        let sts = crate::signing::string_to_sign(
+            s.brand,
+            request.method().as_str(),
+            request.url().path(),
+            request.headers(),
+            request.url().query(),
+            body,
+        )
+        .map_err(|e| format!("{REQUEST_MARK}{e}"))?;
+        let auth = crate::signing::authorization(
+            s.brand,
+            &s.credentials.access_key_id,
+            s.credentials.access_key_secret.expose_secret(),
+            &sts,
+        );
+        request.headers_mut().insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
         Ok(())
     }
+
+    fn apply_token(&self, request: &mut reqwest::Request, token: &Token) -> Result<(), String> {
+        let s = &self.shared;
+        let bearer = format!("Bearer {}", token.value.expose_secret());
+        request.headers_mut().insert(http::header::AUTHORIZATION, sensitive_value(&bearer)?);
+        if let Some(pool) = s.userpool_id.as_deref().or(token.userpool_id.as_deref()) {
+            let name = HeaderName::try_from(format!("{}userpool-id", s.brand.header_prefix())).expect("valid header name");
+            let value = HeaderValue::from_str(pool).map_err(|_| format!("{AUTH_MARK}user pool id is not a valid header value"))?;
+            request.headers_mut().insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// `POST /api/v3/get-management-token`. Neither the body nor the answer is ever logged.
+    async fn fetch_token(&self, http: &reqwest::Client) -> Result<Token, String> {
+        let s = &self.shared;
+        let body = serde_json::json!({
+            "accessKeyId": s.credentials.access_key_id,
+            "accessKeySecret": s.credentials.access_key_secret.expose_secret(),
+        });
+        let mut request = http.post(format!("{}/api/v3/get-management-token", s.host)).json(&body);
+        for (name, value) in &s.fixed_headers {
+            request = request.header(name, value.clone());
+        }
+        let response = request.send().await.map_err(|e| format!("token request failed: {}", Error::transport(e)))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| format!("token response unreadable: {}", Error::transport(e)))?;
+        #[derive(serde::Deserialize)]
+        struct TokenData {
+            access_token: String,
+            expires_in: f64,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct TokenEnvelope {
+            status_code: Option<f64>,
+            message: Option<String>,
+            data: Option<TokenData>,
+        }
+        let envelope: TokenEnvelope = serde_json::from_slice(&bytes).map_err(|_| {
+            format!("token endpoint answered HTTP {status} with a body that is not a token envelope: {}", snippet_without_secrets(&bytes))
+        })?;
+        match (envelope.status_code, envelope.data) {
+            (Some(code), Some(data)) if code == 200.0 && !data.access_token.is_empty() => {
+                let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 { data.expires_in } else { 0.0 };
+                Ok(Token::new(data.access_token, Duration::from_secs_f64(secs.min(1e9))))
+            }
+            (code, _) => Err(format!(
+                "token endpoint refused (HTTP {status}, statusCode {}): {}",
+                code.map(|c| c.to_string()).unwrap_or_else(|| "missing".into()),
+                envelope.message.unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// A body snippet for an error about the token endpoint, which may echo credentials: only
+/// shown when it holds no `token`/`secret` text.
+fn snippet_without_secrets(body: &[u8]) -> String {
+    let text = snippet(body);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("token") || lower.contains("secret") { "[withheld]".into() } else { text }
+}
+
+fn sensitive_value(value: &str) -> Result<HeaderValue, String> {
+    let mut v = HeaderValue::from_str(value).map_err(|_| format!("{AUTH_MARK}credential is not a valid header value"))?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// Writes bracket-form array keys (`userIds%5B%5D=a`) with literal brackets (`userIds[]=a`), as
@@ -30,19 +489,88 @@ pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
     }
 }
 
+/// Reads the whole body and hands back an equivalent response. A failed response keeps its
+/// body in the extensions so the error can show the start of it.
+async fn buffered(response: reqwest::Response) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let mut rebuilt = http::Response::new(body.clone());
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    if !status.is_success() {
+        rebuilt.extensions_mut().insert(BufferedBody(body.clone()));
+    }
+    Ok((reqwest::Response::from(rebuilt), body))
+}
+
+impl ClientHooks<ClientState> for Client {
+    async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> Result<(), GenError<E>> {
+        self.inner.prepare(self.client(), request).await.map(|_| ()).map_err(GenError::Custom)
+    }
+
+    async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        let state = &self.inner;
+        let token_mode = state.shared.auth_mode == AuthMode::ManagementToken;
+        let spare = if token_mode { request.try_clone() } else { None };
+        let used = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(SensitiveString::from);
+        let (response, body) = buffered(self.client().execute(request).await?).await?;
+        let rejected = response.status() == http::StatusCode::UNAUTHORIZED || body_status_code(&body) == Some(401);
+        if let (true, Some(mut again), Some(used)) = (rejected, spare, used) {
+            state.shared.tokens.invalidate(&used).await;
+            // If the fresh fetch fails, the caller gets the original 401: exec cannot return
+            // our error type, and the 401 is the truthful outcome of the call.
+            if state.prepare(self.client(), &mut again).await.is_ok() {
+                let (retried, _) = buffered(self.client().execute(again).await?).await?;
+                return Ok(retried);
+            }
+        }
+        Ok(response)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn brackets_become_literal_in_keys_only() {
-        let mut url =
-            reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1")
-                .unwrap();
+        let mut url = reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1").unwrap();
         literal_brackets(&mut url);
         assert_eq!(url.query(), Some("userIds[]=a&userIds[]=b%5B%5D%3D&x=1"));
         let mut plain = reqwest::Url::parse("https://h/p?a=1").unwrap();
         literal_brackets(&mut plain);
         assert_eq!(plain.query(), Some("a=1"));
+    }
+
+    #[test]
+    fn builder_rejects_bad_settings_with_clear_messages() {
+        let base = || Client::builder().access_key_id("AK").access_key_secret("SK");
+        let err = |b: ManagementClientBuilder| b.build().err().expect("rejected").to_string();
+        assert!(err(Client::builder().access_key_secret("SK")).contains("access key id is missing"));
+        assert!(err(Client::builder().access_key_id("AK")).contains("access key secret is missing"));
+        assert!(err(base().host("ftp://x")).contains("must be an http(s) URL"));
+        assert!(err(base().host("not a url")).contains("is not a URL"));
+        assert!(err(base().proxy("::")).contains("invalid proxy URL"));
+        let ok = base().host("http://127.0.0.1:9/").build().unwrap();
+        assert_eq!(ok.baseurl, "http://127.0.0.1:9");
+        assert_eq!(ok.brand(), Brand::GenAuth);
+        let shown = format!("{ok:?} {:?}", base());
+        assert!(!shown.contains("\"SK\""), "secret in Debug: {shown}");
+    }
+
+    #[test]
+    fn nonces_are_32_lowercase_hex() {
+        let n = random_nonce();
+        assert_eq!(n.len(), 32);
+        assert!(n.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(n, random_nonce());
     }
 }

@@ -1,19 +1,30 @@
-//! Rust SDK for the GenAuth (Authing) Management API V3.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+mod auth;
 mod client;
+mod config;
 pub mod envelope;
+mod error;
 mod generated;
 pub mod operations;
 mod sensitive;
+pub mod signing;
 
-pub use client::ClientState;
-pub use generated::Client;
+pub use auth::Credentials;
+pub use client::{
+    Clock, ClientState, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ManagementClient, ManagementClientBuilder,
+    NonceSource,
+};
+pub use config::{AuthMode, Brand, Lang};
+pub use error::Error;
 pub use generated::types;
+pub use generated::{Client, ResponseValue};
 pub use sensitive::SensitiveString;
 
-/// The client and the per-tag traits that carry the operations.
+/// Everything a caller needs in scope: the per-tag operation traits and the envelope helpers.
 pub mod prelude {
-    pub use crate::envelope::Envelope;
+    pub use crate::envelope::{Envelope, ResponseExt};
     pub use crate::generated::prelude::*;
 }
