@@ -38,7 +38,10 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--user-id-type" => {
                 let v = it.next().ok_or("--user-id-type needs a value")?;
-                user_id_type = Some(v.parse::<types::UserIdType>().map_err(|_| format!("unknown user id type `{v}`"))?);
+                user_id_type = Some(
+                    v.parse::<types::UserIdType>()
+                        .map_err(|_| format!("unknown user id type `{v}`"))?,
+                );
             }
             "--reveal" => reveal = true,
             "-h" | "--help" => return Err(String::new()),
@@ -48,7 +51,11 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     let user_id = user_id.ok_or("a user id is required")?;
-    Ok(Args { user_id, user_id_type, reveal })
+    Ok(Args {
+        user_id,
+        user_id_type,
+        reveal,
+    })
 }
 
 #[tokio::main]
@@ -79,7 +86,10 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!("No GENAUTH_ACCESS_KEY_ID/GENAUTH_ACCESS_KEY_SECRET set: using a built-in local mock at {}", mock.base_url);
+        println!(
+            "No GENAUTH_ACCESS_KEY_ID/GENAUTH_ACCESS_KEY_SECRET set: using a built-in local mock at {}",
+            mock.base_url
+        );
         let client = ManagementClient::builder()
             .access_key_id(DEMO_KEY_ID)
             .access_key_secret(DEMO_KEY_SECRET)
@@ -96,14 +106,25 @@ async fn main() -> ExitCode {
         }
     };
 
-    let mut call = client.get_otp_secret_by_user().user_id(args.user_id.clone());
+    let mut call = client
+        .get_otp_secret_by_user()
+        .user_id(args.user_id.clone());
     if let Some(t) = args.user_id_type {
         call = call.user_id_type(t);
     }
-    match call.send().await.map_err(genauth::Error::from).and_then(|r| r.into_data()) {
+    match call
+        .send()
+        .await
+        .map_err(genauth::Error::from)
+        .and_then(|r| r.into_data())
+    {
         Ok(otp) => {
             let secret = otp.secret.expose_secret();
-            let shown = if args.reveal { secret.to_string() } else { mask(secret) };
+            let shown = if args.reveal {
+                secret.to_string()
+            } else {
+                mask(secret)
+            };
             println!("OTP secret of {}: {shown}", args.user_id);
             if !args.reveal {
                 println!("(masked; pass --reveal to print it)");
@@ -132,17 +153,32 @@ fn mask(secret: &str) -> String {
 /// Answers like the API: checks the signature with the demo key, then serves the seed call.
 fn mock_api(req: &Seen, _n: usize) -> Reply {
     let envelope = |code: u16, message: &str| {
-        Reply::json(200, &format!(r#"{{"statusCode":{code},"message":"{message}","apiCode":{code}00,"requestId":"mock-request"}}"#))
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"statusCode":{code},"message":"{message}","apiCode":{code}00,"requestId":"mock-request"}}"#
+            ),
+        )
     };
     let mut headers = http::HeaderMap::new();
     for (k, v) in &req.headers {
-        if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(k.as_str()), http::HeaderValue::from_str(v)) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(k.as_str()),
+            http::HeaderValue::from_str(v),
+        ) {
             headers.append(name, value);
         }
     }
     let body = (!req.body.is_empty()).then_some(req.body.as_slice());
-    let expected = genauth::signing::string_to_sign(Brand::GenAuth, &req.method, req.path(), &headers, req.query(), body)
-        .map(|sts| genauth::signing::authorization(Brand::GenAuth, DEMO_KEY_ID, DEMO_KEY_SECRET, &sts));
+    let expected = genauth::signing::string_to_sign(
+        Brand::GenAuth,
+        &req.method,
+        req.path(),
+        &headers,
+        req.query(),
+        body,
+    )
+    .map(|sts| genauth::signing::authorization(Brand::GenAuth, DEMO_KEY_ID, DEMO_KEY_SECRET, &sts));
     if expected.ok().as_deref() != req.header("authorization") {
         return envelope(401, "signature mismatch");
     }

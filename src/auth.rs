@@ -22,8 +22,14 @@ pub struct Credentials {
 
 impl Credentials {
     /// Pairs an access key id with its secret.
-    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<SensitiveString>) -> Self {
-        Self { access_key_id: access_key_id.into(), access_key_secret: access_key_secret.into() }
+    pub fn new(
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<SensitiveString>,
+    ) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+        }
     }
 
     /// The access key id.
@@ -55,7 +61,11 @@ pub(crate) struct Token {
 impl Token {
     pub(crate) fn new(value: String, expires_in: Duration) -> Self {
         let userpool_id = scoped_userpool_id(&value);
-        Self { value: value.into(), userpool_id, expires_at: Instant::now() + expires_in }
+        Self {
+            value: value.into(),
+            userpool_id,
+            expires_at: Instant::now() + expires_in,
+        }
     }
 
     fn fresh(&self) -> bool {
@@ -105,7 +115,10 @@ fn scoped_userpool_id(jwt: &str) -> Option<String> {
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("scoped_userpool_id")?.as_str().map(str::to_string)
+    claims
+        .get("scoped_userpool_id")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -114,7 +127,8 @@ mod tests {
 
     #[test]
     fn reads_the_pool_claim_and_redacts() {
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"scoped_userpool_id":"pool-9"}"#);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"scoped_userpool_id":"pool-9"}"#);
         let jwt = format!("e30.{payload}.sig");
         let token = Token::new(jwt.clone(), Duration::from_secs(7200));
         assert_eq!(token.userpool_id.as_deref(), Some("pool-9"));

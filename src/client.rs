@@ -112,13 +112,23 @@ impl fmt::Debug for ManagementClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
         f.debug_struct("ManagementClientBuilder")
-            .field("access_key_id", &pick(&self.explicit.access_key_id, &self.env.access_key_id))
+            .field(
+                "access_key_id",
+                &pick(&self.explicit.access_key_id, &self.env.access_key_id),
+            )
             .field(
                 "access_key_secret",
-                &self.explicit.access_key_secret.as_ref().or(self.env.access_key_secret.as_ref()),
+                &self
+                    .explicit
+                    .access_key_secret
+                    .as_ref()
+                    .or(self.env.access_key_secret.as_ref()),
             )
             .field("host", &pick(&self.explicit.host, &self.env.host))
-            .field("tenant_id", &pick(&self.explicit.tenant_id, &self.env.tenant_id))
+            .field(
+                "tenant_id",
+                &pick(&self.explicit.tenant_id, &self.env.tenant_id),
+            )
             .field("auth_mode", &self.auth_mode)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -153,7 +163,10 @@ impl ManagementClientBuilder {
             }
         }
         env.env_error = (!errors.is_empty()).then(|| errors.join("; "));
-        Self { env, ..Self::default() }
+        Self {
+            env,
+            ..Self::default()
+        }
     }
 
     /// The access key id (required).
@@ -261,16 +274,27 @@ impl ManagementClientBuilder {
                 return Err(Error::Config(err.clone()));
             }
         }
-        let access_key_id = e.access_key_id.clone().or_else(|| env.access_key_id.clone()).unwrap_or_default();
+        let access_key_id = e
+            .access_key_id
+            .clone()
+            .or_else(|| env.access_key_id.clone())
+            .unwrap_or_default();
         if access_key_id.trim().is_empty() {
             return Err(Error::Config(
-                "access key id is missing: call .access_key_id(..) or set GENAUTH_ACCESS_KEY_ID".into(),
+                "access key id is missing: call .access_key_id(..) or set GENAUTH_ACCESS_KEY_ID"
+                    .into(),
             ));
         }
         if access_key_id.chars().any(|c| c.is_control() || c == ':') {
-            return Err(Error::Config("access key id contains a control character or `:`".into()));
+            return Err(Error::Config(
+                "access key id contains a control character or `:`".into(),
+            ));
         }
-        let secret = e.access_key_secret.clone().or_else(|| env.access_key_secret.clone()).unwrap_or_default();
+        let secret = e
+            .access_key_secret
+            .clone()
+            .or_else(|| env.access_key_secret.clone())
+            .unwrap_or_default();
         if secret.expose_secret().trim().is_empty() {
             return Err(Error::Config(
                 "access key secret is missing: call .access_key_secret(..) or set GENAUTH_ACCESS_KEY_SECRET".into(),
@@ -278,20 +302,34 @@ impl ManagementClientBuilder {
         }
         let brand = e.brand.or(env.brand).unwrap_or_default();
         let lang = e.lang.or(env.lang).unwrap_or_default();
-        let host = e.host.clone().or_else(|| env.host.clone()).unwrap_or_else(|| brand.default_host().to_string());
+        let host = e
+            .host
+            .clone()
+            .or_else(|| env.host.clone())
+            .unwrap_or_else(|| brand.default_host().to_string());
         let host = validate_host(&host)?;
         let tenant_id = e.tenant_id.clone().or_else(|| env.tenant_id.clone());
 
         let prefix = brand.header_prefix();
         let mut fixed = HeaderMap::new();
-        let header = |name: String| HeaderName::try_from(name).expect("static header names are valid");
-        fixed.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
-        fixed.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let header =
+            |name: String| HeaderName::try_from(name).expect("static header names are valid");
+        fixed.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        fixed.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         fixed.insert(
             header(format!("{prefix}sdk-version")),
             HeaderValue::from_static(concat!("genauth-rust-sdk:", env!("CARGO_PKG_VERSION"))),
         );
-        fixed.insert(header(format!("{prefix}lang")), HeaderValue::from_static(lang.as_str()));
+        fixed.insert(
+            header(format!("{prefix}lang")),
+            HeaderValue::from_static(lang.as_str()),
+        );
         if let Some(tenant) = tenant_id.as_deref().filter(|t| !t.is_empty()) {
             let value = HeaderValue::from_str(tenant)
                 .map_err(|_| Error::Config("tenant id is not a valid header value".into()))?;
@@ -319,12 +357,17 @@ impl ManagementClientBuilder {
             );
             http = http.tls_danger_accept_invalid_certs(true);
         }
-        let http = http.build().map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
 
         let state = ClientState {
             shared: Arc::new(Shared {
                 brand,
-                credentials: Credentials { access_key_id, access_key_secret: secret },
+                credentials: Credentials {
+                    access_key_id,
+                    access_key_secret: secret,
+                },
                 auth_mode: self.auth_mode.unwrap_or_default(),
                 userpool_id: self.userpool_id,
                 fixed_headers: fixed,
@@ -342,10 +385,14 @@ fn validate_host(host: &str) -> Result<String, Error> {
     let url = reqwest::Url::parse(host.trim())
         .map_err(|e| Error::Config(format!("host `{host}` is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::Config(format!("host `{host}` must be an http(s) URL such as https://api.genauth.ai")));
+        return Err(Error::Config(format!(
+            "host `{host}` must be an http(s) URL such as https://api.genauth.ai"
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!("host `{host}` must not have a query or fragment")));
+        return Err(Error::Config(format!(
+            "host `{host}` must not have a query or fragment"
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -359,7 +406,11 @@ fn random_nonce() -> String {
 impl ClientState {
     /// Completes a request: headers, then signature or token. Errors carry a marker that
     /// `From<progenitor_client::Error>` turns back into the right variant.
-    async fn prepare(&self, http: &reqwest::Client, request: &mut reqwest::Request) -> Result<Option<SensitiveString>, String> {
+    async fn prepare(
+        &self,
+        http: &reqwest::Client,
+        request: &mut reqwest::Request,
+    ) -> Result<Option<SensitiveString>, String> {
         let s = &self.shared;
         // progenitor stamps the spec's info.version as `api-version`; the API has no such header.
         request.headers_mut().remove("api-version");
@@ -373,7 +424,11 @@ impl ClientState {
                 Ok(None)
             }
             AuthMode::ManagementToken => {
-                let token = s.tokens.get(|| self.fetch_token(http)).await.map_err(|e| format!("{AUTH_MARK}{e}"))?;
+                let token = s
+                    .tokens
+                    .get(|| self.fetch_token(http))
+                    .await
+                    .map_err(|e| format!("{AUTH_MARK}{e}"))?;
                 self.apply_token(request, &token)?;
                 Ok(Some(token.value))
             }
@@ -386,10 +441,21 @@ impl ClientState {
         let date = httpdate::fmt_http_date((s.clock)());
         let nonce = (s.nonce)();
         let headers = request.headers_mut();
-        headers.insert(http::header::DATE, HeaderValue::from_str(&date).map_err(|e| format!("{REQUEST_MARK}{e}"))?);
-        let named = |suffix: &str| HeaderName::try_from(format!("{prefix}{suffix}")).expect("valid header name");
-        headers.insert(named("signature-nonce"), HeaderValue::from_str(&nonce).map_err(|e| format!("{REQUEST_MARK}bad nonce: {e}"))?);
-        headers.insert(named("signature-method"), HeaderValue::from_static("HMAC-SHA1"));
+        headers.insert(
+            http::header::DATE,
+            HeaderValue::from_str(&date).map_err(|e| format!("{REQUEST_MARK}{e}"))?,
+        );
+        let named = |suffix: &str| {
+            HeaderName::try_from(format!("{prefix}{suffix}")).expect("valid header name")
+        };
+        headers.insert(
+            named("signature-nonce"),
+            HeaderValue::from_str(&nonce).map_err(|e| format!("{REQUEST_MARK}bad nonce: {e}"))?,
+        );
+        headers.insert(
+            named("signature-method"),
+            HeaderValue::from_static("HMAC-SHA1"),
+        );
         headers.insert(named("signature-version"), HeaderValue::from_static("1.0"));
         let body = request.body().and_then(reqwest::Body::as_bytes);
         let sts = crate::signing::string_to_sign(
@@ -407,17 +473,23 @@ impl ClientState {
             s.credentials.access_key_secret.expose_secret(),
             &sts,
         );
-        request.headers_mut().insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
         Ok(())
     }
 
     fn apply_token(&self, request: &mut reqwest::Request, token: &Token) -> Result<(), String> {
         let s = &self.shared;
         let bearer = format!("Bearer {}", token.value.expose_secret());
-        request.headers_mut().insert(http::header::AUTHORIZATION, sensitive_value(&bearer)?);
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, sensitive_value(&bearer)?);
         if let Some(pool) = s.userpool_id.as_deref().or(token.userpool_id.as_deref()) {
-            let name = HeaderName::try_from(format!("{}userpool-id", s.brand.header_prefix())).expect("valid header name");
-            let value = HeaderValue::from_str(pool).map_err(|_| format!("{AUTH_MARK}user pool id is not a valid header value"))?;
+            let name = HeaderName::try_from(format!("{}userpool-id", s.brand.header_prefix()))
+                .expect("valid header name");
+            let value = HeaderValue::from_str(pool)
+                .map_err(|_| format!("{AUTH_MARK}user pool id is not a valid header value"))?;
             request.headers_mut().insert(name, value);
         }
         Ok(())
@@ -430,13 +502,21 @@ impl ClientState {
             "accessKeyId": s.credentials.access_key_id,
             "accessKeySecret": s.credentials.access_key_secret.expose_secret(),
         });
-        let mut request = http.post(format!("{}/api/v3/get-management-token", s.host)).json(&body);
+        let mut request = http
+            .post(format!("{}/api/v3/get-management-token", s.host))
+            .json(&body);
         for (name, value) in &s.fixed_headers {
             request = request.header(name, value.clone());
         }
-        let response = request.send().await.map_err(|e| format!("token request failed: {}", Error::transport(e)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("token request failed: {}", Error::transport(e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| format!("token response unreadable: {}", Error::transport(e)))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("token response unreadable: {}", Error::transport(e)))?;
         #[derive(serde::Deserialize)]
         struct TokenData {
             access_token: String,
@@ -454,12 +534,20 @@ impl ClientState {
         })?;
         match (envelope.status_code, envelope.data) {
             (Some(code), Some(data)) if code == 200.0 && !data.access_token.is_empty() => {
-                let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 { data.expires_in } else { 0.0 };
-                Ok(Token::new(data.access_token, Duration::from_secs_f64(secs.min(1e9))))
+                let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 {
+                    data.expires_in
+                } else {
+                    0.0
+                };
+                Ok(Token::new(
+                    data.access_token,
+                    Duration::from_secs_f64(secs.min(1e9)),
+                ))
             }
             (code, _) => Err(format!(
                 "token endpoint refused (HTTP {status}, statusCode {}): {}",
-                code.map(|c| c.to_string()).unwrap_or_else(|| "missing".into()),
+                code.map(|c| c.to_string())
+                    .unwrap_or_else(|| "missing".into()),
                 envelope.message.unwrap_or_default()
             )),
         }
@@ -471,11 +559,16 @@ impl ClientState {
 fn snippet_without_secrets(body: &[u8]) -> String {
     let text = snippet(body);
     let lower = text.to_ascii_lowercase();
-    if lower.contains("token") || lower.contains("secret") { "[withheld]".into() } else { text }
+    if lower.contains("token") || lower.contains("secret") {
+        "[withheld]".into()
+    } else {
+        text
+    }
 }
 
 fn sensitive_value(value: &str) -> Result<HeaderValue, String> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| format!("{AUTH_MARK}credential is not a valid header value"))?;
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| format!("{AUTH_MARK}credential is not a valid header value"))?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -491,7 +584,9 @@ pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
 
 /// Reads the whole body and hands back an equivalent response. A failed response keeps its
 /// body in the extensions so the error can show the start of it.
-async fn buffered(response: reqwest::Response) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
+async fn buffered(
+    response: reqwest::Response,
+) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
@@ -507,14 +602,30 @@ async fn buffered(response: reqwest::Response) -> reqwest::Result<(reqwest::Resp
 }
 
 impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> Result<(), GenError<E>> {
-        self.inner.prepare(self.client(), request).await.map(|_| ()).map_err(GenError::Custom)
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), GenError<E>> {
+        self.inner
+            .prepare(self.client(), request)
+            .await
+            .map(|_| ())
+            .map_err(GenError::Custom)
     }
 
-    async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         let state = &self.inner;
         let token_mode = state.shared.auth_mode == AuthMode::ManagementToken;
-        let spare = if token_mode { request.try_clone() } else { None };
+        let spare = if token_mode {
+            request.try_clone()
+        } else {
+            None
+        };
         let used = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -522,7 +633,8 @@ impl ClientHooks<ClientState> for Client {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(SensitiveString::from);
         let (response, body) = buffered(self.client().execute(request).await?).await?;
-        let rejected = response.status() == http::StatusCode::UNAUTHORIZED || body_status_code(&body) == Some(401);
+        let rejected = response.status() == http::StatusCode::UNAUTHORIZED
+            || body_status_code(&body) == Some(401);
         if let (true, Some(mut again), Some(used)) = (rejected, spare, used) {
             state.shared.tokens.invalidate(&used).await;
             // If the fresh fetch fails, the caller gets the original 401: exec cannot return
@@ -542,7 +654,9 @@ mod tests {
 
     #[test]
     fn brackets_become_literal_in_keys_only() {
-        let mut url = reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1").unwrap();
+        let mut url =
+            reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1")
+                .unwrap();
         literal_brackets(&mut url);
         assert_eq!(url.query(), Some("userIds[]=a&userIds[]=b%5B%5D%3D&x=1"));
         let mut plain = reqwest::Url::parse("https://h/p?a=1").unwrap();
@@ -552,10 +666,18 @@ mod tests {
 
     #[test]
     fn builder_rejects_bad_settings_with_clear_messages() {
-        let base = || Client::builder().access_key_id("AK").access_key_secret("SK");
+        let base = || {
+            Client::builder()
+                .access_key_id("AK")
+                .access_key_secret("SK")
+        };
         let err = |b: ManagementClientBuilder| b.build().err().expect("rejected").to_string();
-        assert!(err(Client::builder().access_key_secret("SK")).contains("access key id is missing"));
-        assert!(err(Client::builder().access_key_id("AK")).contains("access key secret is missing"));
+        assert!(
+            err(Client::builder().access_key_secret("SK")).contains("access key id is missing")
+        );
+        assert!(
+            err(Client::builder().access_key_id("AK")).contains("access key secret is missing")
+        );
         assert!(err(base().host("ftp://x")).contains("must be an http(s) URL"));
         assert!(err(base().host("not a url")).contains("is not a URL"));
         assert!(err(base().proxy("::")).contains("invalid proxy URL"));
@@ -570,7 +692,10 @@ mod tests {
     fn nonces_are_32_lowercase_hex() {
         let n = random_nonce();
         assert_eq!(n.len(), 32);
-        assert!(n.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            n.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(n, random_nonce());
     }
 }

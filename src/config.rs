@@ -49,7 +49,9 @@ impl FromStr for Brand {
         match s.trim().to_ascii_lowercase().as_str() {
             "genauth" => Ok(Brand::GenAuth),
             "authing" => Ok(Brand::Authing),
-            other => Err(Error::Config(format!("unknown brand `{other}`: expected `genauth` or `authing`"))),
+            other => Err(Error::Config(format!(
+                "unknown brand `{other}`: expected `genauth` or `authing`"
+            ))),
         }
     }
 }
@@ -87,7 +89,9 @@ impl FromStr for Lang {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "en-us" | "en" => Ok(Lang::EnUs),
             "zh-cn" | "zh" => Ok(Lang::ZhCn),
-            other => Err(Error::Config(format!("unknown language `{other}`: expected `en-US` or `zh-CN`"))),
+            other => Err(Error::Config(format!(
+                "unknown language `{other}`: expected `en-US` or `zh-CN`"
+            ))),
         }
     }
 }

@@ -119,7 +119,10 @@ impl Error {
         if source.is_timeout() {
             return Error::Timeout(describe(&source));
         }
-        Error::Transport { message: describe(&source), source: Some(source) }
+        Error::Transport {
+            message: describe(&source),
+            source: Some(source),
+        }
     }
 }
 
@@ -178,7 +181,8 @@ pub(crate) fn body_status_code(body: &[u8]) -> Option<i64> {
 }
 
 fn number_as_i64(n: &serde_json::Number) -> Option<i64> {
-    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    n.as_i64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
 /// The body of a non-success response, kept by the exec hook in the response's extensions so
@@ -196,16 +200,15 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
     fn from(err: GenError<E>) -> Self {
         match err {
             GenError::InvalidRequest(message) => Error::InvalidRequest(message),
-            GenError::CommunicationError(e) | GenError::ResponseBodyError(e) | GenError::InvalidUpgrade(e) => {
-                Error::transport(e)
-            }
-            GenError::InvalidResponsePayload(body, e) => {
-                api_error_from_body(&body, 200).unwrap_or_else(|| Error::Decode {
+            GenError::CommunicationError(e)
+            | GenError::ResponseBodyError(e)
+            | GenError::InvalidUpgrade(e) => Error::transport(e),
+            GenError::InvalidResponsePayload(body, e) => api_error_from_body(&body, 200)
+                .unwrap_or_else(|| Error::Decode {
                     status: 200,
                     message: e.to_string(),
                     body_snippet: snippet(&body),
-                })
-            }
+                }),
             GenError::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 let body = response
@@ -221,7 +224,11 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                Error::Http { status, body_snippet: snippet(&body), request_id }
+                Error::Http {
+                    status,
+                    body_snippet: snippet(&body),
+                    request_id,
+                }
             }
             GenError::ErrorResponse(response) => Error::Http {
                 status: response.status().as_u16(),
@@ -260,8 +267,15 @@ mod tests {
         assert_eq!(api.status(), Some(200));
         assert_eq!(api.api_code(), Some(1));
         assert_eq!(api.request_id(), Some("r"));
-        assert_eq!(api.to_string(), "API error 503 (apiCode 1): busy [requestId r]");
-        let http = Error::Http { status: 404, body_snippet: "x".into(), request_id: None };
+        assert_eq!(
+            api.to_string(),
+            "API error 503 (apiCode 1): busy [requestId r]"
+        );
+        let http = Error::Http {
+            status: 404,
+            body_snippet: "x".into(),
+            request_id: None,
+        };
         assert!(!http.is_retryable());
         assert_eq!(http.status(), Some(404));
         assert!(Error::Timeout("t".into()).is_retryable());
@@ -270,8 +284,19 @@ mod tests {
 
     #[test]
     fn envelope_bodies_become_api_errors() {
-        let e = api_error_from_body(br#"{"statusCode":403.0,"message":"no","apiCode":40301}"#, 200).unwrap();
-        assert!(matches!(e, Error::Api { status_code: 403, api_code: Some(40301), .. }));
+        let e = api_error_from_body(
+            br#"{"statusCode":403.0,"message":"no","apiCode":40301}"#,
+            200,
+        )
+        .unwrap();
+        assert!(matches!(
+            e,
+            Error::Api {
+                status_code: 403,
+                api_code: Some(40301),
+                ..
+            }
+        ));
         assert!(api_error_from_body(br#"{"statusCode":200,"message":"ok"}"#, 200).is_none());
         assert!(api_error_from_body(b"<html>", 500).is_none());
     }

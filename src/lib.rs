@@ -14,8 +14,8 @@ pub mod signing;
 
 pub use auth::Credentials;
 pub use client::{
-    Clock, ClientState, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ManagementClient, ManagementClientBuilder,
-    NonceSource,
+    ClientState, Clock, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ManagementClient,
+    ManagementClientBuilder, NonceSource,
 };
 pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;

@@ -96,7 +96,9 @@ pub fn authorization(
 /// then trimmed.
 fn clean_header_value(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
-    text.replace(['\t', '\n', '\r', '\x0c'], " ").trim().to_string()
+    text.replace(['\t', '\n', '\r', '\x0c'], " ")
+        .trim()
+        .to_string()
 }
 
 /// Decoded query pairs; `k[]=a&k[]=b` is one parameter `k` whose value is `["a","b"]`.
@@ -211,12 +213,19 @@ fn js_property_order(fields: &[(String, JsValue)]) -> Vec<(&String, &JsValue)> {
         }
     }
     indexed.sort_by_key(|(i, _, _)| *i);
-    indexed.into_iter().map(|(_, k, v)| (k, v)).chain(named).collect()
+    indexed
+        .into_iter()
+        .map(|(_, k, v)| (k, v))
+        .chain(named)
+        .collect()
 }
 
 /// A canonical array index (`"0"`, `"12"`; not `"01"`, `"-1"`, `"4294967295"`).
 fn array_index(key: &str) -> Option<u32> {
-    if key.is_empty() || (key.len() > 1 && key.starts_with('0')) || !key.bytes().all(|b| b.is_ascii_digit()) {
+    if key.is_empty()
+        || (key.len() > 1 && key.starts_with('0'))
+        || !key.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     key.parse::<u32>().ok().filter(|&i| i != u32::MAX)

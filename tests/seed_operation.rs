@@ -7,7 +7,12 @@ use httpmock::prelude::*;
 const SAMPLE: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#;
 
 fn client(server: &MockServer) -> Client {
-    Client::new(&server.base_url(), genauth::ClientState::default())
+    Client::builder()
+        .access_key_id("AK")
+        .access_key_secret("SK")
+        .host(server.base_url())
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]

@@ -25,7 +25,10 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
@@ -51,7 +54,10 @@ impl Reply {
     }
     /// Exactly these bytes.
     pub fn raw(text: impl Into<Vec<u8>>) -> Self {
-        Self { bytes: text.into(), delay: std::time::Duration::ZERO }
+        Self {
+            bytes: text.into(),
+            delay: std::time::Duration::ZERO,
+        }
     }
     pub fn after(mut self, delay: std::time::Duration) -> Self {
         self.delay = delay;
@@ -80,7 +86,9 @@ impl Loopback {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let (handler, hits, seen) = (handler.clone(), h.clone(), s.clone());
                 tokio::spawn(async move {
-                    let Some(request) = read_request(&mut stream).await else { return };
+                    let Some(request) = read_request(&mut stream).await else {
+                        return;
+                    };
                     let n = hits.fetch_add(1, Ordering::SeqCst) + 1;
                     seen.lock().unwrap().push(request.clone());
                     let reply = handler(&request, n);
@@ -92,7 +100,12 @@ impl Loopback {
                 });
             }
         });
-        Ok(Self { base_url, hits, seen, task })
+        Ok(Self {
+            base_url,
+            hits,
+            seen,
+            task,
+        })
     }
 
     /// How many requests arrived.
@@ -150,5 +163,10 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Seen> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Seen { method, target, headers, body })
+    Some(Seen {
+        method,
+        target,
+        headers,
+        body,
+    })
 }

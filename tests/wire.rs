@@ -1,0 +1,457 @@
+//! The facade on the wire: signed headers (signature recomputed here independently), token
+//! mode, and every error variant, against loopback servers.
+
+#[path = "../examples/support/loopback.rs"]
+mod loopback;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use genauth::prelude::*;
+use genauth::{AuthMode, Brand, Error, Lang, ManagementClient, types};
+use hmac::{Hmac, Mac};
+use httpmock::prelude::*;
+use loopback::{Loopback, Reply};
+
+const DATE: &str = "Tue, 01 Jul 2025 08:00:00 GMT";
+const NONCE: &str = "0123456789abcdef0123456789abcdef";
+const SECRET: &str = "SK-very-secret-value";
+const OTP: &str = "e2345asdfwagw13424";
+const SAMPLE: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#;
+
+fn pinned(host: &str, brand: Brand) -> genauth::ManagementClientBuilder {
+    ManagementClient::builder()
+        .access_key_id("AK_TEST")
+        .access_key_secret(SECRET)
+        .host(host)
+        .brand(brand)
+        .tenant_id("tenant-1")
+        .lang(Lang::ZhCn)
+        .clock(Arc::new(|| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_751_356_800)
+        }))
+        .nonce_source(Arc::new(|| NONCE.to_string()))
+}
+
+/// HMAC-SHA1 + base64, written here rather than taken from the SDK.
+fn expected_authorization(scheme: &str, sts: &str) -> String {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(sts.as_bytes());
+    format!(
+        "{scheme} AK_TEST:{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+#[tokio::test]
+async fn signed_get_carries_every_header_and_a_correct_signature() {
+    for (brand, p, scheme) in [
+        (Brand::GenAuth, "x-genauth-", "GenAuth"),
+        (Brand::Authing, "x-authing-", "authing"),
+    ] {
+        let server = MockServer::start_async().await;
+        let version = env!("CARGO_PKG_VERSION");
+        let sts = format!(
+            "GET\ndate:{DATE}\n{p}app-id:tenant-1\n{p}lang:zh-CN\n{p}sdk-version:genauth-rust-sdk:{version}\n{p}signature-method:HMAC-SHA1\n{p}signature-nonce:{NONCE}\n{p}signature-version:1.0\n/api/v3/get-otp-secret-by-user?userId=6319a1504f3xxxxf214dd5b7&userIdType=external_id"
+        );
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/v3/get-otp-secret-by-user")
+                    .is_true(|r| {
+                        r.uri().query()
+                            == Some("userId=6319a1504f3xxxxf214dd5b7&userIdType=external_id")
+                    })
+                    .header("date", DATE)
+                    .header(format!("{p}signature-nonce"), NONCE)
+                    .header(format!("{p}signature-method"), "HMAC-SHA1")
+                    .header(format!("{p}signature-version"), "1.0")
+                    .header(
+                        format!("{p}sdk-version"),
+                        format!("genauth-rust-sdk:{version}"),
+                    )
+                    .header(format!("{p}lang"), "zh-CN")
+                    .header(format!("{p}app-id"), "tenant-1")
+                    .header("accept", "application/json")
+                    .header("authorization", expected_authorization(scheme, &sts))
+                    .header_missing("api-version");
+                then.status(200).body(SAMPLE);
+            })
+            .await;
+        let client = pinned(&server.base_url(), brand).build().unwrap();
+        let otp = client
+            .get_otp_secret_by_user()
+            .user_id("6319a1504f3xxxxf214dd5b7")
+            .user_id_type(types::UserIdType::ExternalId)
+            .send()
+            .await
+            .unwrap()
+            .into_data()
+            .unwrap();
+        mock.assert_async().await;
+        assert_eq!(otp.secret.expose_secret(), OTP);
+    }
+}
+
+#[tokio::test]
+async fn signed_post_signs_the_body_fields_as_sent() {
+    let server = Loopback::start(Arc::new(|_, _| {
+        Reply::json(200, r#"{"statusCode":200,"message":"ok","data":true}"#)
+    }))
+    .await
+    .unwrap();
+    let client = pinned(&server.base_url, Brand::GenAuth).build().unwrap();
+    let _ = client
+        .is_user_exists()
+        .body_map(|b| {
+            b.username(Some("alice".to_string()))
+                .email(Some("a@example.com".to_string()))
+        })
+        .send()
+        .await;
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    let req = &seen[0];
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.target, "/api/v3/is-user-exists");
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"username": "alice", "email": "a@example.com"})
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let sts = format!(
+        "POST\ndate:{DATE}\nx-genauth-app-id:tenant-1\nx-genauth-lang:zh-CN\nx-genauth-sdk-version:genauth-rust-sdk:{version}\nx-genauth-signature-method:HMAC-SHA1\nx-genauth-signature-nonce:{NONCE}\nx-genauth-signature-version:1.0\n/api/v3/is-user-exists?email=a@example.com&username=alice"
+    );
+    assert_eq!(
+        req.header("authorization"),
+        Some(expected_authorization("GenAuth", &sts).as_str())
+    );
+    assert_eq!(req.header("content-type"), Some("application/json"));
+}
+
+async fn call(base: &str) -> Result<types::OtpSecretRespDto, Error> {
+    let client = pinned(base, Brand::GenAuth)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await?
+        .into_data()
+}
+
+#[tokio::test]
+async fn in_body_failure_with_http_200_is_an_api_error() {
+    for body in [
+        r#"{"statusCode":403,"message":"Forbidden","apiCode":40301,"requestId":"req-9"}"#,
+        r#"{"statusCode":403,"message":"Forbidden","apiCode":40301,"requestId":"req-9","data":{"secret":"x"}}"#,
+    ] {
+        let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, body)))
+            .await
+            .unwrap();
+        let err = call(&server.base_url).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { status_code: 403, api_code: Some(40301), http_status: 200, message, .. } if message == "Forbidden"),
+            "{err:?}"
+        );
+        assert_eq!(err.request_id(), Some("req-9"));
+        assert_eq!(err.api_code(), Some(40301));
+        assert!(!err.is_retryable());
+    }
+}
+
+#[tokio::test]
+async fn http_500_with_html_is_an_http_error_with_a_snippet() {
+    let html = "<html><body>Internal Server Error</body></html>";
+    let server = Loopback::start(Arc::new(move |_, _| {
+        Reply::raw(format!("HTTP/1.1 500 X\r\ncontent-type: text/html\r\nx-request-id: rid-5\r\ncontent-length: {}\r\n\r\n{html}", html.len()))
+    }))
+    .await
+    .unwrap();
+    let err = call(&server.base_url).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Http { status: 500, body_snippet, .. } if body_snippet == html),
+        "{err:?}"
+    );
+    assert_eq!(err.request_id(), Some("rid-5"));
+    assert_eq!(err.status(), Some(500));
+}
+
+#[tokio::test]
+async fn malformed_truncated_and_empty_bodies_are_decode_errors() {
+    for body in [
+        "{not json",
+        r#"{"statusCode":200,"message":"Operation succ"#,
+        "",
+    ] {
+        let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, body)))
+            .await
+            .unwrap();
+        let err = call(&server.base_url).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { status: 200, body_snippet, .. } if body_snippet == body),
+            "{body:?}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_cut_short_of_its_length_is_a_transport_error() {
+    let server = Loopback::start(Arc::new(|_, _| {
+        Reply::raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"statusCode\":200")
+    }))
+    .await
+    .unwrap();
+    let err = call(&server.base_url).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let err = call(&base).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_timeout() {
+    let server = Loopback::start(Arc::new(|_, _| {
+        Reply::json(200, SAMPLE).after(Duration::from_secs(3))
+    }))
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = call(&server.base_url).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "gave up near the 500 ms timeout"
+    );
+}
+
+fn jwt(pool: &str, n: usize) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.sig{n}",
+        b64(r#"{"alg":"HS256"}"#),
+        b64(&format!(r#"{{"scoped_userpool_id":"{pool}"}}"#))
+    )
+}
+
+fn token_reply(n: usize) -> Reply {
+    Reply::json(
+        200,
+        &format!(
+            r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":7200}}}}"#,
+            jwt("pool-1", n)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
+    let server = Loopback::start(Arc::new(|req, _| {
+        if req.path() == "/api/v3/get-management-token" {
+            token_reply(1).after(Duration::from_millis(50))
+        } else {
+            Reply::json(200, SAMPLE)
+        }
+    }))
+    .await
+    .unwrap();
+    let client = token_client(&server.base_url);
+    let calls = (0..100).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move {
+            c.get_otp_secret_by_user()
+                .user_id("u1")
+                .send()
+                .await
+                .map_err(Error::from)?
+                .into_data()
+        })
+    });
+    for r in futures_join(calls).await {
+        assert_eq!(r.unwrap().secret.expose_secret(), OTP);
+    }
+    let seen = server.seen();
+    let token_requests: Vec<_> = seen
+        .iter()
+        .filter(|r| r.path() == "/api/v3/get-management-token")
+        .collect();
+    assert_eq!(token_requests.len(), 1, "exactly one token fetch");
+    let body: serde_json::Value = serde_json::from_slice(&token_requests[0].body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"accessKeyId": "AK_TEST", "accessKeySecret": SECRET})
+    );
+    let calls: Vec<_> = seen
+        .iter()
+        .filter(|r| r.path() == "/api/v3/get-otp-secret-by-user")
+        .collect();
+    assert_eq!(calls.len(), 100);
+    let bearer = format!("Bearer {}", jwt("pool-1", 1));
+    assert!(
+        calls
+            .iter()
+            .all(|r| r.header("authorization") == Some(bearer.as_str()))
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|r| r.header("x-genauth-userpool-id") == Some("pool-1"))
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|r| r.header("x-genauth-signature-nonce").is_none())
+    );
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+fn token_client(base: &str) -> ManagementClient {
+    ManagementClient::builder()
+        .access_key_id("AK_TEST")
+        .access_key_secret(SECRET)
+        .host(base)
+        .auth_mode(AuthMode::ManagementToken)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn token_mode_refreshes_and_retries_once_after_a_401() {
+    // Both an HTTP 401 and an in-body statusCode 401 count as a rejected token.
+    for (status, body) in [
+        (401, r#"{"statusCode":401,"message":"expired"}"#),
+        (200, r#"{"statusCode":401,"message":"expired"}"#),
+    ] {
+        let fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let f = fetches.clone();
+        let server = Loopback::start(Arc::new(move |req, _| {
+            if req.path() == "/api/v3/get-management-token" {
+                token_reply(f.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+            } else if req
+                .header("authorization")
+                .is_some_and(|a| a.ends_with("sig1"))
+            {
+                Reply::json(status, body)
+            } else {
+                Reply::json(200, SAMPLE)
+            }
+        }))
+        .await
+        .unwrap();
+        let client = token_client(&server.base_url);
+        let otp = client
+            .get_otp_secret_by_user()
+            .user_id("u1")
+            .send()
+            .await
+            .unwrap()
+            .into_data()
+            .unwrap();
+        assert_eq!(otp.secret.expose_secret(), OTP);
+        assert_eq!(
+            fetches.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "one refresh after the rejection"
+        );
+        let ops: Vec<_> = server
+            .seen()
+            .into_iter()
+            .filter(|r| r.path() != "/api/v3/get-management-token")
+            .collect();
+        assert_eq!(ops.len(), 2, "the call was retried exactly once");
+        assert!(ops[1].header("authorization").unwrap().ends_with("sig2"));
+    }
+}
+
+#[tokio::test]
+async fn token_mode_retries_a_401_only_once() {
+    let server = Loopback::start(Arc::new(|req, n| {
+        if req.path() == "/api/v3/get-management-token" {
+            token_reply(n)
+        } else {
+            Reply::json(401, r#"{"statusCode":401,"message":"nope"}"#)
+        }
+    }))
+    .await
+    .unwrap();
+    let err = token_client(&server.base_url)
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                status_code: 401,
+                http_status: 401,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 4, "token, call, token, retried call");
+}
+
+#[tokio::test]
+async fn a_failed_token_fetch_is_an_auth_error_and_is_not_cached() {
+    let server = Loopback::start(Arc::new(|req, n| {
+        if req.path() == "/api/v3/get-management-token" {
+            if n == 1 {
+                Reply::json(200, r#"{"statusCode":403,"message":"bad key"}"#)
+            } else {
+                token_reply(n)
+            }
+        } else {
+            Reply::json(200, SAMPLE)
+        }
+    }))
+    .await
+    .unwrap();
+    let client = token_client(&server.base_url);
+    let err = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Auth(m) if m.contains("bad key") && m.contains("403")),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains(SECRET));
+    assert_eq!(server.hits(), 1, "nothing sent after the failed fetch");
+    let ok = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .unwrap()
+        .into_data()
+        .unwrap();
+    assert_eq!(ok.secret.expose_secret(), OTP);
+    assert_eq!(server.hits(), 3, "a second fetch, then the call");
+}
