@@ -1,0 +1,79 @@
+//! Secrets never show up in Debug, Display, error texts or tracing output.
+
+#[path = "../examples/support/loopback.rs"]
+mod loopback;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use genauth::prelude::*;
+use genauth::{AuthMode, Credentials, Error, ManagementClient};
+use loopback::{Loopback, Reply};
+
+const KEY_SECRET: &str = "SK-must-never-print-8d1f";
+const OTP: &str = "OTP-must-never-print-5c2e";
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwMSJ9.TOKEN-must-never-print";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_secret_in_debug_display_errors_or_logs() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let otp_body = format!(r#"{{"statusCode":200,"message":"ok","data":{{"secret":"{OTP}"}}}}"#);
+    let server = Loopback::start(Arc::new(move |req, n| {
+        if req.path() == "/api/v3/get-management-token" {
+            Reply::json(200, &format!(r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#))
+        } else if n == 2 {
+            Reply::json(200, &otp_body)
+        } else {
+            Reply::json(500, "<html>oops</html>")
+        }
+    }))
+    .await
+    .unwrap();
+
+    let builder = ManagementClient::builder()
+        .access_key_id("AK_PUBLIC")
+        .access_key_secret(KEY_SECRET)
+        .host(&server.base_url)
+        .auth_mode(AuthMode::ManagementToken)
+        .danger_accept_invalid_certs(true);
+    let mut shown = format!("{builder:?}");
+    let client = builder.build().unwrap();
+    shown += &format!("{client:?}{:?}", Credentials::new("AK_PUBLIC", KEY_SECRET));
+
+    let resp = client.get_otp_secret_by_user().user_id("u1").send().await.unwrap();
+    shown += &format!("{resp:?}");
+    let data = resp.into_data().unwrap();
+    shown += &format!("{data:?}{}", data.secret);
+    assert_eq!(data.secret.expose_secret(), OTP, "the value is still there for whoever asks");
+
+    let err: Error = client.get_otp_secret_by_user().user_id("u1").send().await.unwrap_err().into();
+    shown += &format!("{err:?}{err}");
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("TLS certificate verification is OFF"), "the danger switch is loud: {logs}");
+    for secret in [KEY_SECRET, OTP, TOKEN, "TOKEN-must-never-print"] {
+        assert!(!shown.contains(secret), "{secret} printed in: {shown}");
+        assert!(!logs.contains(secret), "{secret} logged in: {logs}");
+    }
+    assert!(shown.contains("AK_PUBLIC"), "the key id is not a secret");
+}
