@@ -671,7 +671,7 @@ mod tests {
                 .access_key_id("AK")
                 .access_key_secret("SK")
         };
-        let err = |b: ManagementClientBuilder| b.build().err().expect("rejected").to_string();
+        let err = |b: ManagementClientBuilder| b.build().expect_err("rejected").to_string();
         assert!(
             err(Client::builder().access_key_secret("SK")).contains("access key id is missing")
         );

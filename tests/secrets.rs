@@ -12,7 +12,8 @@ use loopback::{Loopback, Reply};
 
 const KEY_SECRET: &str = "SK-must-never-print-8d1f";
 const OTP: &str = "OTP-must-never-print-5c2e";
-const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwMSJ9.TOKEN-must-never-print";
+const TOKEN: &str =
+    "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwMSJ9.TOKEN-must-never-print";
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -60,17 +61,35 @@ async fn no_secret_in_debug_display_errors_or_logs() {
     let client = builder.build().unwrap();
     shown += &format!("{client:?}{:?}", Credentials::new("AK_PUBLIC", KEY_SECRET));
 
-    let resp = client.get_otp_secret_by_user().user_id("u1").send().await.unwrap();
+    let resp = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .unwrap();
     shown += &format!("{resp:?}");
     let data = resp.into_data().unwrap();
     shown += &format!("{data:?}{}", data.secret);
-    assert_eq!(data.secret.expose_secret(), OTP, "the value is still there for whoever asks");
+    assert_eq!(
+        data.secret.expose_secret(),
+        OTP,
+        "the value is still there for whoever asks"
+    );
 
-    let err: Error = client.get_otp_secret_by_user().user_id("u1").send().await.unwrap_err().into();
+    let err: Error = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .unwrap_err()
+        .into();
     shown += &format!("{err:?}{err}");
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("TLS certificate verification is OFF"), "the danger switch is loud: {logs}");
+    assert!(
+        logs.contains("TLS certificate verification is OFF"),
+        "the danger switch is loud: {logs}"
+    );
     for secret in [KEY_SECRET, OTP, TOKEN, "TOKEN-must-never-print"] {
         assert!(!shown.contains(secret), "{secret} printed in: {shown}");
         assert!(!logs.contains(secret), "{secret} logged in: {logs}");

@@ -136,6 +136,11 @@ async fn call(base: &str) -> Result<types::OtpSecretRespDto, Error> {
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
+    fetch_otp(&client).await
+}
+
+/// The seed call for user `u1`, down to its data.
+async fn fetch_otp(client: &ManagementClient) -> Result<types::OtpSecretRespDto, Error> {
     client
         .get_otp_secret_by_user()
         .user_id("u1")
@@ -359,14 +364,7 @@ async fn token_mode_refreshes_and_retries_once_after_a_401() {
         .await
         .unwrap();
         let client = token_client(&server.base_url);
-        let otp = client
-            .get_otp_secret_by_user()
-            .user_id("u1")
-            .send()
-            .await
-            .unwrap()
-            .into_data()
-            .unwrap();
+        let otp = fetch_otp(&client).await.unwrap();
         assert_eq!(otp.secret.expose_secret(), OTP);
         assert_eq!(
             fetches.load(std::sync::atomic::Ordering::SeqCst),
@@ -431,27 +429,14 @@ async fn a_failed_token_fetch_is_an_auth_error_and_is_not_cached() {
     .await
     .unwrap();
     let client = token_client(&server.base_url);
-    let err = client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap_err();
+    let err = fetch_otp(&client).await.unwrap_err();
     assert!(
         matches!(&err, Error::Auth(m) if m.contains("bad key") && m.contains("403")),
         "{err:?}"
     );
     assert!(!err.to_string().contains(SECRET));
     assert_eq!(server.hits(), 1, "nothing sent after the failed fetch");
-    let ok = client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await
-        .unwrap()
-        .into_data()
-        .unwrap();
+    let ok = fetch_otp(&client).await.unwrap();
     assert_eq!(ok.secret.expose_secret(), OTP);
     assert_eq!(server.hits(), 3, "a second fetch, then the call");
 }
