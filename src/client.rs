@@ -1,30 +1,42 @@
 //! The client builder, the state every clone shares, and the hooks around each request.
 //!
 //! `pre` finishes the request the generated code built: fixed headers, then the signature or
-//! the bearer token over the final URL and body. `exec` sends it, keeps the body of a failed
-//! response for the error, and in token mode retries once with a fresh token after a 401.
+//! the bearer token over the final URL and body. `exec` runs the attempts (see
+//! [`ClientState::run`]): each one re-signed, timed and fully read, retried as the
+//! [`RetryPolicy`] allows, and in token mode retried once with a fresh token after a 401.
+//! `post` turns the failures `exec` can only describe (deadline, oversized body, failed
+//! re-authentication) into [`Error`]s.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use progenitor_client::{ClientHooks, ClientInfo, Error as GenError, OperationInfo};
+use tracing::Instrument as _;
 
 use crate::auth::{Credentials, Token, TokenCache};
-use crate::error::{AUTH_MARK, BufferedBody, REQUEST_MARK, body_status_code, snippet};
+use crate::error::{
+    AUTH_MARK, BufferedBody, DECODE_MARK, REQUEST_MARK, TIMEOUT_MARK, envelope_head,
+    is_retryable_status, snippet,
+};
 use crate::generated::Client;
-use crate::{AuthMode, Brand, Error, Lang, SensitiveString};
+use crate::retry::parse_retry_after;
+use crate::{AuthMode, Brand, Error, Lang, RetryPolicy, SensitiveString};
 
 /// The client of the GenAuth Management API: every operation is a method (bring the traits in
 /// with `use genauth::prelude::*`). Cheap to clone; clones share one connection pool and one
 /// token cache.
 pub type ManagementClient = Client;
 
-/// Default whole-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default connect timeout.
+/// Default limit on one attempt: connecting, sending and reading the whole response.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit on a whole call, every attempt and backoff included.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit on establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default limit on the size of a response body (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
 
 /// Source of the `date` header; replaceable so tests can pin the signature.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -35,6 +47,15 @@ pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
 #[derive(Clone)]
 pub struct ClientState {
     shared: Arc<Shared>,
+    call: CallOptions,
+}
+
+/// What a client view may change per call without touching the shared state.
+#[derive(Clone, Copy, Debug)]
+struct CallOptions {
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    total_timeout: Duration,
 }
 
 struct Shared {
@@ -47,6 +68,7 @@ struct Shared {
     clock: Clock,
     nonce: NonceSource,
     tokens: TokenCache,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientState {
@@ -58,6 +80,9 @@ impl fmt::Debug for ClientState {
             .field("auth_mode", &s.auth_mode)
             .field("credentials", &s.credentials)
             .field("userpool_id", &s.userpool_id)
+            .field("retry", &self.call.retry)
+            .field("attempt_timeout", &self.call.attempt_timeout)
+            .field("total_timeout", &self.call.total_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +103,58 @@ impl Client {
     pub fn brand(&self) -> Brand {
         self.inner.shared.brand
     }
+
+    /// The retry policy of this client.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.call.retry
+    }
+
+    /// A view of this client with another retry policy, for one call or a group of calls. It
+    /// shares the connection pool and the token cache.
+    ///
+    /// ```no_run
+    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+    /// use genauth::RetryPolicy;
+    /// use genauth::prelude::*;
+    ///
+    /// // Never retry this read, whatever the client's policy.
+    /// let once = client.with_retry_policy(RetryPolicy::none());
+    /// once.get_otp_secret_by_user().user_id("u1").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        self.view(|call| call.retry = policy)
+    }
+
+    /// A view of this client that also retries writes, for calls the caller knows are safe to
+    /// repeat. Same as `with_retry_policy(self.retry_policy().retry_writes(true))`.
+    pub fn retrying_writes(&self) -> Self {
+        self.view(|call| call.retry = call.retry.retry_writes(true))
+    }
+
+    /// A view of this client with other per-attempt and total timeouts (zero durations are
+    /// ignored).
+    pub fn with_timeouts(&self, attempt: Duration, total: Duration) -> Self {
+        self.view(|call| {
+            if !attempt.is_zero() {
+                call.attempt_timeout = attempt;
+            }
+            if !total.is_zero() {
+                call.total_timeout = total;
+            }
+        })
+    }
+
+    fn view(&self, change: impl FnOnce(&mut CallOptions)) -> Self {
+        let mut inner = self.inner.clone();
+        change(&mut inner.call);
+        Client {
+            baseurl: self.baseurl.clone(),
+            client: self.client.clone(),
+            inner,
+        }
+    }
 }
 
 /// Settings for a [`ManagementClient`]. Values set by method calls win over values read by
@@ -86,8 +163,11 @@ impl Client {
 pub struct ManagementClientBuilder {
     explicit: Settings,
     env: Settings,
-    timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<usize>,
     user_agent_suffix: Option<String>,
     proxy: Option<String>,
     danger_accept_invalid_certs: bool,
@@ -130,7 +210,9 @@ impl fmt::Debug for ManagementClientBuilder {
                 &pick(&self.explicit.tenant_id, &self.env.tenant_id),
             )
             .field("auth_mode", &self.auth_mode)
-            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_timeout", &self.total_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -218,15 +300,37 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// Whole-request timeout; 30 s by default.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    /// Limit on one attempt, from connecting to the last byte of the response; 30 s by
+    /// default ([`DEFAULT_ATTEMPT_TIMEOUT`]).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
         self
     }
 
-    /// Connect timeout; 10 s by default.
+    /// Limit on a whole call, every attempt and backoff included; 60 s by default
+    /// ([`DEFAULT_TOTAL_TIMEOUT`]). No retry starts that could not finish before it.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on establishing a connection; 10 s by default ([`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How failed calls are retried; [`RetryPolicy::default`] (reads only, 3 attempts) unless
+    /// set. [`RetryPolicy::none`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Largest response body accepted, in bytes; 64 MiB by default. A larger body fails the
+    /// call with [`Error::Decode`] without being read to the end.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
         self
     }
 
@@ -341,10 +445,28 @@ impl ManagementClientBuilder {
             user_agent.push(' ');
             user_agent.push_str(suffix);
         }
+        let positive = |name: &str, value: Option<Duration>, default: Duration| match value {
+            Some(d) if d.is_zero() => Err(Error::Config(format!("{name} must be above zero"))),
+            Some(d) => Ok(d),
+            None => Ok(default),
+        };
+        let call = CallOptions {
+            retry: self.retry.unwrap_or_default(),
+            attempt_timeout: positive(
+                "attempt timeout",
+                self.attempt_timeout,
+                DEFAULT_ATTEMPT_TIMEOUT,
+            )?,
+            total_timeout: positive("total timeout", self.total_timeout, DEFAULT_TOTAL_TIMEOUT)?,
+        };
+        let connect_timeout = positive(
+            "connect timeout",
+            self.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        )?;
         let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
-            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+            .connect_timeout(connect_timeout);
         if let Some(proxy) = &self.proxy {
             let proxy = reqwest::Proxy::all(proxy.as_str())
                 .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
@@ -375,7 +497,11 @@ impl ManagementClientBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
                 nonce: self.nonce.unwrap_or_else(|| Arc::new(random_nonce)),
                 tokens: TokenCache::default(),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
+            call,
         };
         Ok(Client::new_with_client(&host, http, state))
     }
@@ -582,23 +708,276 @@ pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
     }
 }
 
-/// Reads the whole body and hands back an equivalent response. A failed response keeps its
-/// body in the extensions so the error can show the start of it.
-async fn buffered(
-    response: reqwest::Response,
-) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
+/// How one attempt ended.
+enum Attempt {
+    /// A complete response, its body read into memory.
+    Answered(reqwest::Response, bytes::Bytes),
+    /// No complete response: connection, timeout, reset mid-body, ...
+    Failed(reqwest::Error),
+    /// A response whose body is over the size limit; not read further.
+    TooLarge { status: u16, limit: usize },
+}
+
+/// Sends one request and reads the whole response, up to `limit` bytes. A failed response
+/// keeps its body in the extensions so the error can show the start of it.
+async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Attempt {
+    let mut response = match http.execute(request).await {
+        Ok(response) => response,
+        Err(e) => return Attempt::Failed(e),
+    };
     let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let too_large = Attempt::TooLarge {
+        status: status.as_u16(),
+        limit,
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return too_large;
+    }
+    // Most bodies arrive as one chunk: keep it as it is, without copying.
+    let mut body = match response.chunk().await {
+        Ok(Some(first)) => first,
+        Ok(None) => bytes::Bytes::new(),
+        Err(e) => return Attempt::Failed(e),
+    };
+    let mut joined: Option<bytes::BytesMut> = None;
+    loop {
+        if joined.as_ref().map_or(body.len(), |j| j.len()) > limit {
+            return too_large;
+        }
+        match response.chunk().await {
+            Ok(Some(more)) => joined
+                .get_or_insert_with(|| bytes::BytesMut::from(&body[..]))
+                .extend_from_slice(&more),
+            Ok(None) => break,
+            Err(e) => return Attempt::Failed(e),
+        }
+    }
+    if let Some(all) = joined {
+        body = all.freeze();
+    }
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
     if !status.is_success() {
         rebuilt.extensions_mut().insert(BufferedBody(body.clone()));
     }
-    Ok((reqwest::Response::from(rebuilt), body))
+    Attempt::Answered(reqwest::Response::from(rebuilt), body)
+}
+
+/// A failure `exec` must report through `post`, as an error marker text.
+#[derive(Clone)]
+struct HookFailure(String);
+
+/// A stand-in response carrying a [`HookFailure`]; `post` turns it into the error.
+fn failure(text: String) -> reqwest::Response {
+    let mut response = http::Response::new(bytes::Bytes::new());
+    response.extensions_mut().insert(HookFailure(text));
+    reqwest::Response::from(response)
+}
+
+/// Whether a failure without a response can go away on another attempt. Every transport
+/// failure qualifies (connect, timeout, reset, truncated body); only client-side mistakes do
+/// not.
+fn transient(e: &reqwest::Error) -> bool {
+    !(e.is_builder() || e.is_redirect() || e.is_status())
+}
+
+impl ClientState {
+    /// Runs every attempt of one call inside the request's span and returns the last outcome.
+    async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "genauth.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let mut attempts = 0;
+        let outcome = self
+            .attempts(http, request, info, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        span.record("attempt", attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &outcome {
+            if response.extensions().get::<HookFailure>().is_none() {
+                span.record("status", response.status().as_u16());
+            }
+            let header = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok());
+            if let Some(id) = header {
+                span.record("request_id", id);
+            } else if let Some(BufferedBody(body)) = response.extensions().get::<BufferedBody>() {
+                if let Some(id) = envelope_head(body).and_then(|h| h.request_id) {
+                    span.record("request_id", id.as_str());
+                }
+            }
+        }
+        outcome
+    }
+
+    /// The retry loop. `attempts` counts the requests sent.
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+        attempts: &mut u32,
+    ) -> reqwest::Result<reqwest::Response> {
+        let s = &self.shared;
+        let call = self.call;
+        let deadline = Instant::now() + call.total_timeout;
+        let read = crate::operations::by_method(info.operation_id).is_some_and(|op| op.read);
+        let allowed = call.retry.attempts_for(read);
+        let token_mode = s.auth_mode == AuthMode::ManagementToken;
+        // A body that cannot be cloned (none of ours) simply gets no second attempt.
+        let template = if allowed > 1 || token_mode {
+            request.try_clone()
+        } else {
+            None
+        };
+        let mut request = request;
+        let mut failures = 0u32;
+        let mut reauthenticated = false;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let cut_by_deadline = remaining < call.attempt_timeout;
+            *request.timeout_mut() = Some(remaining.min(call.attempt_timeout));
+            let used_token = token_mode
+                .then(|| bearer(&request).map(SensitiveString::from))
+                .flatten();
+            *attempts += 1;
+            let (last, retry_after) = match attempt(http, request, s.max_response_bytes).await {
+                Attempt::TooLarge { status, limit } => {
+                    return Ok(failure(format!(
+                        "{DECODE_MARK}{status} the response body is larger than the limit of {limit} bytes (see max_response_bytes)"
+                    )));
+                }
+                Attempt::Failed(e) => {
+                    if e.is_timeout() && cut_by_deadline {
+                        return Ok(failure(format!(
+                            "{TIMEOUT_MARK}the call did not finish within its total timeout of {:?} ({} attempt(s))",
+                            call.total_timeout, attempts
+                        )));
+                    }
+                    if !transient(&e) {
+                        return Err(e);
+                    }
+                    tracing::debug!(attempt = *attempts, error = %e, "attempt failed");
+                    (Err(e), None)
+                }
+                Attempt::Answered(response, body) => {
+                    let status = response.status().as_u16();
+                    let in_body = envelope_head(&body).and_then(|h| h.status_code);
+                    let refused = status == 401 || in_body == Some(401);
+                    if refused && !reauthenticated {
+                        if let (Some(used), Some(next)) = (&used_token, clone(&template)) {
+                            // The token was refused: drop it and send once more with a new
+                            // one. This is authentication, so it does not use up a retry.
+                            reauthenticated = true;
+                            s.tokens.invalidate(used).await;
+                            tracing::debug!(attempt = *attempts, "token refused; refreshing it");
+                            request = match self.prepared(http, next).await {
+                                Ok(next) => next,
+                                Err(stand_in) => return Ok(stand_in),
+                            };
+                            continue;
+                        }
+                    }
+                    if !(is_retryable_status(i64::from(status))
+                        || in_body.is_some_and(is_retryable_status))
+                    {
+                        return Ok(response);
+                    }
+                    tracing::debug!(
+                        attempt = *attempts,
+                        status,
+                        in_body_status = in_body,
+                        "attempt answered with a retryable status"
+                    );
+                    let retry_after = response
+                        .headers()
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, (s.clock)()));
+                    (Ok(response), retry_after)
+                }
+            };
+
+            failures += 1;
+            if failures >= allowed {
+                return last;
+            }
+            let Some(next) = clone(&template) else {
+                return last;
+            };
+            let delay = match retry_after {
+                Some(wait) if wait > call.retry.retry_after_cap() => {
+                    tracing::debug!(
+                        retry_after_ms = wait.as_millis() as u64,
+                        "the server asks for a longer wait than the retry policy allows"
+                    );
+                    return last;
+                }
+                Some(wait) => wait,
+                None => call.retry.backoff_for(failures, rand::random::<f64>()),
+            };
+            if Instant::now() + delay >= deadline {
+                tracing::debug!("no time left for another attempt before the total timeout");
+                return last;
+            }
+            tracing::debug!(
+                attempt = *attempts,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            request = match self.prepared(http, next).await {
+                Ok(next) => next,
+                Err(stand_in) => return Ok(stand_in),
+            };
+        }
+    }
+
+    /// Signs (or authorises) a copy of the request again: a fresh date and nonce, or the
+    /// current token. A failure comes back as the stand-in response `post` reports.
+    async fn prepared(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> Result<reqwest::Request, reqwest::Response> {
+        match self.prepare(http, &mut request).await {
+            Ok(_) => Ok(request),
+            Err(marker) => Err(failure(marker)),
+        }
+    }
+}
+
+fn clone(template: &Option<reqwest::Request>) -> Option<reqwest::Request> {
+    template.as_ref().and_then(reqwest::Request::try_clone)
+}
+
+fn bearer(request: &reqwest::Request) -> Option<&str> {
+    request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
 }
 
 impl ClientHooks<ClientState> for Client {
@@ -617,34 +996,24 @@ impl ClientHooks<ClientState> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let state = &self.inner;
-        let token_mode = state.shared.auth_mode == AuthMode::ManagementToken;
-        let spare = if token_mode {
-            request.try_clone()
-        } else {
-            None
-        };
-        let used = request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(SensitiveString::from);
-        let (response, body) = buffered(self.client().execute(request).await?).await?;
-        let rejected = response.status() == http::StatusCode::UNAUTHORIZED
-            || body_status_code(&body) == Some(401);
-        if let (true, Some(mut again), Some(used)) = (rejected, spare, used) {
-            state.shared.tokens.invalidate(&used).await;
-            // If the fresh fetch fails, the caller gets the original 401: exec cannot return
-            // our error type, and the 401 is the truthful outcome of the call.
-            if state.prepare(self.client(), &mut again).await.is_ok() {
-                let (retried, _) = buffered(self.client().execute(again).await?).await?;
-                return Ok(retried);
-            }
+        self.inner.run(self.client(), request, info).await
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), GenError<E>> {
+        match result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.extensions().get::<HookFailure>())
+        {
+            Some(HookFailure(text)) => Err(GenError::Custom(text.clone())),
+            None => Ok(()),
         }
-        Ok(response)
     }
 }
 

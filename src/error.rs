@@ -158,9 +158,19 @@ struct LooseEnvelope {
     request_id: Option<String>,
 }
 
+/// Reads `body` as an envelope, leniently. Bodies that cannot be a JSON object are rejected
+/// before any parsing.
+fn loose_envelope(body: &[u8]) -> Option<LooseEnvelope> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
 /// `Error::Api` when `body` is an envelope reporting failure.
 pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error> {
-    let env: LooseEnvelope = serde_json::from_slice(body).ok()?;
+    let env = loose_envelope(body)?;
     let status_code = env.status_code.as_ref().and_then(number_as_i64)?;
     if status_code == 200 {
         return None;
@@ -174,10 +184,21 @@ pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error
     })
 }
 
-/// The envelope's `statusCode` when `body` is an envelope, whatever its value.
-pub(crate) fn body_status_code(body: &[u8]) -> Option<i64> {
-    let env: LooseEnvelope = serde_json::from_slice(body).ok()?;
-    env.status_code.as_ref().and_then(number_as_i64)
+/// What the retry loop and the tracing span read from any envelope.
+pub(crate) struct EnvelopeHead {
+    /// The envelope's `statusCode`, whatever its value.
+    pub(crate) status_code: Option<i64>,
+    /// The envelope's `requestId`.
+    pub(crate) request_id: Option<String>,
+}
+
+/// The head of `body` when it is an envelope.
+pub(crate) fn envelope_head(body: &[u8]) -> Option<EnvelopeHead> {
+    let env = loose_envelope(body)?;
+    Some(EnvelopeHead {
+        status_code: env.status_code.as_ref().and_then(number_as_i64),
+        request_id: env.request_id,
+    })
 }
 
 fn number_as_i64(n: &serde_json::Number) -> Option<i64> {
@@ -195,6 +216,9 @@ pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
 pub(crate) const AUTH_MARK: &str = "[genauth:auth] ";
 pub(crate) const CONFIG_MARK: &str = "[genauth:config] ";
 pub(crate) const REQUEST_MARK: &str = "[genauth:request] ";
+pub(crate) const TIMEOUT_MARK: &str = "[genauth:timeout] ";
+/// Followed by the HTTP status, a space and the message.
+pub(crate) const DECODE_MARK: &str = "[genauth:decode] ";
 
 impl<E: fmt::Debug> From<GenError<E>> for Error {
     fn from(err: GenError<E>) -> Self {
@@ -242,6 +266,15 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
                     Error::Config(m.to_string())
                 } else if let Some(m) = text.strip_prefix(REQUEST_MARK) {
                     Error::InvalidRequest(m.to_string())
+                } else if let Some(m) = text.strip_prefix(TIMEOUT_MARK) {
+                    Error::Timeout(m.to_string())
+                } else if let Some(m) = text.strip_prefix(DECODE_MARK) {
+                    let (status, message) = m.split_once(' ').unwrap_or(("0", m));
+                    Error::Decode {
+                        status: status.parse().unwrap_or(0),
+                        message: message.to_string(),
+                        body_snippet: String::new(),
+                    }
                 } else {
                     Error::InvalidRequest(text)
                 }
@@ -307,5 +340,11 @@ mod tests {
         assert!(matches!(e, Error::Auth(ref m) if m == "token fetch failed"));
         let e: Error = GenError::<()>::InvalidRequest("user_id missing".into()).into();
         assert!(matches!(e, Error::InvalidRequest(_)));
+        let e: Error = GenError::<()>::Custom(format!("{TIMEOUT_MARK}too slow")).into();
+        assert!(matches!(e, Error::Timeout(ref m) if m == "too slow"));
+        let e: Error = GenError::<()>::Custom(format!("{DECODE_MARK}200 too big")).into();
+        assert!(
+            matches!(e, Error::Decode { status: 200, ref message, .. } if message == "too big")
+        );
     }
 }

@@ -133,7 +133,7 @@ async fn signed_post_signs_the_body_fields_as_sent() {
 
 async fn call(base: &str) -> Result<types::OtpSecretRespDto, Error> {
     let client = pinned(base, Brand::GenAuth)
-        .timeout(Duration::from_millis(500))
+        .attempt_timeout(Duration::from_millis(500))
         .build()
         .unwrap();
     fetch_otp(&client).await
