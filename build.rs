@@ -43,11 +43,13 @@ fn main() {
         .unwrap_or_else(|e| panic!("progenitor rejected {SPEC}: {e}"));
     let envelopes = envelope_impls(&generator, &raw);
     let operations = operation_table(&raw);
+    let sensitive = sensitive_fields(&raw);
 
     let file = quote! {
         #client
         #envelopes
         #operations
+        #sensitive
     };
     let ast = syn::parse2(file).expect("generated code parses");
     let code = prettyplease::unparse(&ast);
@@ -157,5 +159,29 @@ fn operation_table(raw: &serde_json::Value) -> proc_macro2::TokenStream {
     });
     quote! {
         pub(crate) static OPERATIONS: &[crate::operations::Operation] = &[#(#entries),*];
+    }
+}
+
+/// The names of every property regen marked as a secret, sorted, so that error snippets can
+/// redact their values.
+fn sensitive_fields(raw: &serde_json::Value) -> proc_macro2::TokenStream {
+    let mut names = std::collections::BTreeSet::new();
+    for schema in raw["components"]["schemas"]
+        .as_object()
+        .expect("components.schemas")
+        .values()
+    {
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        for (name, property) in properties {
+            if property["x-genauth-sensitive"] == serde_json::Value::Bool(true) {
+                names.insert(name.as_str());
+            }
+        }
+    }
+    let names = names.into_iter();
+    quote! {
+        pub(crate) static SENSITIVE_FIELDS: &[&str] = &[#(#names),*];
     }
 }

@@ -656,7 +656,7 @@ impl ClientState {
             data: Option<TokenData>,
         }
         let envelope: TokenEnvelope = serde_json::from_slice(&bytes).map_err(|_| {
-            format!("token endpoint answered HTTP {status} with a body that is not a token envelope: {}", snippet_without_secrets(&bytes))
+            format!("token endpoint answered HTTP {status} with a body that is not a token envelope: {}", snippet(&bytes))
         })?;
         match (envelope.status_code, envelope.data) {
             (Some(code), Some(data)) if code == 200.0 && !data.access_token.is_empty() => {
@@ -677,18 +677,6 @@ impl ClientState {
                 envelope.message.unwrap_or_default()
             )),
         }
-    }
-}
-
-/// A body snippet for an error about the token endpoint, which may echo credentials: only
-/// shown when it holds no `token`/`secret` text.
-fn snippet_without_secrets(body: &[u8]) -> String {
-    let text = snippet(body);
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("token") || lower.contains("secret") {
-        "[withheld]".into()
-    } else {
-        text
     }
 }
 

@@ -38,10 +38,12 @@ impl Seen {
     }
 }
 
-/// What the handler returns: raw bytes, and an optional pause before writing them.
+/// What the handler returns: raw bytes, an optional pause before writing them, and whether
+/// to end the connection with a reset (RST) instead of a normal close.
 pub struct Reply {
     pub bytes: Vec<u8>,
     pub delay: std::time::Duration,
+    pub reset: bool,
 }
 
 impl Reply {
@@ -57,10 +59,16 @@ impl Reply {
         Self {
             bytes: text.into(),
             delay: std::time::Duration::ZERO,
+            reset: false,
         }
     }
     pub fn after(mut self, delay: std::time::Duration) -> Self {
         self.delay = delay;
+        self
+    }
+    /// Resets the connection right after writing the bytes.
+    pub fn then_reset(mut self) -> Self {
+        self.reset = true;
         self
     }
 }
@@ -96,7 +104,15 @@ impl Loopback {
                         tokio::time::sleep(reply.delay).await;
                     }
                     let _ = stream.write_all(&reply.bytes).await;
-                    let _ = stream.shutdown().await;
+                    if reply.reset {
+                        let _ = stream.flush().await;
+                        // A zero linger makes the close send RST; it does not block.
+                        #[allow(deprecated)]
+                        let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                        drop(stream);
+                    } else {
+                        let _ = stream.shutdown().await;
+                    }
                 });
             }
         });
