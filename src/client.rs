@@ -17,7 +17,7 @@ use tracing::Instrument as _;
 
 use crate::auth::{Credentials, Token, TokenCache};
 use crate::error::{
-    AUTH_MARK, BufferedBody, DECODE_MARK, REQUEST_MARK, TIMEOUT_MARK, envelope_head,
+    AUTH_MARK, BufferedBody, DECODE_MARK, EnvelopeHead, REQUEST_MARK, TIMEOUT_MARK, envelope_head,
     is_retryable_status, snippet,
 };
 use crate::generated::Client;
@@ -800,22 +800,6 @@ impl ClientState {
             .await;
         span.record("attempt", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        if let Ok(response) = &outcome {
-            if response.extensions().get::<HookFailure>().is_none() {
-                span.record("status", response.status().as_u16());
-            }
-            let header = response
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok());
-            if let Some(id) = header {
-                span.record("request_id", id);
-            } else if let Some(BufferedBody(body)) = response.extensions().get::<BufferedBody>() {
-                if let Some(id) = envelope_head(body).and_then(|h| h.request_id) {
-                    span.record("request_id", id.as_str());
-                }
-            }
-        }
         outcome
     }
 
@@ -871,7 +855,9 @@ impl ClientState {
                 }
                 Attempt::Answered(response, body) => {
                     let status = response.status().as_u16();
-                    let in_body = envelope_head(&body).and_then(|h| h.status_code);
+                    let head = envelope_head(&body);
+                    let in_body = head.as_ref().and_then(|h| h.status_code);
+                    record_answer(&response, head.as_ref());
                     let refused = status == 401 || in_body == Some(401);
                     if refused && !reauthenticated {
                         if let (Some(used), Some(next)) = (&used_token, clone(&template)) {
@@ -958,6 +944,19 @@ impl ClientState {
 
 fn clone(template: &Option<reqwest::Request>) -> Option<reqwest::Request> {
     template.as_ref().and_then(reqwest::Request::try_clone)
+}
+
+/// Puts the status and the request id (header, else envelope) of an answer on the span.
+fn record_answer(response: &reqwest::Response, head: Option<&EnvelopeHead>) {
+    let span = tracing::Span::current();
+    span.record("status", response.status().as_u16());
+    let header = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok());
+    if let Some(id) = header.or_else(|| head.and_then(|h| h.request_id.as_deref())) {
+        span.record("request_id", id);
+    }
 }
 
 fn bearer(request: &reqwest::Request) -> Option<&str> {

@@ -1,0 +1,131 @@
+//! One `genauth.request` span per call, with the operation, method, path, status, attempt
+//! count, duration and request id; debug events for retries; no bodies, no secrets.
+
+#[path = "../examples/support/loopback.rs"]
+mod loopback;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use genauth::prelude::*;
+use genauth::{ManagementClient, RetryPolicy};
+use loopback::{Loopback, Reply};
+use tracing_subscriber::fmt::format::FmtSpan;
+
+const KEY_SECRET: &str = "SK-never-in-logs-41c9";
+const OTP: &str = "OTP-never-in-logs-77aa";
+const BODY_WORD: &str = "body-text-never-in-logs";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let busy = format!(r#"{{"statusCode":503,"message":"{BODY_WORD}"}}"#);
+    let ok = format!(
+        r#"{{"statusCode":200,"message":"{BODY_WORD}","requestId":"req-42","data":{{"secret":"{OTP}"}}}}"#
+    );
+    let server = Loopback::start(Arc::new(move |_, n| {
+        if n == 1 {
+            Reply::json(503, &busy)
+        } else {
+            Reply::json(200, &ok)
+        }
+    }))
+    .await
+    .unwrap();
+    let client = ManagementClient::builder()
+        .access_key_id("AK_PUBLIC")
+        .access_key_secret(KEY_SECRET)
+        .host(&server.base_url)
+        .retry_policy(
+            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let otp = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .unwrap()
+        .into_data()
+        .unwrap();
+    assert_eq!(otp.secret.expose_secret(), OTP);
+    assert_eq!(server.hits(), 2);
+
+    let logs = capture.text();
+    let closes: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("genauth.request{") && l.contains("close"))
+        .collect();
+    assert_eq!(closes.len(), 1, "one span per call:\n{logs}");
+    let span = closes[0];
+    for field in [
+        "operation=\"get_otp_secret_by_user\"",
+        "method=GET",
+        "path=\"/api/v3/get-otp-secret-by-user\"",
+        "status=200",
+        "attempt=2",
+        "request_id=\"req-42\"",
+        "duration_ms=",
+    ] {
+        assert!(span.contains(field), "missing {field} in: {span}");
+    }
+    let retry = logs
+        .lines()
+        .find(|l| l.contains("DEBUG") && l.contains("retrying"))
+        .unwrap_or_else(|| panic!("no retry event:\n{logs}"));
+    assert!(retry.contains("attempt=1"), "{retry}");
+    assert!(retry.contains("delay_ms="), "{retry}");
+    assert!(
+        logs.contains("status=503"),
+        "the retryable answer is logged:\n{logs}"
+    );
+
+    // Nothing from bodies, no secrets, no signature, and not the query either.
+    let signature = server.seen()[0]
+        .header("authorization")
+        .unwrap()
+        .to_string();
+    for secret in [
+        KEY_SECRET,
+        OTP,
+        BODY_WORD,
+        "u1&",
+        "userId=u1",
+        signature.as_str(),
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
