@@ -132,7 +132,11 @@ fn query_params(query: &str) -> Vec<(String, String)> {
 /// Top-level fields of a JSON object body. An empty body, or one that is not an object, has no
 /// parameters.
 fn body_params(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // JSON whitespace only (not form feed, which `is_ascii_whitespace` would accept).
+    if body
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         return Ok(Vec::new());
     }
     let value: JsValue = serde_json::from_slice(body)

@@ -1,0 +1,215 @@
+//! End-to-end throughput of `get_otp_secret_by_user` against an in-process keep-alive HTTP
+//! server on 127.0.0.1, next to a bare `reqwest` client sending the identical pre-built request
+//! (same URL and headers, signature included) and decoding the same response type. Runs at
+//! concurrency 1 and 32 and prints the SDK/bare throughput ratio at the end.
+//!
+//! Target: the SDK keeps at least 0.9 of the bare client's throughput at both concurrencies.
+//! The SDK does more per call (builds and signs each request, reads the envelope head for its
+//! retry decision, opens a tracing span), which is exactly the overhead measured here.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use genauth::prelude::*;
+use genauth::{ManagementClient, types};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const BODY: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#;
+const USER_ID: &str = "6319a1504f3xxxxf214dd5b7";
+
+/// The first request the server saw: its target and headers.
+type Head = Arc<Mutex<Option<(String, Vec<(String, String)>)>>>;
+
+/// A keep-alive HTTP/1.1 server that answers every request with the same response.
+async fn serve(listener: TcpListener, first: Head) {
+    let response = Arc::new(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
+            BODY.len()
+        )
+        .into_bytes(),
+    );
+    while let Ok((mut stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        let (response, first) = (response.clone(), first.clone());
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(4096);
+            let mut chunk = [0u8; 4096];
+            loop {
+                // Read one request head (these requests have no body).
+                let end = loop {
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                };
+                {
+                    let mut slot = first.lock().unwrap();
+                    if slot.is_none() {
+                        *slot = Some(parse_head(&buf[..end]));
+                    }
+                }
+                buf.drain(..end);
+                if stream.write_all(&response).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+fn parse_head(head: &[u8]) -> (String, Vec<(String, String)>) {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split("\r\n");
+    let target = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (target, headers)
+}
+
+struct Setup {
+    sdk: ManagementClient,
+    bare: reqwest::Client,
+    request: reqwest::Request,
+}
+
+async fn setup() -> Setup {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let first: Head = Arc::default();
+    tokio::spawn(serve(listener, first.clone()));
+
+    let sdk = ManagementClient::builder()
+        .access_key_id("AK_BENCH")
+        .access_key_secret("SK_BENCH")
+        .host(&base)
+        .build()
+        .unwrap();
+    sdk_call(&sdk).await;
+
+    // The bare client replays exactly what the SDK sent (the transport headers reqwest adds
+    // itself, host and user-agent, are left to it).
+    let (target, headers) = first.lock().unwrap().clone().unwrap();
+    let bare = reqwest::Client::new();
+    let mut builder = bare.get(format!("{base}{target}"));
+    for (name, value) in headers {
+        if name != "host" && name != "user-agent" {
+            builder = builder.header(name, value);
+        }
+    }
+    let request = builder.build().unwrap();
+    Setup { sdk, bare, request }
+}
+
+async fn sdk_call(client: &ManagementClient) {
+    let data = client
+        .get_otp_secret_by_user()
+        .user_id(USER_ID)
+        .user_id_type(types::UserIdType::ExternalId)
+        .send()
+        .await
+        .unwrap()
+        .into_data()
+        .unwrap();
+    assert_eq!(data.secret.expose_secret().len(), 18);
+}
+
+async fn bare_call(client: &reqwest::Client, request: &reqwest::Request) {
+    let response = client.execute(request.try_clone().unwrap()).await.unwrap();
+    assert!(response.status().is_success());
+    let body = response.bytes().await.unwrap();
+    let decoded: types::GetOtpSecretRespDto = serde_json::from_slice(&body).unwrap();
+    assert_eq!(decoded.status_code, 200);
+}
+
+/// Total time and calls per (client, concurrency), summed over every measured batch.
+type Totals = Arc<Mutex<BTreeMap<(usize, &'static str), (Duration, u64)>>>;
+
+/// Sends `calls` calls spread over `concurrency` tasks and returns the wall time.
+async fn batch(setup: &Arc<Setup>, sdk: bool, concurrency: usize, calls: u64) -> Duration {
+    let started = Instant::now();
+    let per_task = calls.div_ceil(concurrency as u64);
+    let mut tasks = Vec::with_capacity(concurrency);
+    for t in 0..concurrency as u64 {
+        let n = per_task.min(calls.saturating_sub(t * per_task));
+        let setup = setup.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..n {
+                if sdk {
+                    sdk_call(&setup.sdk).await;
+                } else {
+                    bare_call(&setup.bare, &setup.request).await;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    started.elapsed()
+}
+
+fn e2e(c: &mut Criterion, runtime: &tokio::runtime::Runtime, totals: &Totals) {
+    let setup = Arc::new(runtime.block_on(setup()));
+    for concurrency in [1usize, 32] {
+        let mut group = c.benchmark_group(format!("e2e_get_otp_secret/concurrency_{concurrency}"));
+        group.throughput(criterion::Throughput::Elements(1));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(6));
+        for (name, sdk) in [("bare_reqwest", false), ("genauth", true)] {
+            group.bench_function(name, |b| {
+                b.iter_custom(|calls| {
+                    let elapsed = runtime.block_on(batch(&setup, sdk, concurrency, calls));
+                    let mut totals = totals.lock().unwrap();
+                    let entry = totals
+                        .entry((concurrency, name))
+                        .or_insert((Duration::ZERO, 0));
+                    entry.0 += elapsed;
+                    entry.1 += calls;
+                    elapsed
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let totals: Totals = Arc::default();
+    let mut criterion = Criterion::default().configure_from_args();
+    e2e(&mut criterion, &runtime, &totals);
+    criterion.final_summary();
+
+    let totals = totals.lock().unwrap();
+    for concurrency in [1usize, 32] {
+        let rate = |name| {
+            totals
+                .get(&(concurrency, name))
+                .filter(|(_, calls)| *calls > 0)
+                .map(|(time, calls)| *calls as f64 / time.as_secs_f64())
+        };
+        if let (Some(sdk), Some(bare)) = (rate("genauth"), rate("bare_reqwest")) {
+            println!(
+                "concurrency {concurrency:>2}: genauth {sdk:>8.0} calls/s, bare reqwest {bare:>8.0} calls/s, ratio {:.3}",
+                sdk / bare
+            );
+        }
+    }
+}
