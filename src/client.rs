@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use progenitor_client::{ClientHooks, ClientInfo, Error as GenError, OperationInfo};
+use reqwest::ResponseBuilderExt as _;
 use tracing::Instrument as _;
 
 use crate::auth::{Credentials, Token, TokenCache};
@@ -69,6 +70,30 @@ struct Shared {
     nonce: NonceSource,
     tokens: TokenCache,
     max_response_bytes: usize,
+    names: SignedNames,
+}
+
+/// The brand's header names the signer sets on every request, made once.
+struct SignedNames {
+    nonce: HeaderName,
+    method: HeaderName,
+    version: HeaderName,
+    userpool: HeaderName,
+}
+
+impl SignedNames {
+    fn new(brand: Brand) -> Self {
+        let name = |suffix: &str| {
+            HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
+                .expect("brand prefixes make valid header names")
+        };
+        Self {
+            nonce: name("signature-nonce"),
+            method: name("signature-method"),
+            version: name("signature-version"),
+            userpool: name("userpool-id"),
+        }
+    }
 }
 
 impl fmt::Debug for ClientState {
@@ -102,6 +127,11 @@ impl Client {
     /// The brand this client speaks to.
     pub fn brand(&self) -> Brand {
         self.inner.shared.brand
+    }
+
+    /// The API host this client sends to, without a trailing slash.
+    pub fn host(&self) -> &str {
+        &self.baseurl
     }
 
     /// The retry policy of this client.
@@ -500,6 +530,7 @@ impl ManagementClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                names: SignedNames::new(brand),
             }),
             call,
         };
@@ -525,8 +556,14 @@ fn validate_host(host: &str) -> Result<String, Error> {
 
 /// 32 random lowercase hex characters.
 fn random_nonce() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut nonce = String::with_capacity(32);
+    for b in bytes {
+        nonce.push(char::from(HEX[usize::from(b >> 4)]));
+        nonce.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    nonce
 }
 
 impl ClientState {
@@ -563,7 +600,6 @@ impl ClientState {
 
     fn sign(&self, request: &mut reqwest::Request) -> Result<(), String> {
         let s = &self.shared;
-        let prefix = s.brand.header_prefix();
         let date = httpdate::fmt_http_date((s.clock)());
         let nonce = (s.nonce)();
         let headers = request.headers_mut();
@@ -571,18 +607,15 @@ impl ClientState {
             http::header::DATE,
             HeaderValue::from_str(&date).map_err(|e| format!("{REQUEST_MARK}{e}"))?,
         );
-        let named = |suffix: &str| {
-            HeaderName::try_from(format!("{prefix}{suffix}")).expect("valid header name")
-        };
         headers.insert(
-            named("signature-nonce"),
+            s.names.nonce.clone(),
             HeaderValue::from_str(&nonce).map_err(|e| format!("{REQUEST_MARK}bad nonce: {e}"))?,
         );
         headers.insert(
-            named("signature-method"),
+            s.names.method.clone(),
             HeaderValue::from_static("HMAC-SHA1"),
         );
-        headers.insert(named("signature-version"), HeaderValue::from_static("1.0"));
+        headers.insert(s.names.version.clone(), HeaderValue::from_static("1.0"));
         let body = request.body().and_then(reqwest::Body::as_bytes);
         let sts = crate::signing::string_to_sign(
             s.brand,
@@ -612,11 +645,9 @@ impl ClientState {
             .headers_mut()
             .insert(http::header::AUTHORIZATION, sensitive_value(&bearer)?);
         if let Some(pool) = s.userpool_id.as_deref().or(token.userpool_id.as_deref()) {
-            let name = HeaderName::try_from(format!("{}userpool-id", s.brand.header_prefix()))
-                .expect("valid header name");
             let value = HeaderValue::from_str(pool)
                 .map_err(|_| format!("{AUTH_MARK}user pool id is not a valid header value"))?;
-            request.headers_mut().insert(name, value);
+            request.headers_mut().insert(s.names.userpool.clone(), value);
         }
         Ok(())
     }
@@ -746,7 +777,11 @@ async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize
     if let Some(all) = joined {
         body = all.freeze();
     }
-    let mut rebuilt = http::Response::new(body.clone());
+    // Keeping the URL spares reqwest parsing a placeholder one.
+    let builder = http::response::Builder::new().url(response.url().clone());
+    let mut rebuilt = builder
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body.clone()));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = response.version();
     *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
@@ -856,7 +891,7 @@ impl ClientState {
                 Attempt::Answered(response, body) => {
                     let status = response.status().as_u16();
                     let head = envelope_head(&body);
-                    let in_body = head.as_ref().and_then(|h| h.status_code);
+                    let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
                     record_answer(&response, head.as_ref());
                     let refused = status == 401 || in_body == Some(401);
                     if refused && !reauthenticated {
@@ -947,8 +982,11 @@ fn clone(template: &Option<reqwest::Request>) -> Option<reqwest::Request> {
 }
 
 /// Puts the status and the request id (header, else envelope) of an answer on the span.
-fn record_answer(response: &reqwest::Response, head: Option<&EnvelopeHead>) {
+fn record_answer(response: &reqwest::Response, head: Option<&EnvelopeHead<'_>>) {
     let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
     span.record("status", response.status().as_u16());
     let header = response
         .headers()

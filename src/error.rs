@@ -271,20 +271,31 @@ pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error
 }
 
 /// What the retry loop and the tracing span read from any envelope.
-pub(crate) struct EnvelopeHead {
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EnvelopeHead<'a> {
     /// The envelope's `statusCode`, whatever its value.
-    pub(crate) status_code: Option<i64>,
+    #[serde(default)]
+    status_code: Option<serde_json::Number>,
     /// The envelope's `requestId`.
-    pub(crate) request_id: Option<String>,
+    #[serde(default, borrow)]
+    pub(crate) request_id: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// The head of `body` when it is an envelope.
-pub(crate) fn envelope_head(body: &[u8]) -> Option<EnvelopeHead> {
-    let env = loose_envelope(body)?;
-    Some(EnvelopeHead {
-        status_code: env.status_code.as_ref().and_then(number_as_i64),
-        request_id: env.request_id,
-    })
+impl EnvelopeHead<'_> {
+    /// The `statusCode` as an integer.
+    pub(crate) fn status_code(&self) -> Option<i64> {
+        self.status_code.as_ref().and_then(number_as_i64)
+    }
+}
+
+/// The head of `body` when it is an envelope: only the fields the hooks need, borrowed.
+pub(crate) fn envelope_head(body: &[u8]) -> Option<EnvelopeHead<'_>> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
 }
 
 fn number_as_i64(n: &serde_json::Number) -> Option<i64> {

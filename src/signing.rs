@@ -17,6 +17,7 @@
 //! API's JavaScript server would print it after parsing our request (`String(n)` for numbers,
 //! `JSON.stringify` for objects and arrays).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use base64::Engine as _;
@@ -37,35 +38,36 @@ pub fn string_to_sign(
     query: Option<&str>,
     body: Option<&[u8]>,
 ) -> Result<String, Error> {
-    let method = method.to_ascii_uppercase();
-    let mut out = String::with_capacity(256);
-    out.push_str(&method);
+    let mut out = String::with_capacity(256 + body.map_or(0, <[u8]>::len));
+    let start = out.len();
+    out.push_str(method);
+    out[start..].make_ascii_uppercase();
+    let is_get = &out[start..] == "GET";
     out.push('\n');
 
     let prefix = brand.header_prefix();
-    let mut signed: Vec<(&str, String)> = headers
+    let mut signed: Vec<(&str, Cow<'_, str>)> = headers
         .iter()
         .filter(|(name, _)| name.as_str() == "date" || name.as_str().starts_with(prefix))
         .map(|(name, value)| (name.as_str(), clean_header_value(value.as_bytes())))
         .collect();
-    signed.sort_by(|a, b| a.0.cmp(b.0));
-    for (name, value) in signed {
+    signed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (name, value) in &signed {
         out.push_str(name);
         out.push(':');
-        out.push_str(&value);
+        out.push_str(value);
         out.push('\n');
     }
     out.push_str(path);
 
-    let params = if method == "GET" {
+    let mut params = if is_get {
         query_params(query.unwrap_or(""))
     } else {
         body_params(body.unwrap_or(&[]))?
     };
     if !params.is_empty() {
         out.push('?');
-        let mut params = params;
-        params.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        params.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
         for (i, (key, value)) in params.iter().enumerate() {
             if i > 0 {
                 out.push('&');
@@ -76,6 +78,17 @@ pub fn string_to_sign(
         }
     }
     Ok(out)
+}
+
+/// Orders strings by their UTF-16 code units, as JavaScript compares them. That is byte order
+/// unless a string holds a character from U+E000 up (UTF-8 lead byte 0xEE or above), where
+/// the two orders can differ.
+fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.bytes().chain(b.bytes()).all(|byte| byte < 0xEE) {
+        a.cmp(b)
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
 }
 
 /// The `authorization` header value: `<scheme> <accessKeyId>:<base64(HMAC-SHA1(secret, sts))>`.
@@ -93,45 +106,60 @@ pub fn authorization(
 }
 
 /// Header values with tabs, newlines, carriage returns and form feeds turned into spaces,
-/// then trimmed.
-fn clean_header_value(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    text.replace(['\t', '\n', '\r', '\x0c'], " ")
-        .trim()
-        .to_string()
-}
-
-/// Decoded query pairs; `k[]=a&k[]=b` is one parameter `k` whose value is `["a","b"]`.
-fn query_params(query: &str) -> Vec<(String, String)> {
-    let mut plain: Vec<(String, String)> = Vec::new();
-    let mut arrays: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if let Some(name) = key.strip_suffix("[]") {
-            match arrays.iter_mut().find(|(k, _)| k == name) {
-                Some((_, values)) => values.push(value.into_owned()),
-                None => arrays.push((name.to_string(), vec![value.into_owned()])),
-            }
-        } else {
-            plain.push((key.into_owned(), value.into_owned()));
+/// then trimmed. Borrowed when the value needs no change.
+fn clean_header_value(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) if !text.contains(['\t', '\n', '\r', '\x0c']) => Cow::Borrowed(text.trim()),
+        _ => {
+            let text = String::from_utf8_lossy(raw);
+            Cow::Owned(
+                text.replace(['\t', '\n', '\r', '\x0c'], " ")
+                    .trim()
+                    .to_string(),
+            )
         }
     }
-    for (key, values) in arrays {
-        let mut json = String::from("[");
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
+}
+
+/// One parameter of the canonical string: a key and its text.
+type Param<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Decoded query pairs; `k[]=a&k[]=b` is one parameter `k` whose value is `["a","b"]`.
+fn query_params(query: &str) -> Vec<Param<'_>> {
+    let mut plain: Vec<Param<'_>> = Vec::new();
+    let mut arrays: Vec<(Cow<'_, str>, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let name = match &key {
+            Cow::Borrowed(k) => k.strip_suffix("[]").map(Cow::Borrowed),
+            Cow::Owned(k) => k.strip_suffix("[]").map(|n| Cow::Owned(n.to_string())),
+        };
+        let Some(name) = name else {
+            plain.push((key, value));
+            continue;
+        };
+        // The JSON array text grows as values arrive; it is closed below.
+        match arrays.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, json)) => {
                 json.push(',');
+                write_js_string(json, &value);
             }
-            write_js_string(&mut json, v);
+            None => {
+                let mut json = String::from("[");
+                write_js_string(&mut json, &value);
+                arrays.push((name, json));
+            }
         }
+    }
+    for (key, mut json) in arrays {
         json.push(']');
-        plain.push((key, json));
+        plain.push((key, Cow::Owned(json)));
     }
     plain
 }
 
 /// Top-level fields of a JSON object body. An empty body, or one that is not an object, has no
 /// parameters.
-fn body_params(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
+fn body_params(body: &[u8]) -> Result<Vec<Param<'_>>, Error> {
     // JSON whitespace only (not form feed, which `is_ascii_whitespace` would accept).
     if body
         .iter()
@@ -139,7 +167,7 @@ fn body_params(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
     {
         return Ok(Vec::new());
     }
-    let value: JsValue = serde_json::from_slice(body)
+    let value: JsValue<'_> = serde_json::from_slice(body)
         .map_err(|e| Error::InvalidRequest(format!("cannot sign a body that is not JSON: {e}")))?;
     let JsValue::Object(fields) = value else {
         return Ok(Vec::new());
@@ -152,7 +180,7 @@ fn body_params(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
                 other => {
                     let mut out = String::new();
                     other.write_json(&mut out);
-                    out
+                    Cow::Owned(out)
                 }
             };
             (key, text)
@@ -161,24 +189,25 @@ fn body_params(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
 }
 
 /// A JSON value as a JavaScript engine holds it after `JSON.parse`: numbers are doubles and
-/// objects keep their keys in JavaScript property order.
+/// objects keep their keys in JavaScript property order. Strings borrow from the body when
+/// they have no escapes.
 #[derive(Debug, Clone, PartialEq)]
-enum JsValue {
+enum JsValue<'a> {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
-    Array(Vec<JsValue>),
-    Object(Vec<(String, JsValue)>),
+    String(Cow<'a, str>),
+    Array(Vec<JsValue<'a>>),
+    Object(Vec<(Cow<'a, str>, JsValue<'a>)>),
 }
 
-impl JsValue {
+impl JsValue<'_> {
     /// `JSON.stringify` of the value.
     fn write_json(&self, out: &mut String) {
         match self {
             JsValue::Null => out.push_str("null"),
             JsValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            JsValue::Number(n) => out.push_str(&js_number(*n)),
+            JsValue::Number(n) => write_js_number(out, *n),
             JsValue::String(s) => write_js_string(out, s),
             JsValue::Array(items) => {
                 out.push('[');
@@ -192,13 +221,22 @@ impl JsValue {
             }
             JsValue::Object(fields) => {
                 out.push('{');
-                for (i, (key, value)) in js_property_order(fields).into_iter().enumerate() {
+                let write = |i: usize, key: &str, value: &JsValue<'_>, out: &mut String| {
                     if i > 0 {
                         out.push(',');
                     }
                     write_js_string(out, key);
                     out.push(':');
                     value.write_json(out);
+                };
+                if fields.iter().any(|(key, _)| array_index(key).is_some()) {
+                    for (i, (key, value)) in js_property_order(fields).into_iter().enumerate() {
+                        write(i, key, value, out);
+                    }
+                } else {
+                    for (i, (key, value)) in fields.iter().enumerate() {
+                        write(i, key, value, out);
+                    }
                 }
                 out.push('}');
             }
@@ -207,9 +245,11 @@ impl JsValue {
 }
 
 /// JavaScript's own property order: array-index keys ascending, then the rest as inserted.
-fn js_property_order(fields: &[(String, JsValue)]) -> Vec<(&String, &JsValue)> {
-    let mut indexed: Vec<(u32, &String, &JsValue)> = Vec::new();
-    let mut named: Vec<(&String, &JsValue)> = Vec::new();
+fn js_property_order<'v, 'a>(
+    fields: &'v [(Cow<'a, str>, JsValue<'a>)],
+) -> Vec<(&'v str, &'v JsValue<'a>)> {
+    let mut indexed: Vec<(u32, &str, &JsValue<'a>)> = Vec::new();
+    let mut named: Vec<(&str, &JsValue<'a>)> = Vec::new();
     for (key, value) in fields {
         match array_index(key) {
             Some(i) => indexed.push((i, key, value)),
@@ -235,77 +275,114 @@ fn array_index(key: &str) -> Option<u32> {
     key.parse::<u32>().ok().filter(|&i| i != u32::MAX)
 }
 
-/// `String(n)` for a JavaScript number.
-fn js_number(n: f64) -> String {
+/// Appends `String(n)` for a JavaScript number.
+fn write_js_number(out: &mut String, n: f64) {
     if n == 0.0 {
-        return "0".to_string();
+        out.push('0');
+    } else {
+        out.push_str(ryu_js::Buffer::new().format(n));
     }
-    ryu_js::Buffer::new().format(n).to_string()
 }
 
-/// A string as `JSON.stringify` writes it.
+/// Appends a string as `JSON.stringify` writes it.
 fn write_js_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut plain_from = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain_from..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", byte);
+        } else {
+            out.push_str(escape);
         }
+        plain_from = i + 1;
     }
+    out.push_str(&s[plain_from..]);
     out.push('"');
 }
 
-impl<'de> Deserialize<'de> for JsValue {
+/// A JSON string that borrows from the input when it can.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = JsValue;
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JsValue<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON value")
             }
-            fn visit_unit<E>(self) -> Result<JsValue, E> {
+            fn visit_unit<E>(self) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Null)
             }
-            fn visit_none<E>(self) -> Result<JsValue, E> {
+            fn visit_none<E>(self) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Null)
             }
-            fn visit_bool<E>(self, b: bool) -> Result<JsValue, E> {
+            fn visit_bool<E>(self, b: bool) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Bool(b))
             }
-            fn visit_i64<E>(self, n: i64) -> Result<JsValue, E> {
+            fn visit_i64<E>(self, n: i64) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Number(n as f64))
             }
-            fn visit_u64<E>(self, n: u64) -> Result<JsValue, E> {
+            fn visit_u64<E>(self, n: u64) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Number(n as f64))
             }
-            fn visit_f64<E>(self, n: f64) -> Result<JsValue, E> {
+            fn visit_f64<E>(self, n: f64) -> Result<JsValue<'de>, E> {
                 Ok(JsValue::Number(n))
             }
-            fn visit_str<E>(self, s: &str) -> Result<JsValue, E> {
-                Ok(JsValue::String(s.to_owned()))
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<JsValue<'de>, E> {
+                Ok(JsValue::String(Cow::Borrowed(s)))
             }
-            fn visit_string<E>(self, s: String) -> Result<JsValue, E> {
-                Ok(JsValue::String(s))
+            fn visit_str<E>(self, s: &str) -> Result<JsValue<'de>, E> {
+                Ok(JsValue::String(Cow::Owned(s.to_owned())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsValue, A::Error> {
+            fn visit_string<E>(self, s: String) -> Result<JsValue<'de>, E> {
+                Ok(JsValue::String(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsValue<'de>, A::Error> {
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }
                 Ok(JsValue::Array(items))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsValue, A::Error> {
-                let mut fields: Vec<(String, JsValue)> = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, JsValue>()? {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsValue<'de>, A::Error> {
+                let mut fields: Vec<(Cow<'de, str>, JsValue<'de>)> = Vec::new();
+                while let Some((Text(key), value)) = map.next_entry::<Text<'de>, JsValue<'de>>()? {
                     // JSON.parse keeps a repeated key at its first position with the last value.
                     match fields.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = value,
@@ -324,7 +401,7 @@ mod tests {
     use super::*;
 
     fn stringify(json: &str) -> String {
-        let v: JsValue = serde_json::from_str(json).unwrap();
+        let v: JsValue<'_> = serde_json::from_str(json).unwrap();
         let mut out = String::new();
         v.write_json(&mut out);
         out

@@ -1,0 +1,84 @@
+//! `from_env` reads the `GENAUTH_*` variables. The process environment is global, so this file
+//! holds a single test (each test file is its own process) and steps through the cases in order.
+
+use genauth::{Brand, Error, Lang, ManagementClient, ManagementClientBuilder};
+
+const VARS: [&str; 6] = [
+    "GENAUTH_ACCESS_KEY_ID",
+    "GENAUTH_ACCESS_KEY_SECRET",
+    "GENAUTH_HOST",
+    "GENAUTH_TENANT_ID",
+    "GENAUTH_LANG",
+    "GENAUTH_BRAND",
+];
+
+fn set(pairs: &[(&str, &str)]) {
+    for name in VARS {
+        // SAFETY: this test binary runs one test, on one thread, and nothing else reads the
+        // environment meanwhile.
+        unsafe { std::env::remove_var(name) };
+    }
+    for (name, value) in pairs {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(name, value) };
+    }
+}
+
+#[test]
+fn from_env_reads_the_variables_and_explicit_calls_win() {
+    set(&[
+        ("GENAUTH_ACCESS_KEY_ID", "AK_ENV"),
+        ("GENAUTH_ACCESS_KEY_SECRET", "SK-env-secret"),
+        ("GENAUTH_HOST", "http://127.0.0.1:9/"),
+        ("GENAUTH_BRAND", "authing"),
+        ("GENAUTH_LANG", "zh-CN"),
+    ]);
+    let client = ManagementClient::from_env().expect("complete environment");
+    assert_eq!(client.brand(), Brand::Authing);
+    assert_eq!(client.host(), "http://127.0.0.1:9");
+    let shown = format!("{client:?}");
+    assert!(shown.contains("AK_ENV"), "{shown}");
+    assert!(!shown.contains("SK-env-secret"), "{shown}");
+
+    // Explicit builder calls override the environment.
+    let client = ManagementClientBuilder::from_env()
+        .brand(Brand::GenAuth)
+        .host("http://127.0.0.1:10")
+        .lang(Lang::EnUs)
+        .build()
+        .unwrap();
+    assert_eq!(client.brand(), Brand::GenAuth);
+    assert_eq!(client.host(), "http://127.0.0.1:10");
+
+    // A bad variable is a configuration error, unless an explicit value makes it moot.
+    set(&[
+        ("GENAUTH_ACCESS_KEY_ID", "AK_ENV"),
+        ("GENAUTH_ACCESS_KEY_SECRET", "SK-env-secret"),
+        ("GENAUTH_LANG", "klingon"),
+    ]);
+    let err = ManagementClient::from_env().unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("GENAUTH_LANG")),
+        "{err:?}"
+    );
+    ManagementClientBuilder::from_env()
+        .lang(Lang::ZhCn)
+        .build()
+        .expect("the explicit language wins");
+
+    // Missing and blank variables count as unset.
+    set(&[
+        ("GENAUTH_ACCESS_KEY_ID", "  "),
+        ("GENAUTH_ACCESS_KEY_SECRET", "SK"),
+    ]);
+    let err = ManagementClient::from_env().unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("GENAUTH_ACCESS_KEY_ID")),
+        "{err:?}"
+    );
+    set(&[]);
+    assert!(matches!(
+        ManagementClient::from_env(),
+        Err(Error::Config(_))
+    ));
+}
