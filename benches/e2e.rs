@@ -23,6 +23,9 @@ const USER_ID: &str = "6319a1504f3xxxxf214dd5b7";
 /// The first request the server saw: its target and headers.
 type Head = Arc<Mutex<Option<(String, Vec<(String, String)>)>>>;
 
+/// Connections the server accepted (a pooled client needs one per concurrent task).
+static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A keep-alive HTTP/1.1 server that answers every request with the same response.
 async fn serve(listener: TcpListener, first: Head) {
     let response = Arc::new(
@@ -33,6 +36,7 @@ async fn serve(listener: TcpListener, first: Head) {
         .into_bytes(),
     );
     while let Ok((mut stream, _)) = listener.accept().await {
+        ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let (response, first) = (response.clone(), first.clone());
         tokio::spawn(async move {
@@ -192,6 +196,16 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // Profiling mode: `E2E_ONLY=genauth|bare E2E_CALLS=n` sends n calls at concurrency 1 and
+    // exits, for `perf stat` / `perf record` to compare the two clients call for call.
+    if let (Ok(only), Ok(calls)) = (std::env::var("E2E_ONLY"), std::env::var("E2E_CALLS")) {
+        let calls: u64 = calls.parse().expect("E2E_CALLS is a number");
+        let setup = Arc::new(runtime.block_on(setup()));
+        let elapsed = runtime.block_on(batch(&setup, only == "genauth", 1, calls));
+        let accepted = ACCEPTED.load(std::sync::atomic::Ordering::Relaxed);
+        println!("{only}: {calls} calls in {elapsed:?}, {accepted} connections");
+        return;
+    }
     let totals: Totals = Arc::default();
     let mut criterion = Criterion::default().configure_from_args();
     e2e(&mut criterion, &runtime, &totals);

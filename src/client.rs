@@ -494,9 +494,12 @@ impl ManagementClientBuilder {
             self.connect_timeout,
             DEFAULT_CONNECT_TIMEOUT,
         )?;
+        // Redirects are not followed: the API sends none, and a signature covers one path.
+        // A 3xx comes back as `Error::Http`.
         let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
-            .connect_timeout(connect_timeout);
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &self.proxy {
             let proxy = reqwest::Proxy::all(proxy.as_str())
                 .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
@@ -578,6 +581,8 @@ impl ClientState {
         // progenitor stamps the spec's info.version as `api-version`; the API has no such header.
         request.headers_mut().remove("api-version");
         literal_brackets(request.url_mut());
+        // Room for the fixed and signature headers at once, instead of growing step by step.
+        request.headers_mut().reserve(s.fixed_headers.len() + 6);
         for (name, value) in &s.fixed_headers {
             request.headers_mut().insert(name, value.clone());
         }
@@ -587,9 +592,9 @@ impl ClientState {
                 Ok(None)
             }
             AuthMode::ManagementToken => {
-                let token = s
-                    .tokens
-                    .get(|| self.fetch_token(http))
+                // Boxed: the token fetch is a large future that most calls never run, and
+                // keeping it inline would make every call's future larger.
+                let token = Box::pin(s.tokens.get(|| self.fetch_token(http)))
                     .await
                     .map_err(|e| format!("{AUTH_MARK}{e}"))?;
                 self.apply_token(request, &token)?;
@@ -647,7 +652,9 @@ impl ClientState {
         if let Some(pool) = s.userpool_id.as_deref().or(token.userpool_id.as_deref()) {
             let value = HeaderValue::from_str(pool)
                 .map_err(|_| format!("{AUTH_MARK}user pool id is not a valid header value"))?;
-            request.headers_mut().insert(s.names.userpool.clone(), value);
+            request
+                .headers_mut()
+                .insert(s.names.userpool.clone(), value);
         }
         Ok(())
     }
@@ -829,10 +836,12 @@ impl ClientState {
             request_id = tracing::field::Empty,
         );
         let mut attempts = 0;
-        let outcome = self
-            .attempts(http, request, info, &mut attempts)
-            .instrument(span.clone())
-            .await;
+        let calls = self.attempts(http, request, info, &mut attempts);
+        let outcome = if span.is_disabled() {
+            calls.await
+        } else {
+            calls.instrument(span.clone()).await
+        };
         span.record("attempt", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         outcome
@@ -894,19 +903,20 @@ impl ClientState {
                     let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
                     record_answer(&response, head.as_ref());
                     let refused = status == 401 || in_body == Some(401);
-                    if refused && !reauthenticated {
-                        if let (Some(used), Some(next)) = (&used_token, clone(&template)) {
-                            // The token was refused: drop it and send once more with a new
-                            // one. This is authentication, so it does not use up a retry.
-                            reauthenticated = true;
-                            s.tokens.invalidate(used).await;
-                            tracing::debug!(attempt = *attempts, "token refused; refreshing it");
-                            request = match self.prepared(http, next).await {
-                                Ok(next) => next,
-                                Err(stand_in) => return Ok(stand_in),
-                            };
-                            continue;
-                        }
+                    if refused
+                        && !reauthenticated
+                        && let (Some(used), Some(next)) = (&used_token, clone(&template))
+                    {
+                        // The token was refused: drop it and send once more with a new one.
+                        // This is authentication, so it does not use up a retry.
+                        reauthenticated = true;
+                        s.tokens.invalidate(used).await;
+                        tracing::debug!(attempt = *attempts, "token refused; refreshing it");
+                        request = match Box::pin(self.prepared(http, next)).await {
+                            Ok(next) => next,
+                            Err(stand_in) => return Ok(stand_in),
+                        };
+                        continue;
                     }
                     if !(is_retryable_status(i64::from(status))
                         || in_body.is_some_and(is_retryable_status))
@@ -956,7 +966,7 @@ impl ClientState {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
-            request = match self.prepared(http, next).await {
+            request = match Box::pin(self.prepared(http, next)).await {
                 Ok(next) => next,
                 Err(stand_in) => return Ok(stand_in),
             };

@@ -67,7 +67,7 @@ pub fn string_to_sign(
     };
     if !params.is_empty() {
         out.push('?');
-        params.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
+        sort_params(&mut params);
         for (i, (key, value)) in params.iter().enumerate() {
             if i > 0 {
                 out.push('&');
@@ -80,14 +80,15 @@ pub fn string_to_sign(
     Ok(out)
 }
 
-/// Orders strings by their UTF-16 code units, as JavaScript compares them. That is byte order
-/// unless a string holds a character from U+E000 up (UTF-8 lead byte 0xEE or above), where
-/// the two orders can differ.
-fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    if a.bytes().chain(b.bytes()).all(|byte| byte < 0xEE) {
-        a.cmp(b)
+/// Sorts parameters (or fields) by key in UTF-16 code unit order, as JavaScript compares strings; stable,
+/// so repeated query keys keep their order. That order is byte order unless a key holds a
+/// character from U+E000 up (UTF-8 lead byte 0xEE or above), so bytes are compared when no key
+/// has one.
+fn sort_params<T>(params: &mut [(Cow<'_, str>, T)]) {
+    if params.iter().all(|(k, _)| k.bytes().all(|b| b < 0xEE)) {
+        params.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
-        a.encode_utf16().cmp(b.encode_utf16())
+        params.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
     }
 }
 
@@ -108,8 +109,11 @@ pub fn authorization(
 /// Header values with tabs, newlines, carriage returns and form feeds turned into spaces,
 /// then trimmed. Borrowed when the value needs no change.
 fn clean_header_value(raw: &[u8]) -> Cow<'_, str> {
+    let clean = !raw
+        .iter()
+        .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c));
     match std::str::from_utf8(raw) {
-        Ok(text) if !text.contains(['\t', '\n', '\r', '\x0c']) => Cow::Borrowed(text.trim()),
+        Ok(text) if clean => Cow::Borrowed(text.trim()),
         _ => {
             let text = String::from_utf8_lossy(raw);
             Cow::Owned(
@@ -160,32 +164,243 @@ fn query_params(query: &str) -> Vec<Param<'_>> {
 /// Top-level fields of a JSON object body. An empty body, or one that is not an object, has no
 /// parameters.
 fn body_params(body: &[u8]) -> Result<Vec<Param<'_>>, Error> {
-    // JSON whitespace only (not form feed, which `is_ascii_whitespace` would accept).
-    if body
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-    {
-        return Ok(Vec::new());
-    }
-    let value: JsValue<'_> = serde_json::from_slice(body)
-        .map_err(|e| Error::InvalidRequest(format!("cannot sign a body that is not JSON: {e}")))?;
-    let JsValue::Object(fields) = value else {
-        return Ok(Vec::new());
+    let not_json = |e: serde_json::Error| {
+        Error::InvalidRequest(format!("cannot sign a body that is not JSON: {e}"))
     };
-    Ok(fields
-        .into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                JsValue::String(s) => s,
-                other => {
-                    let mut out = String::new();
-                    other.write_json(&mut out);
-                    Cow::Owned(out)
+    let first = body
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    match first {
+        // JSON whitespace only (not form feed, which `is_ascii_whitespace` would accept).
+        None => return Ok(Vec::new()),
+        Some(b'{') => {}
+        Some(_) => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(not_json)?;
+            return Ok(Vec::new());
+        }
+    }
+    let Fields(mut fields) = serde_json::from_slice(body).map_err(not_json)?;
+    // A repeated key counts once, with its last value, as after `JSON.parse`. The stable sort
+    // keeps repeats in wire order, so the last of each run is the one to keep.
+    sort_params(&mut fields);
+    let mut scratch = Scratch::default();
+    let mut params = Vec::with_capacity(fields.len());
+    for (i, (key, raw)) in fields.iter().enumerate() {
+        if fields.get(i + 1).is_some_and(|next| next.0 == *key) {
+            continue;
+        }
+        let text = value_text(raw.get(), &mut scratch).map_err(not_json)?;
+        params.push((key.clone(), text));
+    }
+    Ok(params)
+}
+
+/// The top-level members of an object in wire order, repeats included, each value left as its
+/// raw JSON text.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut fields: Vec<(Cow<'de, str>, &'de serde_json::value::RawValue)> = Vec::new();
+                while let Some((Text(key), value)) = map.next_entry::<Text<'de>, _>()? {
+                    fields.push((key, value));
                 }
-            };
-            (key, text)
-        })
-        .collect())
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+/// The canonical text of one top-level value: a string as it is, anything else as
+/// `JSON.stringify` prints it after `JSON.parse`. Raw text that is already in that form (what
+/// serde_json writes for strings, booleans, null, most numbers and objects without index keys) is
+/// used as it is; anything else goes through [`JsValue`].
+fn value_text<'a>(
+    raw: &'a str,
+    scratch: &mut Scratch<'a>,
+) -> Result<Cow<'a, str>, serde_json::Error> {
+    let bytes = raw.as_bytes();
+    let verbatim = match bytes.first() {
+        Some(b'"') => {
+            if !bytes.contains(&b'\\') {
+                // No escapes: the text between the quotes is the string.
+                return Ok(Cow::Borrowed(&raw[1..raw.len() - 1]));
+            }
+            let Text(text) = serde_json::from_str(raw)?;
+            return Ok(text);
+        }
+        Some(b't' | b'f' | b'n') => true,
+        Some(b'-' | b'0'..=b'9') => plain_number(bytes),
+        Some(b'{' | b'[') => scratch.is_canonical(bytes),
+        _ => false,
+    };
+    if verbatim {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let value: JsValue<'a> = serde_json::from_str(raw)?;
+    Ok(match value {
+        JsValue::String(text) => text,
+        other => {
+            let mut out = String::with_capacity(raw.len());
+            other.write_json(&mut out);
+            Cow::Owned(out)
+        }
+    })
+}
+
+/// A number JavaScript prints exactly as written: plain decimal notation (no exponent, no
+/// trailing fraction zeros, not `-0`), at most 15 significant digits (so the double holds the
+/// value and prints it back the same) and not below 1e-6 (where JavaScript switches to
+/// exponent notation).
+fn plain_number(bytes: &[u8]) -> bool {
+    let unsigned = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let (int, frac) = match unsigned.iter().position(|&b| b == b'.') {
+        Some(dot) => (&unsigned[..dot], Some(&unsigned[dot + 1..])),
+        None => (unsigned, None),
+    };
+    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    if !digits(int) || frac.is_some_and(|f| !digits(f) || f.ends_with(b"0")) || bytes == b"-0" {
+        return false;
+    }
+    let significant = match (int, frac) {
+        (b"0", Some(f)) => {
+            let zeros = f.iter().take_while(|&&b| b == b'0').count();
+            if zeros > 5 {
+                return false;
+            }
+            f.len() - zeros
+        }
+        (int, frac) => int.len() + frac.map_or(0, <[u8]>::len),
+    };
+    significant <= 15
+}
+
+/// Buffers reused while checking the values of one body.
+#[derive(Default)]
+struct Scratch<'a> {
+    /// For each open container: where its keys start in `keys`, or `None` for an array.
+    frames: Vec<Option<usize>>,
+    /// The keys of the open objects, to spot repeats.
+    keys: Vec<&'a [u8]>,
+}
+
+impl<'a> Scratch<'a> {
+    /// Whether `raw`, a valid JSON object or array, is exactly what `JSON.stringify` would
+    /// print for it: no whitespace, escapes only where and as JavaScript writes them, plain
+    /// numbers only, no index-like or repeated keys. `false` only means "take the slow path".
+    fn is_canonical(&mut self, raw: &'a [u8]) -> bool {
+        self.frames.clear();
+        self.keys.clear();
+        let mut expect_key = false;
+        let mut i = 0;
+        while i < raw.len() {
+            match raw[i] {
+                b'{' => {
+                    self.frames.push(Some(self.keys.len()));
+                    expect_key = true;
+                    i += 1;
+                }
+                b'[' => {
+                    self.frames.push(None);
+                    expect_key = false;
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    if let Some(Some(start)) = self.frames.pop() {
+                        self.keys.truncate(start);
+                    }
+                    i += 1;
+                }
+                b',' => {
+                    expect_key = matches!(self.frames.last(), Some(Some(_)));
+                    i += 1;
+                }
+                b':' => i += 1,
+                b'"' => {
+                    let Some((end, escaped)) = canonical_string_end(raw, i) else {
+                        return false;
+                    };
+                    if expect_key {
+                        let key = &raw[i + 1..end - 1];
+                        let start = match self.frames.last() {
+                            Some(Some(start)) => *start,
+                            _ => return false,
+                        };
+                        if escaped
+                            || key.iter().all(u8::is_ascii_digit)
+                            || self.keys[start..].contains(&key)
+                        {
+                            return false;
+                        }
+                        self.keys.push(key);
+                        expect_key = false;
+                    }
+                    i = end;
+                }
+                b'-' | b'0'..=b'9' => {
+                    let end = raw[i..]
+                        .iter()
+                        .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                        .map_or(raw.len(), |n| i + n);
+                    if !plain_number(&raw[i..end]) {
+                        return false;
+                    }
+                    i = end;
+                }
+                b't' | b'n' => i += 4,
+                b'f' => i += 5,
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// The end (index after the closing quote) of the JSON string starting at `raw[start]`, and
+/// whether it has escapes; `None` when an escape is not the one `JSON.stringify` would write.
+fn canonical_string_end(raw: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    let mut i = start + 1;
+    while i < raw.len() {
+        match raw[i] {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                match raw.get(i + 1)? {
+                    b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        // Only control characters without a short escape, in lowercase hex.
+                        let hex = raw.get(i + 2..i + 6)?;
+                        let code = std::str::from_utf8(hex)
+                            .ok()
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())?;
+                        let lowercase = !hex.iter().any(u8::is_ascii_uppercase);
+                        let short = matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
+                        if hex.len() != 4
+                            || !hex.starts_with(b"00")
+                            || code >= 0x20
+                            || short
+                            || !lowercase
+                        {
+                            return None;
+                        }
+                        i += 6;
+                    }
+                    _ => return None,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// A JSON value as a JavaScript engine holds it after `JSON.parse`: numbers are doubles and
@@ -440,6 +655,95 @@ mod tests {
             stringify(r#"["q\"b\\s/\n\t\u0001é😀"]"#),
             "[\"q\\\"b\\\\s/\\n\\t\\u0001é😀\"]"
         );
+    }
+
+    #[test]
+    fn canonical_raw_values_are_used_verbatim_and_others_rewritten() {
+        let text = |raw: &str| {
+            value_text(raw, &mut Scratch::default())
+                .unwrap()
+                .into_owned()
+        };
+        let verbatim = |raw: &str| {
+            let mut scratch = Scratch::default();
+            matches!(value_text(raw, &mut scratch).unwrap(), Cow::Borrowed(t) if t == raw)
+        };
+        for raw in [
+            r#"{"a":[1,-2.5,0.000001,"x\n\u001f"],"b":{"c":null,"d":true}}"#,
+            "[]",
+            "{}",
+            "123456789012345",
+            "false",
+        ] {
+            assert!(verbatim(raw), "{raw}");
+        }
+        for (raw, js) in [
+            (r#"{"a": 1}"#, r#"{"a":1}"#),
+            (r#"{"b":1,"2":0}"#, r#"{"2":0,"b":1}"#),
+            (r#"{"a":1,"a":2}"#, r#"{"a":2}"#),
+            (r#"[1.0,1e2,-0,2.50,0.0000001]"#, "[1,100,0,2.5,1e-7]"),
+            (r#"["\/\u00e9\u000A"]"#, "[\"/é\\n\"]"),
+            ("1234567890123456789", "1234567890123456800"),
+            ("-0", "0"),
+            (r#""s\"q""#, "s\"q"),
+        ] {
+            assert_eq!(text(raw), js, "{raw}");
+        }
+    }
+
+    /// The text `JSON.stringify` gives after `JSON.parse`, always through [`JsValue`].
+    fn slow_text(raw: &str) -> String {
+        match serde_json::from_str::<JsValue<'_>>(raw).unwrap() {
+            JsValue::String(text) => text.into_owned(),
+            other => {
+                let mut out = String::new();
+                other.write_json(&mut out);
+                out
+            }
+        }
+    }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (-1e6f64..1e6).prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            (0u32..20, -9i32..3)
+                .prop_map(|(m, e)| serde_json::Value::from(f64::from(m) * 10f64.powi(e))),
+            "[a-z0-9\"\\\\/\u{0}-\u{1f}é😀\u{2028}]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-c0-9]{0,3}", inner, 0..5)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 512,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// What serde_json writes (the SDK's own bodies) takes the fast path where it can, and
+        /// the fast path always agrees with the full parse.
+        #[test]
+        fn fast_path_agrees_with_the_full_parse(value in any_json()) {
+            let raw = serde_json::to_string(&value).unwrap();
+            let fast = value_text(&raw, &mut Scratch::default()).unwrap().into_owned();
+            proptest::prop_assert_eq!(fast, slow_text(&raw), "raw: {}", raw);
+            let spaced = serde_json::to_string_pretty(&value).unwrap();
+            let fast = value_text(&spaced, &mut Scratch::default()).unwrap().into_owned();
+            proptest::prop_assert_eq!(fast, slow_text(&spaced), "raw: {}", spaced);
+        }
     }
 
     #[test]
