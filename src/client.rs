@@ -899,7 +899,7 @@ impl ClientState {
                 }
                 Attempt::Answered(response, body) => {
                     let status = response.status().as_u16();
-                    let head = envelope_head(&body);
+                    let head = envelope_head(&body, !tracing::Span::current().is_disabled());
                     let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
                     record_answer(&response, head.as_ref());
                     let refused = status == 401 || in_body == Some(401);

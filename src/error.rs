@@ -290,7 +290,15 @@ impl EnvelopeHead<'_> {
 }
 
 /// The head of `body` when it is an envelope: only the fields the hooks need, borrowed.
-pub(crate) fn envelope_head(body: &[u8]) -> Option<EnvelopeHead<'_>> {
+/// `need_request_id` false allows a shortcut for the usual success body, which starts with
+/// `{"statusCode":200,`: its request id is then not looked for.
+pub(crate) fn envelope_head(body: &[u8], need_request_id: bool) -> Option<EnvelopeHead<'_>> {
+    if !need_request_id && body.starts_with(br#"{"statusCode":200,"#) {
+        return Some(EnvelopeHead {
+            status_code: Some(serde_json::Number::from(200)),
+            request_id: None,
+        });
+    }
     let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
     if *first != b'{' {
         return None;
