@@ -49,6 +49,19 @@ async fn server(
     Loopback::start(Arc::new(handler)).await.unwrap()
 }
 
+/// A server whose first `failures` answers come from `fail` and the rest from `then`.
+async fn flaky(
+    failures: usize,
+    fail: impl Fn() -> Reply + Send + Sync + 'static,
+    then: impl Fn() -> Reply + Send + Sync + 'static,
+) -> Loopback {
+    server(move |_, n| if n <= failures { fail() } else { then() }).await
+}
+
+fn ok() -> Reply {
+    Reply::json(200, OK)
+}
+
 /// The seed read, down to its data.
 async fn read(client: &ManagementClient) -> Result<types::OtpSecretRespDto, Error> {
     bounded(async {
@@ -87,14 +100,7 @@ fn raw(status: u16, content_type: &str, body: &[u8]) -> Reply {
 
 #[tokio::test]
 async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signatures() {
-    let s = server(|_, n| {
-        if n <= 2 {
-            Reply::json(503, BUSY)
-        } else {
-            Reply::json(200, OK)
-        }
-    })
-    .await;
+    let s = flaky(2, || Reply::json(503, BUSY), ok).await;
     // A clock that moves one second per reading, to see each attempt re-dated.
     let tick = Arc::new(AtomicU64::new(1_751_356_800));
     let c = builder(&s.base_url)
@@ -132,14 +138,7 @@ async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signat
 
 #[tokio::test]
 async fn in_body_503_with_http_200_is_retried_like_http_503() {
-    let s = server(|_, n| {
-        if n <= 2 {
-            Reply::json(200, BUSY)
-        } else {
-            Reply::json(200, OK)
-        }
-    })
-    .await;
+    let s = flaky(2, || Reply::json(200, BUSY), ok).await;
     read(&client(&s.base_url))
         .await
         .expect("third attempt succeeds");
@@ -166,13 +165,11 @@ async fn in_body_503_with_http_200_is_retried_like_http_503() {
 
 #[tokio::test]
 async fn retry_after_in_seconds_and_as_a_date_is_honoured() {
-    let s = server(|_, n| {
-        if n == 1 {
-            Reply::raw("HTTP/1.1 429 X\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n")
-        } else {
-            Reply::json(200, OK)
-        }
-    })
+    let s = flaky(
+        1,
+        || Reply::raw("HTTP/1.1 429 X\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n"),
+        ok,
+    )
     .await;
     let started = Instant::now();
     read(&client(&s.base_url))
@@ -186,13 +183,11 @@ async fn retry_after_in_seconds_and_as_a_date_is_honoured() {
     assert_eq!(s.hits(), 2);
 
     // An HTTP date one second after the client's (pinned) clock.
-    let s = server(|_, n| {
-        if n == 1 {
-            Reply::raw("HTTP/1.1 503 X\r\nretry-after: Tue, 01 Jul 2025 08:00:01 GMT\r\ncontent-length: 0\r\n\r\n")
-        } else {
-            Reply::json(200, OK)
-        }
-    })
+    let s = flaky(
+        1,
+        || Reply::raw("HTTP/1.1 503 X\r\nretry-after: Tue, 01 Jul 2025 08:00:01 GMT\r\ncontent-length: 0\r\n\r\n"),
+        ok,
+    )
     .await;
     let c = builder(&s.base_url)
         .clock(Arc::new(|| {
@@ -262,14 +257,7 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
     let _ = write(&c).await.unwrap_err();
     assert_eq!(s.hits(), 3, "opted in for the client");
 
-    let s = server(|_, n| {
-        if n == 1 {
-            Reply::json(503, BUSY)
-        } else {
-            Reply::json(200, DONE)
-        }
-    })
-    .await;
+    let s = flaky(1, || Reply::json(503, BUSY), || Reply::json(200, DONE)).await;
     let done = write(&client(&s.base_url).retrying_writes()).await.unwrap();
     assert!(done.success);
     assert_eq!(s.hits(), 2);
@@ -378,17 +366,17 @@ async fn a_connection_reset_mid_body_is_retried_then_a_transport_error() {
     assert_eq!(s.hits(), 3);
 
     // A reset on the first attempt only costs one retry.
-    let s = server(move |_, n| {
-        if n == 1 {
+    let s = flaky(
+        1,
+        move || {
             Reply::raw(format!(
                 "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{half}",
                 OK.len()
             ))
             .then_reset()
-        } else {
-            Reply::json(200, OK)
-        }
-    })
+        },
+        ok,
+    )
     .await;
     read(&client(&s.base_url))
         .await

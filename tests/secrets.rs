@@ -1,11 +1,13 @@
 //! Secrets never show up in Debug, Display, error texts or tracing output.
 
+#[path = "support/capture.rs"]
+mod capture;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use capture::Capture;
 use genauth::prelude::*;
 use genauth::{AuthMode, Credentials, Error, ManagementClient};
 use loopback::{Loopback, Reply};
@@ -14,19 +16,6 @@ const KEY_SECRET: &str = "SK-must-never-print-8d1f";
 const OTP: &str = "OTP-must-never-print-5c2e";
 const TOKEN: &str =
     "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwMSJ9.TOKEN-must-never-print";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn no_secret_in_debug_display_errors_or_logs() {
@@ -85,7 +74,7 @@ async fn no_secret_in_debug_display_errors_or_logs() {
         .into();
     shown += &format!("{err:?}{err}");
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("TLS certificate verification is OFF"),
         "the danger switch is loud: {logs}"

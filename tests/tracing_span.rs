@@ -1,13 +1,15 @@
 //! One `genauth.request` span per call, with the operation, method, path, status, attempt
 //! count, duration and request id; debug events for retries; no bodies, no secrets.
 
+#[path = "support/capture.rs"]
+mod capture;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use capture::Capture;
 use genauth::prelude::*;
 use genauth::{ManagementClient, RetryPolicy};
 use loopback::{Loopback, Reply};
@@ -16,25 +18,6 @@ use tracing_subscriber::fmt::format::FmtSpan;
 const KEY_SECRET: &str = "SK-never-in-logs-41c9";
 const OTP: &str = "OTP-never-in-logs-77aa";
 const BODY_WORD: &str = "body-text-never-in-logs";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 #[tokio::test]
 async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
