@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 use crate::auth::{Credentials, Token, TokenCache};
 use crate::error::{
     AUTH_MARK, BufferedBody, DECODE_MARK, EnvelopeHead, REQUEST_MARK, TIMEOUT_MARK, envelope_head,
-    is_retryable_status, snippet,
+    is_retryable_status, request_id_header, snippet,
 };
 use crate::generated::Client;
 use crate::retry::parse_retry_after;
@@ -576,7 +576,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: &mut reqwest::Request,
-    ) -> Result<Option<SensitiveString>, String> {
+    ) -> Result<(), String> {
         let s = &self.shared;
         // progenitor stamps the spec's info.version as `api-version`; the API has no such header.
         request.headers_mut().remove("api-version");
@@ -587,18 +587,14 @@ impl ClientState {
             request.headers_mut().insert(name, value.clone());
         }
         match s.auth_mode {
-            AuthMode::Signature => {
-                self.sign(request)?;
-                Ok(None)
-            }
+            AuthMode::Signature => self.sign(request),
             AuthMode::ManagementToken => {
                 // Boxed: the token fetch is a large future that most calls never run, and
                 // keeping it inline would make every call's future larger.
                 let token = Box::pin(s.tokens.get(|| self.fetch_token(http)))
                     .await
                     .map_err(|e| format!("{AUTH_MARK}{e}"))?;
-                self.apply_token(request, &token)?;
-                Ok(Some(token.value))
+                self.apply_token(request, &token)
             }
         }
     }
@@ -899,9 +895,10 @@ impl ClientState {
                 }
                 Attempt::Answered(response, body) => {
                     let status = response.status().as_u16();
-                    let head = envelope_head(&body, !tracing::Span::current().is_disabled());
+                    let span = tracing::Span::current();
+                    let head = envelope_head(&body, !span.is_disabled());
                     let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
-                    record_answer(&response, head.as_ref());
+                    record_answer(&span, &response, head.as_ref());
                     let refused = status == 401 || in_body == Some(401);
                     if refused
                         && !reauthenticated
@@ -981,7 +978,7 @@ impl ClientState {
         mut request: reqwest::Request,
     ) -> Result<reqwest::Request, reqwest::Response> {
         match self.prepare(http, &mut request).await {
-            Ok(_) => Ok(request),
+            Ok(()) => Ok(request),
             Err(marker) => Err(failure(marker)),
         }
     }
@@ -992,16 +989,16 @@ fn clone(template: &Option<reqwest::Request>) -> Option<reqwest::Request> {
 }
 
 /// Puts the status and the request id (header, else envelope) of an answer on the span.
-fn record_answer(response: &reqwest::Response, head: Option<&EnvelopeHead<'_>>) {
-    let span = tracing::Span::current();
+fn record_answer(
+    span: &tracing::Span,
+    response: &reqwest::Response,
+    head: Option<&EnvelopeHead<'_>>,
+) {
     if span.is_disabled() {
         return;
     }
     span.record("status", response.status().as_u16());
-    let header = response
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok());
+    let header = request_id_header(response.headers());
     if let Some(id) = header.or_else(|| head.and_then(|h| h.request_id.as_deref())) {
         span.record("request_id", id);
     }
@@ -1024,7 +1021,6 @@ impl ClientHooks<ClientState> for Client {
         self.inner
             .prepare(self.client(), request)
             .await
-            .map(|_| ())
             .map_err(GenError::Custom)
     }
 

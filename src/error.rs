@@ -244,14 +244,22 @@ struct LooseEnvelope {
     request_id: Option<String>,
 }
 
-/// Reads `body` as an envelope, leniently. Bodies that cannot be a JSON object are rejected
-/// before any parsing.
+/// Whether `body` can be a JSON object: its first non-blank byte is `{`. Checked before
+/// parsing, so that HTML pages and other bodies cost nothing.
+fn may_be_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// Reads `body` as an envelope, leniently.
 fn loose_envelope(body: &[u8]) -> Option<LooseEnvelope> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
-    if *first != b'{' {
-        return None;
-    }
-    serde_json::from_slice(body).ok()
+    may_be_object(body)
+        .then(|| serde_json::from_slice(body).ok())
+        .flatten()
+}
+
+/// The `x-request-id` response header, when it is text.
+pub(crate) fn request_id_header(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
 /// `Error::Api` when `body` is an envelope reporting failure.
@@ -299,11 +307,9 @@ pub(crate) fn envelope_head(body: &[u8], need_request_id: bool) -> Option<Envelo
             request_id: None,
         });
     }
-    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
-    if *first != b'{' {
-        return None;
-    }
-    serde_json::from_slice(body).ok()
+    may_be_object(body)
+        .then(|| serde_json::from_slice(body).ok())
+        .flatten()
 }
 
 fn number_as_i64(n: &serde_json::Number) -> Option<i64> {
@@ -348,11 +354,7 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
                 if let Some(api) = api_error_from_body(&body, status) {
                     return api;
                 }
-                let request_id = response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
+                let request_id = request_id_header(response.headers()).map(str::to_string);
                 Error::Http {
                     status,
                     body_snippet: snippet(&body),

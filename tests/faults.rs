@@ -2,6 +2,8 @@
 //! case must end in success or a typed `genauth::Error` (never a panic or a hang), and the
 //! number of requests the server saw is asserted.
 
+#[path = "support/calls.rs"]
+mod calls;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use calls::fetch_otp;
 use genauth::prelude::*;
 use genauth::{AuthMode, Error, ManagementClient, ManagementClientBuilder, RetryPolicy, types};
 use loopback::{Loopback, Reply};
@@ -70,15 +73,7 @@ fn ok() -> Reply {
 
 /// The seed read, down to its data.
 async fn read(client: &ManagementClient) -> Result<types::OtpSecretRespDto, Error> {
-    bounded(async {
-        client
-            .get_otp_secret_by_user()
-            .user_id("u1")
-            .send()
-            .await?
-            .into_data()
-    })
-    .await
+    bounded(fetch_otp(client)).await
 }
 
 /// A write (`POST /api/v3/delete-users-batch`), down to its data.

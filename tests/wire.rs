@@ -1,6 +1,8 @@
 //! The facade on the wire: signed headers (signature recomputed here independently), token
 //! mode, and every error variant, against loopback servers.
 
+#[path = "support/calls.rs"]
+mod calls;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
@@ -8,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
+use calls::fetch_otp;
 use genauth::prelude::*;
 use genauth::{AuthMode, Brand, Error, Lang, ManagementClient, types};
 use hmac::{Hmac, Mac};
@@ -137,16 +140,6 @@ async fn call(base: &str) -> Result<types::OtpSecretRespDto, Error> {
         .build()
         .unwrap();
     fetch_otp(&client).await
-}
-
-/// The seed call for user `u1`, down to its data.
-async fn fetch_otp(client: &ManagementClient) -> Result<types::OtpSecretRespDto, Error> {
-    client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await?
-        .into_data()
 }
 
 #[tokio::test]
