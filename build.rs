@@ -20,7 +20,9 @@ fn main() {
     let text = std::fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
     let raw: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{SPEC} is not JSON: {e}"));
-    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
+    let mut for_codegen = raw.clone();
+    let widened = optional_request_arrays(&mut for_codegen);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(for_codegen)
         .unwrap_or_else(|e| panic!("{SPEC} is not OpenAPI 3.0: {e}"));
 
     let mut settings = GenerationSettings::new();
@@ -41,11 +43,17 @@ fn main() {
     let client = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor rejected {SPEC}: {e}"));
+    let client = checked_path_segments(client, &raw);
     let envelopes = envelope_impls(&generator, &raw);
     let operations = operation_table(&raw);
     let sensitive = sensitive_fields(&raw);
 
+    let widened_count = widened;
     let file = quote! {
+        /// How many optional array fields of request bodies are `Option<Vec<_>>`, so that an
+        /// empty list can be sent.
+        #[allow(dead_code)]
+        pub(crate) const OPTIONAL_REQUEST_ARRAYS: usize = #widened_count;
         #client
         #envelopes
         #operations
@@ -155,7 +163,7 @@ fn operation_table(raw: &serde_json::Value) -> proc_macro2::TokenStream {
         }
     }
     let entries = rows.iter().map(|(method, (id, read))| {
-        quote! { crate::operations::Operation { method: #method, id: #id, read: #read } }
+        quote! { crate::operations::Operation { method: #method, id: #id, read_only: #read } }
     });
     quote! {
         pub(crate) static OPERATIONS: &[crate::operations::Operation] = &[#(#entries),*];
@@ -184,4 +192,116 @@ fn sensitive_fields(raw: &serde_json::Value) -> proc_macro2::TokenStream {
     quote! {
         pub(crate) static SENSITIVE_FIELDS: &[&str] = &[#(#names),*];
     }
+}
+
+/// Makes every optional array property of a schema that a request body reaches `nullable`, so
+/// that typify generates `Option<Vec<T>>` instead of a `Vec<T>` skipped when empty: a field the
+/// caller set to `[]` then goes on the wire (clearing a list), and a field left unset does not.
+/// Changes only the in-memory copy progenitor sees, never the vendored spec. Returns how many
+/// properties changed.
+fn optional_request_arrays(spec: &mut serde_json::Value) -> usize {
+    let mut pending: Vec<String> = Vec::new();
+    let note_refs = |value: &serde_json::Value, pending: &mut Vec<String>| {
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(name) = map
+                        .get("$ref")
+                        .and_then(|r| r.as_str())
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        pending.push(name.to_string());
+                    }
+                    stack.extend(map.values());
+                }
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+    };
+    for item in spec["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            if let Some(body) = op.get("requestBody") {
+                note_refs(body, &mut pending);
+            }
+        }
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone()) {
+            let schema = &spec["components"]["schemas"][&name];
+            note_refs(schema, &mut pending);
+        }
+    }
+    let mut changed = 0;
+    for name in &reached {
+        let schema = &mut spec["components"]["schemas"][name];
+        let required: BTreeSet<String> = schema["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(props) = schema["properties"].as_object_mut() else {
+            continue;
+        };
+        for (prop, value) in props.iter_mut() {
+            if required.contains(prop) || value["type"] != "array" {
+                continue;
+            }
+            value["nullable"] = serde_json::Value::Bool(true);
+            changed += 1;
+        }
+    }
+    changed
+}
+
+/// Routes every path parameter through `crate::path::segment`, which keeps it one path segment
+/// (`\` escaped as well as `/`) and refuses `.`, `..` and the empty string with
+/// `Error::InvalidRequest`, instead of progenitor's `encode_path`, which lets the URL parser
+/// turn `..` or `a\..\b` into another path that the signature would then cover.
+fn checked_path_segments(
+    client: proc_macro2::TokenStream,
+    raw: &serde_json::Value,
+) -> proc_macro2::TokenStream {
+    let text = client.to_string();
+    let needle = "encode_path (& ";
+    let mut out = String::with_capacity(text.len() + 1024);
+    let mut rest = text.as_str();
+    let mut replaced = 0;
+    while let Some(at) = rest.find(needle) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + needle.len()..];
+        let end = after
+            .find(" . to_string ())")
+            .expect("encode_path takes `&ident.to_string()`");
+        let ident = after[..end].trim();
+        assert!(
+            ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "unexpected path argument `{ident}`"
+        );
+        out.push_str(&format!(
+            "crate::path::segment(\"{ident}\", &{ident}.to_string()).map_err(Error::InvalidRequest)?"
+        ));
+        rest = &after[end + " . to_string ())".len()..];
+        replaced += 1;
+    }
+    out.push_str(rest);
+    let expected: usize = raw["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .map(|(path, item)| {
+            let params = path.matches('{').count();
+            params * item.as_object().map_or(0, |ops| ops.len())
+        })
+        .sum();
+    assert_eq!(
+        replaced, expected,
+        "every path parameter must go through crate::path::segment"
+    );
+    out.parse().expect("rewritten client still tokenizes")
 }

@@ -1,17 +1,14 @@
-//! Credentials and the management-token cache.
-//!
-//! The cache fetches one token however many calls wait for it (single flight behind an async
-//! mutex), refreshes it a margin before it expires, forgets it when the server rejects it, and
-//! never keeps a failed fetch. It never logs a request body or a token.
+//! Credentials and how a request proves who sends it: the AK/SK signature headers, or the
+//! management token as a bearer header.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use tokio::sync::Mutex;
+use http::{HeaderName, HeaderValue};
 
-use crate::SensitiveString;
+use crate::client::Shared;
+use crate::token::Token;
+use crate::{Brand, Error, SensitiveString};
 
 /// An access key: the id is public, the secret never prints.
 #[derive(Clone)]
@@ -47,78 +44,119 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// How long before its expiry a token is replaced.
-pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
-/// A token in force.
-#[derive(Clone)]
-pub(crate) struct Token {
-    pub(crate) value: SensitiveString,
-    pub(crate) userpool_id: Option<String>,
-    expires_at: Instant,
+/// The brand's header names the signer sets on every request, made once.
+pub(crate) struct SignedNames {
+    nonce: HeaderName,
+    method: HeaderName,
+    version: HeaderName,
+    pub(crate) userpool: HeaderName,
 }
 
-impl Token {
-    pub(crate) fn new(value: String, expires_in: Duration) -> Self {
-        let userpool_id = scoped_userpool_id(&value);
+impl SignedNames {
+    pub(crate) fn new(brand: Brand) -> Self {
+        let name = |suffix: &str| {
+            HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
+                .expect("brand prefixes make valid header names")
+        };
         Self {
-            value: value.into(),
-            userpool_id,
-            expires_at: Instant::now() + expires_in,
-        }
-    }
-
-    fn fresh(&self) -> bool {
-        Instant::now() + REFRESH_MARGIN < self.expires_at
-    }
-}
-
-/// The cached token shared by every clone of a client.
-#[derive(Clone, Default)]
-pub(crate) struct TokenCache {
-    slot: Arc<Mutex<Option<Token>>>,
-}
-
-impl TokenCache {
-    /// The current token, fetching one with `fetch` when there is none or it is about to
-    /// expire. Concurrent callers wait for the one fetch in progress.
-    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Token, String>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Token, String>>,
-    {
-        let mut slot = self.slot.lock().await;
-        if let Some(token) = slot.as_ref().filter(|t| t.fresh()) {
-            return Ok(token.clone());
-        }
-        *slot = None;
-        let token = fetch().await?;
-        *slot = Some(token.clone());
-        Ok(token)
-    }
-
-    /// Drops `rejected` if it is still the cached token (a concurrent refresh may already
-    /// have replaced it).
-    pub(crate) async fn invalidate(&self, rejected: &SensitiveString) {
-        let mut slot = self.slot.lock().await;
-        if slot.as_ref().is_some_and(|t| &t.value == rejected) {
-            *slot = None;
+            nonce: name("signature-nonce"),
+            method: name("signature-method"),
+            version: name("signature-version"),
+            userpool: name("userpool-id"),
         }
     }
 }
 
-/// The `scoped_userpool_id` claim of a JWT, read without verification (the server verifies;
-/// we only need the value for a header).
-fn scoped_userpool_id(jwt: &str) -> Option<String> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims
-        .get("scoped_userpool_id")?
-        .as_str()
-        .map(str::to_string)
+/// The `date` header for `now`, clamped to what an HTTP date can say (1970 to 9999): a clock
+/// set before 1970 signs with the epoch instead of panicking.
+pub(crate) fn http_date(now: SystemTime) -> String {
+    // 9999-12-31T23:59:59Z
+    const LAST: Duration = Duration::from_secs(253_402_300_799);
+    let since_epoch = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .min(LAST);
+    httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + since_epoch)
+}
+
+/// 32 random lowercase hex characters.
+pub(crate) fn random_nonce() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes: [u8; 16] = rand::random();
+    let mut nonce = String::with_capacity(32);
+    for b in bytes {
+        nonce.push(char::from(HEX[usize::from(b >> 4)]));
+        nonce.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    nonce
+}
+
+impl Shared {
+    /// Adds `date`, nonce and signature headers over the request as it will be sent.
+    pub(crate) fn sign(&self, request: &mut reqwest::Request) -> Result<(), Error> {
+        let date = http_date((self.clock)());
+        let nonce = (self.nonce)();
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::DATE,
+            HeaderValue::from_str(&date).map_err(|e| Error::InvalidRequest(e.to_string()))?,
+        );
+        headers.insert(
+            self.names.nonce.clone(),
+            HeaderValue::from_str(&nonce).map_err(|_| {
+                Error::InvalidRequest("the nonce is not a valid header value".into())
+            })?,
+        );
+        headers.insert(
+            self.names.method.clone(),
+            HeaderValue::from_static("HMAC-SHA1"),
+        );
+        headers.insert(self.names.version.clone(), HeaderValue::from_static("1.0"));
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        let sts = crate::signing::string_to_sign(
+            self.brand,
+            request.method().as_str(),
+            request.url().path(),
+            request.headers(),
+            request.url().query(),
+            body,
+        )?;
+        let auth = crate::signing::authorization(
+            self.brand,
+            &self.credentials.access_key_id,
+            self.credentials.access_key_secret.expose_secret(),
+            &sts,
+        );
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
+        Ok(())
+    }
+
+    /// Adds the bearer token and the user pool header.
+    pub(crate) fn apply_token(&self, request: &mut reqwest::Request, token: &Token) {
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, token.header.clone());
+        let pool = match &self.userpool_id {
+            Some(pool) => Some(pool),
+            None => token.userpool.as_ref(),
+        };
+        if let Some(pool) = pool {
+            request
+                .headers_mut()
+                .insert(self.names.userpool.clone(), pool.clone());
+        }
+    }
+}
+
+/// A header value marked sensitive (hidden from HTTP/2 header compression tables and from
+/// `Debug`).
+pub(crate) fn sensitive_value(value: &str) -> Result<HeaderValue, Error> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -126,17 +164,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_pool_claim_and_redacts() {
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(br#"{"scoped_userpool_id":"pool-9"}"#);
-        let jwt = format!("e30.{payload}.sig");
-        let token = Token::new(jwt.clone(), Duration::from_secs(7200));
-        assert_eq!(token.userpool_id.as_deref(), Some("pool-9"));
-        assert!(token.fresh());
-        assert_eq!(scoped_userpool_id("not-a-jwt"), None);
+    fn dates_never_panic() {
+        let before_epoch = SystemTime::UNIX_EPOCH - Duration::from_secs(86_400);
+        assert_eq!(http_date(before_epoch), "Thu, 01 Jan 1970 00:00:00 GMT");
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(1 << 40);
+        assert_eq!(http_date(far), "Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+
+    #[test]
+    fn nonces_are_32_lowercase_hex() {
+        let n = random_nonce();
+        assert_eq!(n.len(), 32);
+        assert!(
+            n.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_ne!(n, random_nonce());
+    }
+
+    #[test]
+    fn credentials_debug_is_redacted() {
         let creds = Credentials::new("AK", "SK-secret");
         assert!(!format!("{creds:?}").contains("SK-secret"));
-        // A token that lives shorter than the margin is never considered fresh.
-        assert!(!Token::new(jwt, Duration::from_secs(30)).fresh());
     }
 }

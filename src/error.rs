@@ -4,11 +4,11 @@
 //! texts never contain credentials: nothing secret is ever formatted into them.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use progenitor_client::Error as GenError;
 
-/// How many bytes of a response body an error keeps for diagnosis.
-pub(crate) const SNIPPET_BYTES: usize = 512;
+use crate::redact::snippet;
 
 /// Anything that can go wrong when calling the Management API.
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +115,10 @@ impl Error {
         }
     }
 
+    /// A transport failure, with the query removed from the URL the error carries (it may hold
+    /// an email address or a phone number) so that neither its text nor its `Debug` shows it.
     pub(crate) fn transport(source: reqwest::Error) -> Self {
+        let source = without_query(source);
         if source.is_timeout() {
             return Error::Timeout(describe(&source));
         }
@@ -124,15 +127,68 @@ impl Error {
             source: Some(source),
         }
     }
+
+    /// The same error without its source, for sharing one failure among several callers.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Config(m) => Error::Config(m.clone()),
+            Error::InvalidRequest(m) => Error::InvalidRequest(m.clone()),
+            Error::Auth(m) => Error::Auth(m.clone()),
+            Error::Transport { message, .. } => Error::Transport {
+                message: message.clone(),
+                source: None,
+            },
+            Error::Timeout(m) => Error::Timeout(m.clone()),
+            Error::Http {
+                status,
+                body_snippet,
+                request_id,
+            } => Error::Http {
+                status: *status,
+                body_snippet: body_snippet.clone(),
+                request_id: request_id.clone(),
+            },
+            Error::Api {
+                status_code,
+                api_code,
+                message,
+                request_id,
+                http_status,
+            } => Error::Api {
+                status_code: *status_code,
+                api_code: *api_code,
+                message: message.clone(),
+                request_id: request_id.clone(),
+                http_status: *http_status,
+            },
+            Error::Decode {
+                status,
+                message,
+                body_snippet,
+            } => Error::Decode {
+                status: *status,
+                message: message.clone(),
+                body_snippet: body_snippet.clone(),
+            },
+        }
+    }
 }
 
 pub(crate) fn is_retryable_status(status: i64) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
-/// A reqwest error's chain as text. reqwest prints the URL, which holds only the path and
-/// query (credentials travel in headers), so this is safe to show.
-fn describe(e: &reqwest::Error) -> String {
+/// `e` with the query cut from the URL it carries.
+pub(crate) fn without_query(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
+    }
+    e
+}
+
+/// A reqwest error's chain as text. Callers strip the query first ([`without_query`]); the
+/// path is left, and credentials travel in headers, which reqwest never prints.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -141,97 +197,6 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
-}
-
-/// The start of a body for an error text, with the values of secret-looking JSON fields
-/// replaced by `[REDACTED]`.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let clean = redacted(body, SNIPPET_BYTES);
-    let cut = &clean[..clean.len().min(SNIPPET_BYTES)];
-    String::from_utf8_lossy(cut).into_owned()
-}
-
-/// Whether a JSON key names a secret: a field the spec marks sensitive, or a name that says
-/// secret, password, token or private key.
-fn is_sensitive_key(key: &[u8]) -> bool {
-    let folded: Vec<u8> = key
-        .iter()
-        .filter(|b| !matches!(b, b'_' | b'-'))
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    const WORDS: [&[u8]; 4] = [b"secret", b"password", b"token", b"privatekey"];
-    WORDS
-        .iter()
-        .any(|w| folded.windows(w.len()).any(|x| x == *w))
-        || std::str::from_utf8(key)
-            .is_ok_and(|k| crate::generated::SENSITIVE_FIELDS.binary_search(&k).is_ok())
-}
-
-/// Where the JSON string starting at `body[start]` (a `"`) ends: the index after its closing
-/// quote, and the end of its content. An unterminated string runs to the end of `body`.
-fn string_end(body: &[u8], start: usize) -> (usize, usize) {
-    let mut i = start + 1;
-    while i < body.len() {
-        match body[i] {
-            b'\\' => i += 2,
-            b'"' => return (i + 1, i),
-            _ => i += 1,
-        }
-    }
-    (body.len(), body.len())
-}
-
-/// Copies `body` until about `budget` bytes are written, replacing the value of every
-/// sensitive key. Works on any bytes, including truncated or invalid JSON.
-fn redacted(body: &[u8], budget: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len().min(budget) + 16);
-    let mut last_string: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < body.len() && out.len() < budget {
-        match body[i] {
-            b'"' => {
-                let (end, content_end) = string_end(body, i);
-                out.extend_from_slice(&body[i..end]);
-                last_string = Some((i + 1, content_end));
-                i = end;
-            }
-            b':' => {
-                out.push(b':');
-                i += 1;
-                let key = last_string.take();
-                if !key.is_some_and(|(a, b)| is_sensitive_key(&body[a..b])) {
-                    continue;
-                }
-                while i < body.len() && body[i].is_ascii_whitespace() {
-                    out.push(body[i]);
-                    i += 1;
-                }
-                match body.get(i) {
-                    Some(b'"') => {
-                        out.extend_from_slice(b"\"[REDACTED]\"");
-                        i = string_end(body, i).0;
-                    }
-                    Some(b'{' | b'[') | None => {}
-                    Some(_) => {
-                        out.extend_from_slice(b"[REDACTED]");
-                        while i < body.len() && !matches!(body[i], b',' | b'}' | b']') {
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            b if b.is_ascii_whitespace() => {
-                out.push(b);
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                last_string = None;
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// The fields of an API envelope, read leniently from any body.
@@ -317,19 +282,61 @@ fn number_as_i64(n: &serde_json::Number) -> Option<i64> {
         .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
-/// The body of a non-success response, kept by the exec hook in the response's extensions so
-/// that the synchronous conversion below can report it.
+/// The one channel from the hooks to [`Error`]: a hook can only hand the generated code a
+/// `progenitor_client::Error`, so it hands over a stand-in response that carries the typed
+/// error, and the conversion below takes it out again.
 #[derive(Clone)]
-pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
+pub(crate) struct Failure(Arc<Mutex<Option<Error>>>);
 
-/// Markers that hooks put in front of `Error::Custom` texts, since a hook can only return a
-/// string. The conversion below turns them back into variants.
-pub(crate) const AUTH_MARK: &str = "[genauth:auth] ";
-pub(crate) const CONFIG_MARK: &str = "[genauth:config] ";
-pub(crate) const REQUEST_MARK: &str = "[genauth:request] ";
-pub(crate) const TIMEOUT_MARK: &str = "[genauth:timeout] ";
-/// Followed by the HTTP status, a space and the message.
-pub(crate) const DECODE_MARK: &str = "[genauth:decode] ";
+impl Failure {
+    /// A stand-in response carrying `error`.
+    pub(crate) fn response(error: Error) -> reqwest::Response {
+        Failure(Arc::new(Mutex::new(Some(error)))).into_response()
+    }
+
+    fn into_response(self) -> reqwest::Response {
+        let mut response = http::Response::new(bytes::Bytes::new());
+        response.extensions_mut().insert(self);
+        reqwest::Response::from(response)
+    }
+
+    /// The failure `response` carries, if it is a stand-in.
+    pub(crate) fn of(response: &reqwest::Response) -> Option<&Failure> {
+        response.extensions().get::<Failure>()
+    }
+
+    /// The same failure as a generated-code error, to return from a hook.
+    pub(crate) fn to_gen_error<E>(&self) -> GenError<E> {
+        GenError::UnexpectedResponse(self.clone().into_response())
+    }
+
+    /// A hook's error for `error`.
+    #[cfg(test)]
+    pub(crate) fn gen_error<E>(error: Error) -> GenError<E> {
+        GenError::UnexpectedResponse(Self::response(error))
+    }
+
+    fn take(&self) -> Error {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| Error::InvalidRequest("the failure was already reported".into()))
+    }
+}
+
+/// The error for a response the generated code did not expect: an envelope's failure, or the
+/// HTTP status with the start of the body.
+pub(crate) fn unexpected_response(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
+    if let Some(api) = api_error_from_body(body, status) {
+        return api;
+    }
+    Error::Http {
+        status,
+        body_snippet: snippet(body),
+        request_id: request_id_header(headers).map(str::to_string),
+    }
+}
 
 impl<E: fmt::Debug> From<GenError<E>> for Error {
     fn from(err: GenError<E>) -> Self {
@@ -345,20 +352,12 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
                     body_snippet: snippet(&body),
                 }),
             GenError::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let body = response
-                    .extensions()
-                    .get::<BufferedBody>()
-                    .map(|b| b.0.clone())
-                    .unwrap_or_default();
-                if let Some(api) = api_error_from_body(&body, status) {
-                    return api;
-                }
-                let request_id = request_id_header(response.headers()).map(str::to_string);
-                Error::Http {
-                    status,
-                    body_snippet: snippet(&body),
-                    request_id,
+                // The send loop reports every status but 200 itself; only a stand-in arrives.
+                match Failure::of(&response) {
+                    Some(failure) => failure.take(),
+                    None => {
+                        unexpected_response(response.status().as_u16(), response.headers(), &[])
+                    }
                 }
             }
             GenError::ErrorResponse(response) => Error::Http {
@@ -366,26 +365,8 @@ impl<E: fmt::Debug> From<GenError<E>> for Error {
                 body_snippet: format!("{:?}", response.into_inner()),
                 request_id: None,
             },
-            GenError::Custom(text) => {
-                if let Some(m) = text.strip_prefix(AUTH_MARK) {
-                    Error::Auth(m.to_string())
-                } else if let Some(m) = text.strip_prefix(CONFIG_MARK) {
-                    Error::Config(m.to_string())
-                } else if let Some(m) = text.strip_prefix(REQUEST_MARK) {
-                    Error::InvalidRequest(m.to_string())
-                } else if let Some(m) = text.strip_prefix(TIMEOUT_MARK) {
-                    Error::Timeout(m.to_string())
-                } else if let Some(m) = text.strip_prefix(DECODE_MARK) {
-                    let (status, message) = m.split_once(' ').unwrap_or(("0", m));
-                    Error::Decode {
-                        status: status.parse().unwrap_or(0),
-                        message: message.to_string(),
-                        body_snippet: String::new(),
-                    }
-                } else {
-                    Error::InvalidRequest(text)
-                }
-            }
+            // Our hooks never return this variant; keep the text as it is.
+            GenError::Custom(text) => Error::InvalidRequest(text),
         }
     }
 }
@@ -442,41 +423,19 @@ mod tests {
     }
 
     #[test]
-    fn snippets_redact_secret_values_even_in_broken_json() {
-        let body = br#"{"statusCode":"200","data":{"secret" : "OTP-1","accessKeySecret":"SK-2","access_token":"T-3","expires_in":7200,"userId":"u1","note":"secret: x","recoveryCode":9}}"#;
-        let text = snippet(body);
-        for leaked in ["OTP-1", "SK-2", "T-3"] {
-            assert!(!text.contains(leaked), "{text}");
-        }
-        assert!(text.contains(r#""secret" : "[REDACTED]""#), "{text}");
-        assert!(text.contains(r#""userId":"u1""#), "{text}");
-        assert!(text.contains(r#""note":"secret: x""#), "{text}");
-        assert!(text.contains(r#""expires_in":7200"#), "{text}");
-        // Cut in the middle of a secret value, and escaped quotes inside one.
-        assert_eq!(
-            snippet(br#"{"password":"hunt"#),
-            r#"{"password":"[REDACTED]""#
-        );
-        assert_eq!(
-            snippet(br#"{"idToken":"a\"b","x":1}"#),
-            r#"{"idToken":"[REDACTED]","x":1}"#
-        );
-        assert_eq!(snippet(b"<html>\xff</html>"), "<html>\u{fffd}</html>");
-        let long = vec![b'a'; 10_000];
-        assert_eq!(snippet(&long).len(), SNIPPET_BYTES);
-    }
-
-    #[test]
-    fn hook_markers_round_trip() {
-        let e: Error = GenError::<()>::Custom(format!("{AUTH_MARK}token fetch failed")).into();
-        assert!(matches!(e, Error::Auth(ref m) if m == "token fetch failed"));
-        let e: Error = GenError::<()>::InvalidRequest("user_id missing".into()).into();
-        assert!(matches!(e, Error::InvalidRequest(_)));
-        let e: Error = GenError::<()>::Custom(format!("{TIMEOUT_MARK}too slow")).into();
-        assert!(matches!(e, Error::Timeout(ref m) if m == "too slow"));
-        let e: Error = GenError::<()>::Custom(format!("{DECODE_MARK}200 too big")).into();
+    fn hook_failures_arrive_typed() {
+        let e: Error = Failure::gen_error::<()>(Error::Auth("refused".into())).into();
+        assert!(matches!(e, Error::Auth(ref m) if m == "refused"));
+        let e: Error = Failure::gen_error::<()>(Error::Decode {
+            status: 200,
+            message: "too big".into(),
+            body_snippet: String::new(),
+        })
+        .into();
         assert!(
             matches!(e, Error::Decode { status: 200, ref message, .. } if message == "too big")
         );
+        let e: Error = GenError::<()>::InvalidRequest("user_id missing".into()).into();
+        assert!(matches!(e, Error::InvalidRequest(ref m) if m == "user_id missing"));
     }
 }

@@ -3,26 +3,36 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod builder;
 mod client;
 mod config;
 pub mod envelope;
 mod error;
 mod generated;
 pub mod operations;
+mod path;
+mod redact;
 mod retry;
+mod send;
 mod sensitive;
 pub mod signing;
+mod token;
 
 pub use auth::Credentials;
-pub use client::{
-    ClientState, Clock, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT, ManagementClient, ManagementClientBuilder,
-    NonceSource,
+pub use builder::{
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT, ManagementClientBuilder,
 };
+pub use client::ManagementClient;
+#[cfg(feature = "test-util")]
+pub use client::{Clock, NonceSource};
 pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;
+pub use generated::ResponseValue;
 pub use generated::types;
-pub use generated::{Client, ResponseValue};
+/// The error a generated call's `send()` returns before conversion; `?` turns it into
+/// [`Error`], which is what to match on.
+pub use progenitor_client::Error as SendError;
 pub use retry::RetryPolicy;
 pub use sensitive::SensitiveString;
 

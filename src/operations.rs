@@ -2,6 +2,7 @@
 
 /// One operation of the Management API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// The client method, e.g. `get_otp_secret_by_user`. This is the
     /// `OperationInfo::operation_id` the generated code hands to hooks.
@@ -10,7 +11,7 @@ pub struct Operation {
     pub id: &'static str,
     /// Whether the operation only reads, so that retrying it is safe. Decided by `cargo xtask
     /// regen` from the HTTP method and the operationId's verb, reviewed in `openapi/overrides.json`.
-    pub read: bool,
+    pub read_only: bool,
 }
 
 /// Every operation of the vendored spec, sorted by [`Operation::method`].
@@ -38,13 +39,13 @@ mod tests {
         assert!(table.windows(2).all(|w| w[0].method < w[1].method));
         let seed = by_method("get_otp_secret_by_user").expect("seed operation");
         assert_eq!(seed.id, "getOtpSecretByUser");
-        assert!(seed.read);
-        assert!(by_method("list_users").expect("POST list").read);
-        assert!(!by_method("create_user").expect("write").read);
+        assert!(seed.read_only);
+        assert!(by_method("list_users").expect("POST list").read_only);
+        assert!(!by_method("create_user").expect("write").read_only);
         assert!(
             !by_method("get_public_account_of_groups")
                 .expect("pinned write")
-                .read
+                .read_only
         );
         assert_eq!(by_method("no_such_operation"), None);
     }

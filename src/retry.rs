@@ -1,11 +1,14 @@
 //! When and how long to wait before trying a failed call again.
 //!
-//! The policy is plain data; the client's `exec` hook runs the loop. A call is retried only
+//! The policy is plain data, and [`RetryPolicy::decide`] is the whole decision after an
+//! attempt, a pure function; the send loop (`send.rs`) only carries it out. A call is retried only
 //! when it failed in a way another attempt can fix (connection errors, timeouts, HTTP or
 //! in-body 429/502/503/504) and only when repeating it is safe: reads always, writes only when
 //! the caller opted in with [`RetryPolicy::retry_writes`].
 
 use std::time::{Duration, SystemTime};
+
+use crate::error::is_retryable_status;
 
 /// How a client retries failed calls.
 ///
@@ -111,12 +114,93 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1u32 << doublings)
             .min(self.max_backoff);
-        bound.mul_f64(unit.clamp(0.0, 1.0))
+        // `mul_f64` would panic when a huge bound rounds above `Duration::MAX`.
+        Duration::try_from_secs_f64(bound.as_secs_f64() * unit.clamp(0.0, 1.0)).unwrap_or(bound)
     }
+}
 
-    /// The cap on a server's `Retry-After`.
-    pub(crate) fn retry_after_cap(&self) -> Duration {
-        self.max_retry_after
+/// What one attempt came to, as far as the retry decision is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Nothing was sent: no management token could be had. `retryable` when the token
+    /// endpoint failed in a way another try can fix.
+    NoToken { retryable: bool },
+    /// No complete response: connect error, timeout, reset, truncated body. `transient`
+    /// unless the request itself was at fault.
+    Failed { transient: bool },
+    /// A complete response: its HTTP status, the envelope's `statusCode` if any, and the
+    /// server's `Retry-After` if any.
+    Answered {
+        http_status: u16,
+        in_body: Option<i64>,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Where a call stands when an attempt has ended.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Progress {
+    /// Failed attempts so far, the one just ended included (re-authentication excluded).
+    pub(crate) failures: u32,
+    /// Whether the operation only reads.
+    pub(crate) read: bool,
+    /// Whether the request carried a management token that a refresh could replace.
+    pub(crate) token: bool,
+    /// Whether the call already re-authenticated once.
+    pub(crate) reauthenticated: bool,
+    /// Time left before the total timeout; `None` when there is no limit.
+    pub(crate) remaining: Option<Duration>,
+}
+
+/// What to do after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// The attempt's result is the call's result.
+    Return,
+    /// The token was refused: drop it, get a new one and send again at once. This is
+    /// authentication, not a retry, and happens once per call.
+    Reauthenticate,
+    /// Wait this long, then send again.
+    Retry(Duration),
+}
+
+impl RetryPolicy {
+    /// The decision after an attempt: a pure function of its outcome, the call's progress
+    /// and `jitter`, a random number in `[0, 1)` for the backoff.
+    pub(crate) fn decide(&self, outcome: Outcome, progress: Progress, jitter: f64) -> Decision {
+        let (retryable, allowed, retry_after) = match outcome {
+            // Nothing reached the server, so even a write is safe to try again.
+            Outcome::NoToken { retryable } => (retryable, self.max_attempts, None),
+            Outcome::Failed { transient } => (transient, self.attempts_for(progress.read), None),
+            Outcome::Answered {
+                http_status,
+                in_body,
+                retry_after,
+            } => {
+                if (http_status == 401 || in_body == Some(401))
+                    && progress.token
+                    && !progress.reauthenticated
+                {
+                    return Decision::Reauthenticate;
+                }
+                let retryable = is_retryable_status(i64::from(http_status))
+                    || in_body.is_some_and(is_retryable_status);
+                (retryable, self.attempts_for(progress.read), retry_after)
+            }
+        };
+        if !retryable || progress.failures >= allowed {
+            return Decision::Return;
+        }
+        let delay = match retry_after {
+            // A server asking for longer than we wait gets its answer returned.
+            Some(wait) if wait > self.max_retry_after => return Decision::Return,
+            Some(wait) => wait,
+            None => self.backoff_for(progress.failures, jitter),
+        };
+        match progress.remaining {
+            Some(left) if delay >= left => Decision::Return,
+            _ => Decision::Retry(delay),
+        }
     }
 }
 
@@ -157,6 +241,131 @@ mod tests {
         assert_eq!(p.retry_writes(true).attempts_for(false), 3);
         assert_eq!(RetryPolicy::none().attempts_for(true), 1);
         assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    fn progress(failures: u32) -> Progress {
+        Progress {
+            failures,
+            read: true,
+            token: false,
+            reauthenticated: false,
+            remaining: Some(Duration::from_secs(60)),
+        }
+    }
+
+    fn answered(http_status: u16, in_body: Option<i64>) -> Outcome {
+        Outcome::Answered {
+            http_status,
+            in_body,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn decisions_follow_outcome_and_progress() {
+        let p = RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_secs(1));
+        let half = |ms| Decision::Retry(Duration::from_millis(ms));
+        // Success and non-retryable failures return at once.
+        assert_eq!(
+            p.decide(answered(200, Some(200)), progress(1), 0.5),
+            Decision::Return
+        );
+        assert_eq!(
+            p.decide(answered(200, Some(403)), progress(1), 0.5),
+            Decision::Return
+        );
+        assert_eq!(
+            p.decide(answered(404, None), progress(1), 0.5),
+            Decision::Return
+        );
+        assert_eq!(
+            p.decide(Outcome::Failed { transient: false }, progress(1), 0.5),
+            Decision::Return
+        );
+        // Retryable: HTTP or in-body status, transport failures; backoff grows.
+        assert_eq!(p.decide(answered(503, None), progress(1), 0.5), half(50));
+        assert_eq!(
+            p.decide(answered(200, Some(429)), progress(2), 0.5),
+            half(100)
+        );
+        assert_eq!(
+            p.decide(Outcome::Failed { transient: true }, progress(1), 0.5),
+            half(50)
+        );
+        // Attempts run out.
+        assert_eq!(
+            p.decide(answered(503, None), progress(3), 0.5),
+            Decision::Return
+        );
+        // Writes: one attempt, unless nothing was sent (no token).
+        let write = Progress {
+            read: false,
+            ..progress(1)
+        };
+        assert_eq!(p.decide(answered(503, None), write, 0.5), Decision::Return);
+        assert_eq!(
+            p.decide(Outcome::NoToken { retryable: true }, write, 0.5),
+            half(50)
+        );
+        assert_eq!(
+            p.decide(Outcome::NoToken { retryable: false }, progress(1), 0.5),
+            Decision::Return
+        );
+        // Retry-After: obeyed up to the cap, and never past the deadline.
+        let after = |secs| Outcome::Answered {
+            http_status: 429,
+            in_body: None,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(
+            p.decide(after(7), progress(1), 0.5),
+            Decision::Retry(Duration::from_secs(7))
+        );
+        assert_eq!(p.decide(after(31), progress(1), 0.5), Decision::Return);
+        let short = Progress {
+            remaining: Some(Duration::from_secs(5)),
+            ..progress(1)
+        };
+        assert_eq!(p.decide(after(7), short, 0.5), Decision::Return);
+        let unlimited = Progress {
+            remaining: None,
+            ..progress(1)
+        };
+        let patient = p.max_retry_after(Duration::MAX);
+        assert_eq!(
+            patient.decide(after(u64::MAX), unlimited, 0.5),
+            Decision::Retry(Duration::from_secs(u64::MAX))
+        );
+        // A refused token: one re-authentication per call, in token mode only.
+        let token = Progress {
+            token: true,
+            ..progress(1)
+        };
+        assert_eq!(
+            p.decide(answered(401, None), token, 0.5),
+            Decision::Reauthenticate
+        );
+        assert_eq!(
+            p.decide(answered(200, Some(401)), token, 0.5),
+            Decision::Reauthenticate
+        );
+        let again = Progress {
+            reauthenticated: true,
+            ..token
+        };
+        assert_eq!(p.decide(answered(401, None), again, 0.5), Decision::Return);
+        assert_eq!(
+            p.decide(answered(401, None), progress(1), 0.5),
+            Decision::Return
+        );
+    }
+
+    #[test]
+    fn huge_backoff_settings_do_not_panic() {
+        let p = RetryPolicy::default().backoff(Duration::MAX, Duration::MAX);
+        assert_eq!(p.backoff_for(1, 7.0), Duration::MAX);
+        assert!(p.backoff_for(1, 0.999_999_9) > Duration::from_secs(1 << 63));
+        assert!(p.backoff_for(40, 0.5) > Duration::from_secs(1 << 60));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! `JSON.stringify` for objects and arrays).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use base64::Engine as _;
@@ -283,6 +284,9 @@ fn plain_number(bytes: &[u8]) -> bool {
     significant <= 15
 }
 
+/// Objects with more keys than this are checked for repeated keys with a hash map.
+const FAST_PATH_KEYS: usize = 32;
+
 /// Buffers reused while checking the values of one body.
 #[derive(Default)]
 struct Scratch<'a> {
@@ -334,8 +338,11 @@ impl<'a> Scratch<'a> {
                             Some(Some(start)) => *start,
                             _ => return false,
                         };
+                        // Repeats are looked for by scanning the object's keys, which is
+                        // quadratic: a large object takes the slow path, which hashes.
                         if escaped
                             || key.iter().all(u8::is_ascii_digit)
+                            || self.keys.len() - start >= FAST_PATH_KEYS
                             || self.keys[start..].contains(&key)
                         {
                             return false;
@@ -597,11 +604,31 @@ impl<'de> Deserialize<'de> for JsValue<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsValue<'de>, A::Error> {
                 let mut fields: Vec<(Cow<'de, str>, JsValue<'de>)> = Vec::new();
+                // Where each key is, once the object is too large to scan for repeats.
+                let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
                 while let Some((Text(key), value)) = map.next_entry::<Text<'de>, JsValue<'de>>()? {
                     // JSON.parse keeps a repeated key at its first position with the last value.
-                    match fields.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = value,
-                        None => fields.push((key, value)),
+                    let found = match &index {
+                        Some(index) => index.get(&key).copied(),
+                        None => fields.iter().position(|(k, _)| *k == key),
+                    };
+                    match found {
+                        Some(i) => fields[i].1 = value,
+                        None => {
+                            if let Some(index) = &mut index {
+                                index.insert(key.clone(), fields.len());
+                            }
+                            fields.push((key, value));
+                            if index.is_none() && fields.len() > FAST_PATH_KEYS {
+                                index = Some(
+                                    fields
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, (k, _))| (k.clone(), i))
+                                        .collect(),
+                                );
+                            }
+                        }
                     }
                 }
                 Ok(JsValue::Object(fields))
@@ -647,6 +674,20 @@ mod tests {
             r#"{"2":4,"10":2,"b":1,"a":3,"01":5,"-1":6}"#
         );
         assert_eq!(stringify(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn large_objects_keep_last_values_in_first_positions() {
+        let mut json = String::from("{");
+        for i in 0..100 {
+            json.push_str(&format!("\"k{i}\":{i},"));
+        }
+        json.push_str("\"k5\":\"last\",\"k99\":null}");
+        let out = stringify(&json);
+        assert!(out.starts_with(r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":"last","k6":6"#));
+        assert!(out.ends_with(r#""k98":98,"k99":null}"#), "{out}");
+        let mut scratch = Scratch::default();
+        assert!(!scratch.is_canonical(json.as_bytes()));
     }
 
     #[test]

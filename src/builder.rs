@@ -1,0 +1,622 @@
+//! The client builder: settings from method calls over settings from the environment over
+//! defaults, validated once in [`ManagementClientBuilder::build`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::auth::{Credentials, SignedNames, random_nonce};
+use crate::client::{CallOptions, ClientState, Clock, ManagementClient, NonceSource, Shared};
+use crate::generated::Client;
+use crate::token::TokenCache;
+use crate::{AuthMode, Brand, Error, Lang, RetryPolicy, SensitiveString};
+
+/// Default limit on one attempt: connecting, sending and reading the whole response.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit on a whole call, every attempt and backoff included.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit on establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default limit on the size of a response body (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// Declares the settings once: the struct, and the merge of one layer over another.
+macro_rules! settings {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        #[derive(Default, Clone)]
+        struct Settings {
+            $($field: Option<$ty>,)*
+        }
+
+        impl Settings {
+            /// Each setting of `self`, or else of `lower`.
+            fn over(self, lower: Settings) -> Settings {
+                Settings { $($field: self.$field.or(lower.$field),)* }
+            }
+
+            /// Whether the setting named `name` has a value.
+            fn has(&self, name: &str) -> bool {
+                match name {
+                    $(stringify!($field) => self.$field.is_some(),)*
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    access_key_id: String,
+    access_key_secret: SensitiveString,
+    brand: Brand,
+    host: String,
+    tenant_id: String,
+    lang: Lang,
+    auth_mode: AuthMode,
+    userpool_id: String,
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    user_agent_suffix: String,
+    proxy: SensitiveString,
+    danger_accept_invalid_certs: bool,
+    allow_insecure_http: bool,
+    clock: Clock,
+    nonce: NonceSource,
+}
+
+/// Settings for a [`ManagementClient`]. Values set by method calls win over values read by
+/// [`from_env`](Self::from_env), which win over the defaults.
+#[derive(Default, Clone)]
+pub struct ManagementClientBuilder {
+    explicit: Settings,
+    env: Settings,
+    /// Environment variables that did not parse: (setting, message). Each fails the build
+    /// unless the setting is given explicitly.
+    env_errors: Vec<(&'static str, String)>,
+    root_certificates: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for ManagementClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.explicit.clone().over(self.env.clone());
+        f.debug_struct("ManagementClientBuilder")
+            .field("access_key_id", &s.access_key_id)
+            .field("access_key_secret", &s.access_key_secret)
+            .field("brand", &s.brand)
+            .field("host", &s.host.as_deref().map(without_userinfo))
+            .field("tenant_id", &s.tenant_id)
+            .field("auth_mode", &s.auth_mode)
+            .field("retry", &s.retry)
+            .field("attempt_timeout", &s.attempt_timeout)
+            .field("total_timeout", &s.total_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ManagementClientBuilder {
+    /// A builder preloaded from the environment: `GENAUTH_ACCESS_KEY_ID`,
+    /// `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`, `GENAUTH_TENANT_ID`, `GENAUTH_LANG`
+    /// (`en-US`/`zh-CN`) and `GENAUTH_BRAND` (`genauth`/`authing`). Unset or blank variables
+    /// are ignored; an unparsable one fails [`build`](Self::build) unless set explicitly.
+    pub fn from_env() -> Self {
+        fn var(name: &str) -> Option<String> {
+            std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+        }
+        fn parsed<T: std::str::FromStr<Err = Error>>(
+            setting: &'static str,
+            name: &str,
+            errors: &mut Vec<(&'static str, String)>,
+        ) -> Option<T> {
+            match var(name)?.parse() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    errors.push((setting, format!("{name}: {e}")));
+                    None
+                }
+            }
+        }
+        let mut env_errors = Vec::new();
+        let lang = parsed("lang", "GENAUTH_LANG", &mut env_errors);
+        let brand = parsed("brand", "GENAUTH_BRAND", &mut env_errors);
+        let env = Settings {
+            access_key_id: var("GENAUTH_ACCESS_KEY_ID"),
+            access_key_secret: var("GENAUTH_ACCESS_KEY_SECRET").map(SensitiveString::from),
+            host: var("GENAUTH_HOST"),
+            tenant_id: var("GENAUTH_TENANT_ID"),
+            lang,
+            brand,
+            ..Settings::default()
+        };
+        Self {
+            env,
+            env_errors,
+            ..Self::default()
+        }
+    }
+
+    /// The access key id (required). Surrounding whitespace is removed.
+    pub fn access_key_id(mut self, id: impl Into<String>) -> Self {
+        self.explicit.access_key_id = Some(id.into());
+        self
+    }
+
+    /// The access key secret (required). Never printed. Surrounding whitespace, such as the
+    /// newline at the end of a mounted secret file, is removed.
+    pub fn access_key_secret(mut self, secret: impl Into<SensitiveString>) -> Self {
+        self.explicit.access_key_secret = Some(secret.into());
+        self
+    }
+
+    /// The brand; [`Brand::GenAuth`] by default.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.explicit.brand = Some(brand);
+        self
+    }
+
+    /// The API host, e.g. `https://api.genauth.ai` or a private deployment. Defaults to the
+    /// brand's host. Plain `http://` is accepted only for loopback hosts (`127.0.0.1`, `::1`,
+    /// `localhost`) unless [`allow_insecure_http`](Self::allow_insecure_http) is on; a user
+    /// name or password in the URL is refused.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.explicit.host = Some(host.into());
+        self
+    }
+
+    /// The tenant id, sent as the `{prefix}app-id` header.
+    pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.explicit.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// The language of the API's messages; [`Lang::EnUs`] by default.
+    pub fn lang(mut self, lang: Lang) -> Self {
+        self.explicit.lang = Some(lang);
+        self
+    }
+
+    /// How requests authenticate; [`AuthMode::Signature`] by default.
+    pub fn auth_mode(mut self, mode: AuthMode) -> Self {
+        self.explicit.auth_mode = Some(mode);
+        self
+    }
+
+    /// The user pool id sent in token mode. Defaults to the token's `scoped_userpool_id` claim.
+    pub fn userpool_id(mut self, id: impl Into<String>) -> Self {
+        self.explicit.userpool_id = Some(id.into());
+        self
+    }
+
+    /// Limit on one attempt, from connecting to the last byte of the response; 30 s by
+    /// default ([`DEFAULT_ATTEMPT_TIMEOUT`]). Must be above zero.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on a whole call, every attempt and backoff included; 60 s by default
+    /// ([`DEFAULT_TOTAL_TIMEOUT`]). No retry starts that could not finish before it. Must be
+    /// above zero; a value too large for the clock means no limit.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.total_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on establishing a connection; 10 s by default ([`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How failed calls are retried; [`RetryPolicy::default`] (reads only, 3 attempts) unless
+    /// set. [`RetryPolicy::none`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.explicit.retry = Some(policy);
+        self
+    }
+
+    /// Largest response body accepted, in bytes; 64 MiB by default. A larger body fails the
+    /// call with [`Error::Decode`] without being read to the end.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.explicit.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Text appended to the `user-agent`, e.g. `my-app/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.explicit.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends every request through this proxy URL. It may hold a user name and password; it
+    /// is never printed.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.explicit.proxy = Some(SensitiveString::from(url.into()));
+        self
+    }
+
+    /// Trusts this root certificate (PEM; a bundle of several is fine) in addition to the
+    /// system's. For private deployments with their own CA, and for containers without a CA
+    /// store. Can be called several times.
+    ///
+    /// The system store is what `rustls-native-certs` finds: the distribution's bundle (e.g.
+    /// `/etc/ssl/certs/ca-certificates.crt` from the `ca-certificates` package), or the file
+    /// and directory named by `SSL_CERT_FILE` and `SSL_CERT_DIR` when they are set.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Turns TLS certificate verification off. Only for test deployments with self-signed
+    /// certificates: anyone on the path can then read and change the traffic. Logged as a
+    /// warning when the client is built. Prefer
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.explicit.danger_accept_invalid_certs = Some(accept);
+        self
+    }
+
+    /// Allows a plain `http://` host that is not loopback. Requests, signatures and, in token
+    /// mode, the access key secret then travel in clear text: only for a private network you
+    /// trust. Logged as a warning when the client is built.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.explicit.allow_insecure_http = Some(allow);
+        self
+    }
+
+    /// Replaces the clock of the `date` header (tests pin signatures with it).
+    #[cfg(feature = "test-util")]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.explicit.clock = Some(clock);
+        self
+    }
+
+    /// Replaces the source of signature nonces (tests pin signatures with it).
+    #[cfg(feature = "test-util")]
+    pub fn nonce_source(mut self, nonce: NonceSource) -> Self {
+        self.explicit.nonce = Some(nonce);
+        self
+    }
+
+    /// Validates the settings and builds the client. Nothing is sent.
+    pub fn build(self) -> Result<ManagementClient, Error> {
+        for (setting, message) in &self.env_errors {
+            // An explicit value makes a bad environment variable irrelevant.
+            if !self.explicit.has(setting) {
+                return Err(Error::Config(message.clone()));
+            }
+        }
+        let s = self.explicit.over(self.env);
+
+        let access_key_id = s.access_key_id.unwrap_or_default().trim().to_string();
+        if access_key_id.is_empty() {
+            return Err(Error::Config(
+                "access key id is missing: call .access_key_id(..) or set GENAUTH_ACCESS_KEY_ID"
+                    .into(),
+            ));
+        }
+        if access_key_id.chars().any(|c| c.is_control() || c == ':') {
+            return Err(Error::Config(
+                "access key id contains a control character or `:`".into(),
+            ));
+        }
+        let secret = s.access_key_secret.unwrap_or_default();
+        let secret = secret.expose_secret().trim();
+        if secret.is_empty() {
+            return Err(Error::Config(
+                "access key secret is missing: call .access_key_secret(..) or set GENAUTH_ACCESS_KEY_SECRET".into(),
+            ));
+        }
+        let secret = SensitiveString::from(secret.to_string());
+
+        let brand = s.brand.unwrap_or_default();
+        let host = s.host.unwrap_or_else(|| brand.default_host().to_string());
+        let host = validate_host(&host, s.allow_insecure_http.unwrap_or(false))?;
+        let fixed_headers = fixed_headers(brand, s.lang.unwrap_or_default(), s.tenant_id)?;
+        let call = CallOptions {
+            retry: s.retry.unwrap_or_default(),
+            attempt_timeout: positive(
+                "attempt timeout",
+                s.attempt_timeout,
+                DEFAULT_ATTEMPT_TIMEOUT,
+            )?,
+            total_timeout: positive("total timeout", s.total_timeout, DEFAULT_TOTAL_TIMEOUT)?,
+        };
+        let connect_timeout = positive(
+            "connect timeout",
+            s.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        )?;
+        let userpool_id = s
+            .userpool_id
+            .map(|pool| {
+                HeaderValue::from_str(&pool)
+                    .map_err(|_| Error::Config("user pool id is not a valid header value".into()))
+            })
+            .transpose()?;
+
+        let mut user_agent = concat!("genauth-rust-sdk/", env!("CARGO_PKG_VERSION")).to_string();
+        if let Some(suffix) = s.user_agent_suffix.as_deref().filter(|s| !s.is_empty()) {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        // Redirects are not followed: the API sends none, and a signature covers one path.
+        // A 3xx comes back as `Error::Http`.
+        let mut http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = &s.proxy {
+            // reqwest's message could quote the URL, and with it a password: ours does not.
+            let proxy = reqwest::Proxy::all(proxy.expose_secret())
+                .map_err(|_| Error::Config("invalid proxy URL".into()))?;
+            http = http.proxy(proxy);
+        }
+        for (i, pem) in self.root_certificates.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                Error::Config(format!("root certificate #{} is not valid PEM: {e}", i + 1))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "root certificate #{} holds no certificate",
+                    i + 1
+                )));
+            }
+            for cert in certs {
+                http = http.add_root_certificate(cert);
+            }
+        }
+        if s.danger_accept_invalid_certs.unwrap_or(false) {
+            tracing::warn!(
+                host = %host,
+                "TLS certificate verification is OFF for this GenAuth client: traffic can be read and altered"
+            );
+            http = http.tls_danger_accept_invalid_certs(true);
+        }
+        let http = http.build().map_err(|e| {
+            Error::Config(format!(
+                "cannot set up the HTTP client: {}. If this machine has no CA certificates, install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem",
+                crate::error::describe(&e)
+            ))
+        })?;
+
+        let state = ClientState {
+            shared: Arc::new(Shared {
+                brand,
+                credentials: Credentials {
+                    access_key_id,
+                    access_key_secret: secret,
+                },
+                auth_mode: s.auth_mode.unwrap_or_default(),
+                userpool_id,
+                fixed_headers,
+                host: host.clone(),
+                clock: s.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
+                nonce: s.nonce.unwrap_or_else(|| Arc::new(random_nonce)),
+                tokens: TokenCache::default(),
+                max_response_bytes: s.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                names: SignedNames::new(brand),
+            }),
+            call,
+        };
+        Ok(Client::new_with_client(&host, http, state))
+    }
+}
+
+/// The headers every request carries.
+fn fixed_headers(brand: Brand, lang: Lang, tenant_id: Option<String>) -> Result<HeaderMap, Error> {
+    let prefix = brand.header_prefix();
+    let name = |suffix: &str| {
+        HeaderName::try_from(format!("{prefix}{suffix}")).expect("brand prefixes make valid names")
+    };
+    let mut fixed = HeaderMap::new();
+    fixed.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    fixed.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    fixed.insert(
+        name("sdk-version"),
+        HeaderValue::from_static(concat!("genauth-rust-sdk:", env!("CARGO_PKG_VERSION"))),
+    );
+    fixed.insert(name("lang"), HeaderValue::from_static(lang.as_str()));
+    if let Some(tenant) = tenant_id.as_deref().filter(|t| !t.is_empty()) {
+        let value = HeaderValue::from_str(tenant)
+            .map_err(|_| Error::Config("tenant id is not a valid header value".into()))?;
+        fixed.insert(name("app-id"), value);
+    }
+    Ok(fixed)
+}
+
+/// `value` if set and above zero, else `default`; zero is an error. Used by the builder and by
+/// [`ManagementClient::with_timeouts`] alike.
+pub(crate) fn positive(
+    name: &str,
+    value: Option<Duration>,
+    default: Duration,
+) -> Result<Duration, Error> {
+    match value {
+        Some(d) if d.is_zero() => Err(Error::Config(format!("{name} must be above zero"))),
+        Some(d) => Ok(d),
+        None => Ok(default),
+    }
+}
+
+/// `host` with any `user:password@` replaced by `***@`, for messages.
+fn without_userinfo(host: &str) -> String {
+    let start = host.find("://").map_or(0, |i| i + 3);
+    let authority_end = host[start..]
+        .find(['/', '?', '#'])
+        .map_or(host.len(), |i| start + i);
+    match host[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &host[..start], &host[start + at..]),
+        None => host.to_string(),
+    }
+}
+
+/// Whether an http URL's host is this machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// The host as the client uses it (no trailing slash), or why it cannot be used.
+fn validate_host(host: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let shown = without_userinfo(host.trim());
+    let url = reqwest::Url::parse(host.trim())
+        .map_err(|e| Error::Config(format!("host `{shown}` is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "host `{shown}` must not contain a user name or password: the API authenticates with the access key"
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "host `{shown}` must be an http(s) URL such as https://api.genauth.ai"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "host `{shown}` must not have a query or fragment"
+        )));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        if !allow_insecure_http {
+            return Err(Error::Config(format!(
+                "host `{shown}` uses plain http: requests (and in token mode the access key secret) would travel in clear text. Use https, or call .allow_insecure_http(true) for a private network you trust"
+            )));
+        }
+        tracing::warn!(
+            host = %shown,
+            "plain http allowed for this GenAuth client: requests travel in clear text"
+        );
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ManagementClientBuilder {
+        ManagementClientBuilder::default()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+    }
+
+    fn err(b: ManagementClientBuilder) -> String {
+        b.build().expect_err("rejected").to_string()
+    }
+
+    #[test]
+    fn rejects_bad_settings_with_clear_messages() {
+        let none = ManagementClientBuilder::default;
+        assert!(err(none().access_key_secret("SK")).contains("access key id is missing"));
+        assert!(err(none().access_key_id("AK")).contains("access key secret is missing"));
+        assert!(err(base().access_key_secret(" \n")).contains("access key secret is missing"));
+        assert!(err(base().host("ftp://x")).contains("must be an http(s) URL"));
+        assert!(err(base().host("not a url")).contains("is not a URL"));
+        assert!(err(base().proxy("::")).contains("invalid proxy URL"));
+        assert!(err(base().attempt_timeout(Duration::ZERO)).contains("must be above zero"));
+        assert!(err(base().userpool_id("a\nb")).contains("user pool id"));
+        let ok = base().host("http://127.0.0.1:9/").build().unwrap();
+        assert_eq!(ok.host(), "http://127.0.0.1:9");
+        assert_eq!(ok.brand(), Brand::GenAuth);
+        let shown = format!("{ok:?} {:?}", base());
+        assert!(!shown.contains("\"SK\""), "secret in Debug: {shown}");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_allowed() {
+        for local in [
+            "http://127.0.0.1:9",
+            "http://127.8.9.10",
+            "http://[::1]:80",
+            "http://localhost:3000",
+            "http://api.localhost",
+        ] {
+            base()
+                .host(local)
+                .build()
+                .unwrap_or_else(|e| panic!("{local}: {e}"));
+        }
+        for remote in [
+            "http://api.genauth.ai",
+            "http://10.0.0.8",
+            "http://[2001:db8::1]",
+        ] {
+            let e = err(base().host(remote));
+            assert!(
+                e.contains("plain http") && e.contains("allow_insecure_http"),
+                "{e}"
+            );
+            base()
+                .host(remote)
+                .allow_insecure_http(true)
+                .build()
+                .unwrap();
+        }
+        base().host("https://api.genauth.ai").build().unwrap();
+    }
+
+    #[test]
+    fn hosts_with_credentials_are_refused_without_showing_them() {
+        for host in [
+            "https://user:hunter2@api.genauth.ai",
+            "https://hunter2@api.genauth.ai/",
+            "https://user:hunter2@bad host",
+        ] {
+            let e = err(base().host(host));
+            assert!(!e.contains("hunter2"), "{e}");
+            assert!(e.contains("***@"), "{e}");
+            let shown = format!("{:?}", base().host(host));
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let e = err(base().proxy("http://u:hunter2@[bad"));
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn secrets_and_ids_are_trimmed() {
+        let client = base()
+            .access_key_id(" AK\n")
+            .access_key_secret("SK\n")
+            .host("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let creds = &client.inner.shared.credentials;
+        assert_eq!(creds.access_key_id, "AK");
+        assert_eq!(creds.access_key_secret.expose_secret(), "SK");
+    }
+
+    #[test]
+    fn explicit_settings_win_over_the_environment_layer() {
+        let mut b = base();
+        b.env.host = Some("http://127.0.0.1:1".into());
+        b.env.lang = Some(Lang::ZhCn);
+        b.env_errors
+            .push(("brand", "GENAUTH_BRAND: unknown brand".into()));
+        assert!(err(b.clone()).contains("GENAUTH_BRAND"));
+        let client = b
+            .host("http://127.0.0.1:2")
+            .brand(Brand::Authing)
+            .build()
+            .unwrap();
+        assert_eq!(client.host(), "http://127.0.0.1:2");
+        assert_eq!(client.brand(), Brand::Authing);
+    }
+}

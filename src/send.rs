@@ -1,0 +1,361 @@
+//! The send loop: one call's attempts, each authenticated afresh, timed, read in full and
+//! judged by [`RetryPolicy::decide`](crate::RetryPolicy); the loop only carries the decision
+//! out. Every failure leaves here as an [`Error`], with the query removed from anything a
+//! transport error prints.
+
+use std::time::{Duration, Instant};
+
+use progenitor_client::OperationInfo;
+use reqwest::ResponseBuilderExt as _;
+use tracing::Instrument as _;
+
+use crate::client::ClientState;
+use crate::error::{
+    EnvelopeHead, Failure, api_error_from_body, envelope_head, request_id_header,
+    unexpected_response, without_query,
+};
+use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
+use crate::token::{Token, fetch_token};
+use crate::{AuthMode, Error, SensitiveString};
+
+/// How one attempt ended.
+pub(crate) enum Attempt {
+    /// A complete response, its body read into memory.
+    Answered(reqwest::Response, bytes::Bytes),
+    /// No complete response: connection, timeout, reset mid-body, ... (query already removed
+    /// from the error).
+    Failed(reqwest::Error),
+    /// A response whose body is over the size limit; not read further.
+    TooLarge { status: u16, limit: usize },
+}
+
+/// Sends one request and reads the whole response, up to `limit` bytes.
+pub(crate) async fn attempt(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> Attempt {
+    let mut response = match http.execute(request).await {
+        Ok(response) => response,
+        Err(e) => return Attempt::Failed(without_query(e)),
+    };
+    let status = response.status();
+    let too_large = Attempt::TooLarge {
+        status: status.as_u16(),
+        limit,
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return too_large;
+    }
+    // Most bodies arrive as one chunk: keep it as it is, without copying.
+    let mut body = match response.chunk().await {
+        Ok(Some(first)) => first,
+        Ok(None) => bytes::Bytes::new(),
+        Err(e) => return Attempt::Failed(without_query(e)),
+    };
+    let mut joined: Option<bytes::BytesMut> = None;
+    loop {
+        if joined.as_ref().map_or(body.len(), |j| j.len()) > limit {
+            return too_large;
+        }
+        match response.chunk().await {
+            Ok(Some(more)) => joined
+                .get_or_insert_with(|| bytes::BytesMut::from(&body[..]))
+                .extend_from_slice(&more),
+            Ok(None) => break,
+            Err(e) => return Attempt::Failed(without_query(e)),
+        }
+    }
+    if let Some(all) = joined {
+        body = all.freeze();
+    }
+    // Keeping the URL spares reqwest parsing a placeholder one.
+    let builder = http::response::Builder::new().url(response.url().clone());
+    let mut rebuilt = builder
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body.clone()));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    Attempt::Answered(reqwest::Response::from(rebuilt), body)
+}
+
+/// Whether a failure without a response can go away on another attempt. Every transport
+/// failure qualifies (connect, timeout, reset, truncated body); only client-side mistakes do
+/// not.
+fn transient(e: &reqwest::Error) -> bool {
+    !(e.is_builder() || e.is_redirect() || e.is_status())
+}
+
+/// A complete answer, kept while the retry decision is made.
+struct Answer {
+    response: reqwest::Response,
+    body: bytes::Bytes,
+    in_body: Option<i64>,
+}
+
+impl Answer {
+    /// The call's result when this answer is the last: the response for the generated code to
+    /// decode, or the failure it reports (HTTP status or in-body `statusCode`).
+    fn finish(self) -> Result<reqwest::Response, Error> {
+        let status = self.response.status().as_u16();
+        if status != 200 {
+            return Err(unexpected_response(
+                status,
+                self.response.headers(),
+                &self.body,
+            ));
+        }
+        match self.in_body {
+            Some(code) if code != 200 => Err(api_error_from_body(&self.body, status).unwrap_or(
+                Error::Api {
+                    status_code: code,
+                    api_code: None,
+                    message: String::new(),
+                    request_id: None,
+                    http_status: status,
+                },
+            )),
+            _ => Ok(self.response),
+        }
+    }
+}
+
+impl ClientState {
+    /// Runs every attempt of one call inside the request's span. A failure comes back as a
+    /// stand-in response carrying it, for `post` to report.
+    pub(crate) async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Response {
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "genauth.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let mut attempts = 0;
+        let calls = self.attempts(http, request, info, &mut attempts);
+        let outcome = if span.is_disabled() {
+            calls.await
+        } else {
+            calls.instrument(span.clone()).await
+        };
+        span.record("attempt", attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        outcome.unwrap_or_else(Failure::response)
+    }
+
+    /// The current management token, waiting for it until `deadline` at most.
+    async fn token(
+        &self,
+        http: &reqwest::Client,
+        deadline: Option<Instant>,
+    ) -> Result<Token, Error> {
+        let shared = &self.shared;
+        let timeout = self.call.attempt_timeout;
+        let fetch = || {
+            let future = fetch_token(shared.clone(), http.clone(), timeout);
+            Box::pin(future) as futures_core::future::BoxFuture<'static, _>
+        };
+        // Boxed: most calls find a cached token, and the wait would make every call's future
+        // larger.
+        Box::pin(shared.tokens.get(fetch, deadline)).await
+    }
+
+    /// The loop. `attempts` counts the requests sent.
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+        attempts: &mut u32,
+    ) -> Result<reqwest::Response, Error> {
+        let s = &self.shared;
+        let call = self.call;
+        // A total timeout too large for the clock means no deadline.
+        let deadline = Instant::now().checked_add(call.total_timeout);
+        let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let read = crate::operations::by_method(info.operation_id).is_some_and(|op| op.read_only);
+        let token_mode = s.auth_mode == AuthMode::ManagementToken;
+        // A copy for further attempts, when there can be any. (A body that cannot be cloned,
+        // none of ours, simply gets no second attempt.)
+        let template = if call.retry.attempts() > 1 || token_mode {
+            request.try_clone()
+        } else {
+            None
+        };
+        let mut pending = Some(request);
+        let mut progress = Progress {
+            failures: 0,
+            read,
+            token: token_mode,
+            reauthenticated: false,
+            remaining: None,
+        };
+        loop {
+            let mut request = pending
+                .take()
+                .expect("each pass starts with a request to send");
+            let mut used_token: Option<SensitiveString> = None;
+            // Authenticate this attempt: a fresh signature, or the current token.
+            let (outcome, result) = match s.auth_mode {
+                AuthMode::ManagementToken => match self.token(http, deadline).await {
+                    Ok(token) => {
+                        s.apply_token(&mut request, &token);
+                        used_token = Some(token.value);
+                        self.send(http, request, remaining(), attempts).await?
+                    }
+                    Err(e) => (
+                        Outcome::NoToken {
+                            retryable: e.is_retryable(),
+                        },
+                        Err(e),
+                    ),
+                },
+                _ => {
+                    s.sign(&mut request)?;
+                    self.send(http, request, remaining(), attempts).await?
+                }
+            };
+            progress.remaining = remaining();
+            let decision = call.retry.decide(
+                outcome,
+                Progress {
+                    failures: progress.failures + 1,
+                    ..progress
+                },
+                rand::random::<f64>(),
+            );
+            let finish = || result.and_then(Answer::finish);
+            match decision {
+                Decision::Return => return finish(),
+                Decision::Reauthenticate => {
+                    let Some(next) = template.as_ref().and_then(reqwest::Request::try_clone) else {
+                        return finish();
+                    };
+                    progress.reauthenticated = true;
+                    if let Some(used) = &used_token {
+                        s.tokens.invalidate(used);
+                    }
+                    tracing::debug!(attempt = *attempts, "token refused; refreshing it");
+                    pending = Some(next);
+                }
+                Decision::Retry(delay) => {
+                    let Some(next) = template.as_ref().and_then(reqwest::Request::try_clone) else {
+                        return finish();
+                    };
+                    progress.failures += 1;
+                    tracing::debug!(
+                        attempt = *attempts,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    pending = Some(next);
+                }
+            }
+        }
+    }
+
+    /// Sends one authenticated attempt within the attempt timeout and what is left of the
+    /// total. `Err` ends the call at once (deadline reached, body too large).
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        remaining: Option<Duration>,
+        attempts: &mut u32,
+    ) -> Result<(Outcome, Result<Answer, Error>), Error> {
+        let call = self.call;
+        let cut_by_deadline = remaining.is_some_and(|left| left < call.attempt_timeout);
+        *request.timeout_mut() =
+            Some(remaining.map_or(call.attempt_timeout, |left| left.min(call.attempt_timeout)));
+        *attempts += 1;
+        match attempt(http, request, self.shared.max_response_bytes).await {
+            Attempt::TooLarge { status, limit } => Err(Error::Decode {
+                status,
+                message: format!(
+                    "the response body is larger than the limit of {limit} bytes (see max_response_bytes)"
+                ),
+                body_snippet: String::new(),
+            }),
+            Attempt::Failed(e) if e.is_timeout() && cut_by_deadline => {
+                Err(Error::Timeout(format!(
+                    "the call did not finish within its total timeout of {:?} ({} attempt(s))",
+                    call.total_timeout, attempts
+                )))
+            }
+            Attempt::Failed(e) => {
+                tracing::debug!(attempt = *attempts, error = %e, "attempt failed");
+                let outcome = Outcome::Failed {
+                    transient: transient(&e),
+                };
+                Ok((outcome, Err(Error::transport(e))))
+            }
+            Attempt::Answered(response, body) => {
+                let http_status = response.status().as_u16();
+                let span = tracing::Span::current();
+                let head = envelope_head(&body, !span.is_disabled());
+                let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
+                record_answer(&span, &response, head.as_ref());
+                let retryable = crate::error::is_retryable_status(i64::from(http_status))
+                    || in_body.is_some_and(crate::error::is_retryable_status);
+                let retry_after = if retryable {
+                    tracing::debug!(
+                        attempt = *attempts,
+                        status = http_status,
+                        in_body_status = in_body,
+                        "attempt answered with a retryable status"
+                    );
+                    response
+                        .headers()
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, (self.shared.clock)()))
+                } else {
+                    None
+                };
+                let outcome = Outcome::Answered {
+                    http_status,
+                    in_body,
+                    retry_after,
+                };
+                Ok((
+                    outcome,
+                    Ok(Answer {
+                        response,
+                        body,
+                        in_body,
+                    }),
+                ))
+            }
+        }
+    }
+}
+
+/// Puts the status and the request id (header, else envelope) of an answer on the span.
+fn record_answer(
+    span: &tracing::Span,
+    response: &reqwest::Response,
+    head: Option<&EnvelopeHead<'_>>,
+) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("status", response.status().as_u16());
+    let header = request_id_header(response.headers());
+    if let Some(id) = header.or_else(|| head.and_then(|h| h.request_id.as_deref())) {
+        span.record("request_id", id);
+    }
+}

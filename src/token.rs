@@ -1,0 +1,334 @@
+//! Management-token mode: the token endpoint and the cache every clone of a client shares.
+//!
+//! One fetch serves every call that needs a token while it runs (single flight). The fetch
+//! runs as its own task, so a caller that gives up does not cancel it for the others; it is
+//! bounded by the attempt timeout and the response size limit, and each caller waits for it
+//! no longer than its own total timeout. Its result, success or failure, goes to every caller
+//! that waited for it; a failure is not kept, so the next call tries again. A token is
+//! replaced a margin before it expires and forgotten when the server refuses it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use http::HeaderValue;
+use tokio::sync::watch;
+
+use crate::auth::sensitive_value;
+use crate::client::Shared;
+use crate::error::{api_error_from_body, is_retryable_status};
+use crate::redact::snippet;
+use crate::send::{Attempt, attempt};
+use crate::{Error, SensitiveString};
+
+/// How long before its expiry a token is replaced.
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// A token in force, ready to go into headers.
+#[derive(Clone)]
+pub(crate) struct Token {
+    pub(crate) value: SensitiveString,
+    /// `Bearer <token>`, marked sensitive.
+    pub(crate) header: HeaderValue,
+    /// The token's `scoped_userpool_id` claim.
+    pub(crate) userpool: Option<HeaderValue>,
+    /// `None` when the lifetime is too long to represent: it never expires here.
+    expires_at: Option<Instant>,
+}
+
+impl Token {
+    /// Checks that the token and its pool claim can be sent as header values.
+    pub(crate) fn new(value: String, expires_in: Duration) -> Result<Self, Error> {
+        let header = sensitive_value(&format!("Bearer {value}")).map_err(|_| {
+            Error::Auth(
+                "the token endpoint returned a token that is not a valid header value".into(),
+            )
+        })?;
+        let userpool = scoped_userpool_id(&value)
+            .map(|pool| {
+                HeaderValue::from_str(&pool).map_err(|_| {
+                    Error::Auth("the token's user pool claim is not a valid header value".into())
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            value: value.into(),
+            header,
+            userpool,
+            expires_at: Instant::now().checked_add(expires_in),
+        })
+    }
+
+    fn fresh(&self) -> bool {
+        match (self.expires_at, Instant::now().checked_add(REFRESH_MARGIN)) {
+            (Some(expiry), Some(soon)) => soon < expiry,
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// What waiters of one fetch receive: `None` until it is done.
+type Outcome = Option<Result<Token, Arc<Error>>>;
+
+#[derive(Default)]
+struct Slot {
+    token: Option<Token>,
+    /// The fetch in progress, if any.
+    flight: Option<watch::Receiver<Outcome>>,
+    /// Counts fetches, so that a finished fetch clears only its own flight.
+    generation: u64,
+}
+
+/// The cached token shared by every clone of a client.
+#[derive(Clone, Default)]
+pub(crate) struct TokenCache {
+    slot: Arc<Mutex<Slot>>,
+}
+
+impl TokenCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current token, fetched with `fetch` when there is none or it is about to expire.
+    /// Waits until `deadline` at most (then [`Error::Timeout`]); the fetch goes on for others.
+    pub(crate) async fn get<F>(&self, fetch: F, deadline: Option<Instant>) -> Result<Token, Error>
+    where
+        F: FnOnce() -> futures_core::future::BoxFuture<'static, Result<Token, Error>>,
+    {
+        let mut flight = {
+            let mut slot = self.lock();
+            if let Some(token) = slot.token.as_ref().filter(|t| t.fresh()) {
+                return Ok(token.clone());
+            }
+            slot.token = None;
+            match &slot.flight {
+                Some(flight) => flight.clone(),
+                None => self.start(&mut slot, fetch()),
+            }
+        };
+        let done = flight.wait_for(Option::is_some);
+        let outcome = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), done)
+                .await
+                .map_err(|_| {
+                    Error::Timeout(
+                        "the call reached its total timeout while waiting for a management token"
+                            .into(),
+                    )
+                })?,
+            None => done.await,
+        };
+        let outcome = outcome.map_err(|_| {
+            Error::Auth("the management token fetch ended without an answer".into())
+        })?;
+        match outcome.as_ref() {
+            Some(Ok(token)) => Ok(token.clone()),
+            Some(Err(error)) => Err(error.duplicate()),
+            None => unreachable!("wait_for returns a completed outcome"),
+        }
+    }
+
+    /// Starts a fetch as its own task; called with the slot locked.
+    fn start(
+        &self,
+        slot: &mut Slot,
+        fetch: futures_core::future::BoxFuture<'static, Result<Token, Error>>,
+    ) -> watch::Receiver<Outcome> {
+        let (tx, rx) = watch::channel(None);
+        slot.generation += 1;
+        slot.flight = Some(rx.clone());
+        // Clears the flight however the task ends (finished, or dropped with the runtime).
+        struct Landing {
+            cache: TokenCache,
+            generation: u64,
+            token: Option<Token>,
+        }
+        impl Drop for Landing {
+            fn drop(&mut self) {
+                let mut slot = self.cache.lock();
+                if slot.generation == self.generation {
+                    slot.flight = None;
+                    if let Some(token) = self.token.take() {
+                        slot.token = Some(token);
+                    }
+                }
+            }
+        }
+        let mut landing = Landing {
+            cache: self.clone(),
+            generation: slot.generation,
+            token: None,
+        };
+        tokio::spawn(async move {
+            let result = fetch.await.map_err(Arc::new);
+            landing.token = result.as_ref().ok().cloned();
+            // Store first, then wake the waiters: a caller arriving in between finds the
+            // token, never a finished flight.
+            drop(landing);
+            let _ = tx.send(Some(result));
+        });
+        rx
+    }
+
+    /// Drops `rejected` if it is still the cached token (a concurrent refresh may already
+    /// have replaced it).
+    pub(crate) fn invalidate(&self, rejected: &SensitiveString) {
+        let mut slot = self.lock();
+        if slot.token.as_ref().is_some_and(|t| &t.value == rejected) {
+            slot.token = None;
+        }
+    }
+}
+
+/// `POST /api/v3/get-management-token`, within `timeout` and the response size limit. Transient
+/// failures come back as retryable errors (transport, timeout, HTTP or in-body 429/5xx), a
+/// refusal as [`Error::Auth`]. Neither the body nor the answer is ever logged.
+pub(crate) async fn fetch_token(
+    shared: Arc<Shared>,
+    http: reqwest::Client,
+    timeout: Duration,
+) -> Result<Token, Error> {
+    let body = serde_json::json!({
+        "accessKeyId": shared.credentials.access_key_id,
+        "accessKeySecret": shared.credentials.access_key_secret.expose_secret(),
+    });
+    let mut request = http
+        .post(format!("{}/api/v3/get-management-token", shared.host))
+        .headers(shared.fixed_headers.clone())
+        .json(&body)
+        .build()
+        .map_err(Error::transport)?;
+    *request.timeout_mut() = Some(timeout);
+    let (status, bytes) = match attempt(&http, request, shared.max_response_bytes).await {
+        Attempt::Answered(response, bytes) => (response.status().as_u16(), bytes),
+        Attempt::Failed(e) => {
+            return Err(match Error::transport(e) {
+                Error::Timeout(m) => Error::Timeout(format!("management token request: {m}")),
+                Error::Transport { message, source } => Error::Transport {
+                    message: format!("management token request: {message}"),
+                    source,
+                },
+                other => other,
+            });
+        }
+        Attempt::TooLarge { status, limit } => {
+            return Err(Error::Decode {
+                status,
+                message: format!(
+                    "the management token response is larger than the limit of {limit} bytes"
+                ),
+                body_snippet: String::new(),
+            });
+        }
+    };
+    #[derive(serde::Deserialize)]
+    struct TokenData {
+        access_token: String,
+        expires_in: f64,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TokenEnvelope {
+        status_code: Option<f64>,
+        data: Option<TokenData>,
+    }
+    if let Ok(TokenEnvelope {
+        status_code: Some(code),
+        data: Some(data),
+    }) = serde_json::from_slice::<TokenEnvelope>(&bytes)
+        && code == 200.0
+        && (200..300).contains(&status)
+        && !data.access_token.is_empty()
+    {
+        let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 {
+            data.expires_in
+        } else {
+            0.0
+        };
+        let lifetime = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+        return Token::new(data.access_token, lifetime);
+    }
+    // Not a token: a retryable failure stays retryable, anything else is a refusal.
+    match api_error_from_body(&bytes, status) {
+        Some(api) if api.is_retryable() => Err(api),
+        Some(Error::Api {
+            status_code,
+            api_code,
+            message,
+            ..
+        }) => Err(Error::Auth(format!(
+            "the token endpoint refused the access key (HTTP {status}, statusCode {status_code}{}): {message}",
+            api_code
+                .map(|c| format!(", apiCode {c}"))
+                .unwrap_or_default()
+        ))),
+        _ if is_retryable_status(i64::from(status)) => Err(Error::Http {
+            status,
+            body_snippet: snippet(&bytes),
+            request_id: None,
+        }),
+        _ => Err(Error::Auth(format!(
+            "the token endpoint answered HTTP {status} without a token: {}",
+            snippet(&bytes)
+        ))),
+    }
+}
+
+/// The `scoped_userpool_id` claim of a JWT, read without verification (the server verifies;
+/// we only need the value for a header).
+fn scoped_userpool_id(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims
+        .get("scoped_userpool_id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.as_bytes());
+        format!("e30.{payload}.sig")
+    }
+
+    #[test]
+    fn reads_the_pool_claim_and_checks_header_values() {
+        let token = Token::new(
+            jwt(r#"{"scoped_userpool_id":"pool-9"}"#),
+            Duration::from_secs(7200),
+        )
+        .unwrap();
+        assert_eq!(token.userpool.as_ref().unwrap(), "pool-9");
+        assert!(token.header.is_sensitive());
+        assert!(token.fresh());
+        assert_eq!(scoped_userpool_id("not-a-jwt"), None);
+        // A token that lives shorter than the margin is never considered fresh.
+        assert!(
+            !Token::new(jwt("{}"), Duration::from_secs(30))
+                .unwrap()
+                .fresh()
+        );
+        // A lifetime too long for the clock never expires instead of panicking.
+        assert!(Token::new(jwt("{}"), Duration::MAX).unwrap().fresh());
+        // Neither a token nor a pool claim that cannot be a header value is accepted.
+        assert!(matches!(
+            Token::new("bad\ntoken".into(), Duration::from_secs(60)),
+            Err(Error::Auth(_))
+        ));
+        assert!(matches!(
+            Token::new(
+                jwt(r#"{"scoped_userpool_id":"a\nb"}"#),
+                Duration::from_secs(60)
+            ),
+            Err(Error::Auth(_))
+        ));
+    }
+}
