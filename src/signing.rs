@@ -691,6 +691,42 @@ mod tests {
     }
 
     #[test]
+    fn bodies_with_100k_keys_sign_in_linear_time() {
+        // Before hashing, the repeat checks made this quadratic: minutes in a debug build.
+        let keys: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect();
+        let object = format!("{{{}}}", keys.join(","));
+        let body = format!("{{\"customData\":{object},\"a\":1}}");
+        let sts = string_to_sign(
+            Brand::GenAuth,
+            "POST",
+            "/p",
+            &http::HeaderMap::new(),
+            None,
+            Some(body.as_bytes()),
+        )
+        .unwrap();
+        assert!(
+            sts.ends_with("\"k99999\":99999}"),
+            "{}",
+            &sts[sts.len() - 40..]
+        );
+        let sts = string_to_sign(
+            Brand::GenAuth,
+            "POST",
+            "/p",
+            &http::HeaderMap::new(),
+            None,
+            Some(object.as_bytes()),
+        )
+        .unwrap();
+        assert!(
+            sts.starts_with("POST\n/p?k0=0&k1=1&k10=10&"),
+            "{}",
+            &sts[..40]
+        );
+    }
+
+    #[test]
     fn strings_escape_like_json_stringify() {
         assert_eq!(
             stringify(r#"["q\"b\\s/\n\t\u0001é😀"]"#),
