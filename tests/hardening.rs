@@ -117,7 +117,11 @@ async fn an_oversized_token_answer_is_not_read() {
         r#"{{"statusCode":200,"message":"{}","data":{{"access_token":"t","expires_in":60}}}}"#,
         "x".repeat(4096)
     );
-    let server = server(move |_, _| Reply::json(200, &big)).await;
+    let server = server(move |seen, _| match seen.path() {
+        TOKEN_PATH => Reply::json(200, &big),
+        _ => Reply::json(200, OTP_OK),
+    })
+    .await;
     let client = token_builder(&server.base_url)
         .max_response_bytes(1024)
         .build()
