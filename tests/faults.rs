@@ -7,12 +7,11 @@ mod calls;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use calls::fetch_otp;
+use calls::{bounded, fetch_otp, quick_builder};
 use genauth::prelude::*;
 use genauth::{AuthMode, Error, ManagementClient, ManagementClientBuilder, RetryPolicy, types};
 use loopback::{Loopback, Reply};
@@ -22,28 +21,15 @@ const OK: &str =
 const BUSY: &str = r#"{"statusCode":503,"message":"busy","requestId":"r-busy"}"#;
 const DONE: &str = r#"{"statusCode":200,"message":"ok","data":{"success":true}}"#;
 
-/// Fails the test instead of hanging it.
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), future)
-        .await
-        .expect("the call neither finished nor failed within 20 s")
-}
-
 /// Asserts the call that began at `started` ended before `limit`.
 fn finished_within(started: Instant, limit: Duration) {
     let took = started.elapsed();
     assert!(took < limit, "took {took:?}, limit {limit:?}");
 }
 
-/// A client for `base` with quick backoff, so the suite stays fast.
+/// A client for `base` with quick backoff and roomy timeouts.
 fn builder(base: &str) -> ManagementClientBuilder {
-    ManagementClient::builder()
-        .access_key_id("AK")
-        .access_key_secret("SK")
-        .host(base)
-        .retry_policy(
-            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
+    quick_builder(base)
         .attempt_timeout(Duration::from_secs(5))
         .total_timeout(Duration::from_secs(15))
 }

@@ -8,11 +8,10 @@ mod capture;
 #[path = "../examples/support/loopback.rs"]
 mod loopback;
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use calls::fetch_otp;
+use calls::{bounded, fetch_otp, quick_builder};
 use capture::Capture;
 use genauth::prelude::*;
 use genauth::{AuthMode, Error, ManagementClient, ManagementClientBuilder, RetryPolicy};
@@ -24,29 +23,12 @@ const TOKEN_OK: &str =
     r#"{"statusCode":200,"message":"ok","data":{"access_token":"tok-1","expires_in":7200}}"#;
 const TOKEN_PATH: &str = "/api/v3/get-management-token";
 
-/// Fails the test instead of hanging it.
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), future)
-        .await
-        .expect("neither finished nor failed within 20 s")
-}
-
 async fn server(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Loopback {
     Loopback::start(Arc::new(handler)).await.unwrap()
 }
 
-fn builder(base: &str) -> ManagementClientBuilder {
-    ManagementClient::builder()
-        .access_key_id("AK")
-        .access_key_secret("SK")
-        .host(base)
-        .retry_policy(
-            RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-}
-
 fn token_builder(base: &str) -> ManagementClientBuilder {
-    builder(base).auth_mode(AuthMode::ManagementToken)
+    quick_builder(base).auth_mode(AuthMode::ManagementToken)
 }
 
 fn token_hits(server: &Loopback) -> usize {
@@ -225,7 +207,7 @@ async fn a_token_that_is_not_a_header_value_is_refused_and_not_cached() {
 #[tokio::test]
 async fn path_parameters_cannot_change_the_path() {
     let server = server(|_, _| Reply::json(200, DONE)).await;
-    let client = builder(&server.base_url).build().unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
     let id = "..\\user-list\\X";
     client.delete_by_id().id(id).send().await.unwrap();
     client.delete_user_list_by_id().id(id).send().await.unwrap();
@@ -307,13 +289,13 @@ async fn no_query_in_errors_or_logs_on_reset_timeout_and_refusal() {
     let reset =
         server(|_, _| Reply::raw("HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{").then_reset())
             .await;
-    let err = lookup_by_email(&builder(&reset.base_url).build().unwrap()).await;
+    let err = lookup_by_email(&quick_builder(&reset.base_url).build().unwrap()).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(reset.hits(), 3);
     assert_no_query(&err, &logs.text());
     // A timeout.
     let slow = server(|_, _| Reply::json(200, OTP_OK).after(Duration::from_secs(5))).await;
-    let client = builder(&slow.base_url)
+    let client = quick_builder(&slow.base_url)
         .retry_policy(RetryPolicy::none())
         .attempt_timeout(Duration::from_millis(100))
         .build()
@@ -326,7 +308,7 @@ async fn no_query_in_errors_or_logs_on_reset_timeout_and_refusal() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    let client = builder(&format!("http://{closed}")).build().unwrap();
+    let client = quick_builder(&format!("http://{closed}")).build().unwrap();
     let err = lookup_by_email(&client).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_no_query(&err, &logs.text());
@@ -340,13 +322,13 @@ async fn no_query_in_errors_or_logs_on_reset_timeout_and_refusal() {
 
 #[test]
 fn plain_http_needs_an_explicit_opt_in_and_warns() {
-    let err = builder("http://api.genauth.ai").build().unwrap_err();
+    let err = quick_builder("http://api.genauth.ai").build().unwrap_err();
     assert!(
         matches!(err, Error::Config(ref m) if m.contains("allow_insecure_http")),
         "{err:?}"
     );
     let (logs, _guard) = capture_logs();
-    builder("http://api.genauth.ai")
+    quick_builder("http://api.genauth.ai")
         .allow_insecure_http(true)
         .build()
         .unwrap();
@@ -370,7 +352,7 @@ async fn extreme_settings_and_answers_do_not_panic() {
     .await;
     // A huge Retry-After with an unlimited cap: the 503 is returned, since waiting would
     // overrun the total timeout.
-    let client = builder(&server.base_url)
+    let client = quick_builder(&server.base_url)
         .retry_policy(RetryPolicy::default().max_retry_after(Duration::MAX))
         .total_timeout(Duration::from_secs(5))
         .build()
@@ -378,7 +360,7 @@ async fn extreme_settings_and_answers_do_not_panic() {
     let err = bounded(fetch_otp(&client)).await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
     // Unlimited timeouts and backoff, and a clock before 1970.
-    let client = builder(&server.base_url)
+    let client = quick_builder(&server.base_url)
         .total_timeout(Duration::MAX)
         .attempt_timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)
@@ -404,7 +386,7 @@ async fn in_body_failures_fail_send_for_every_envelope() {
         )
     })
     .await;
-    let client = builder(&server.base_url).build().unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
     // CommonResponseDto: an envelope without data.
     let err = Error::from(client.delete_by_id().id("ip-1").send().await.unwrap_err());
     assert!(
@@ -425,7 +407,7 @@ async fn in_body_failures_fail_send_for_every_envelope() {
 #[tokio::test]
 async fn empty_lists_go_on_the_wire_and_unset_ones_do_not() {
     let server = server(|_, _| Reply::json(200, DONE)).await;
-    let client = builder(&server.base_url).build().unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
     let _ = client
         .update_security_settings()
         .body_map(|b| b.allowed_origins(Some(Vec::new())))
@@ -451,7 +433,7 @@ async fn empty_lists_go_on_the_wire_and_unset_ones_do_not() {
 async fn a_secret_with_a_trailing_newline_signs_like_the_trimmed_one() {
     let server = server(|_, _| Reply::json(200, OTP_OK)).await;
     let pinned = |secret: &str| {
-        builder(&server.base_url)
+        quick_builder(&server.base_url)
             .access_key_secret(secret)
             .clock(Arc::new(|| {
                 SystemTime::UNIX_EPOCH + Duration::from_secs(1_751_356_800)
