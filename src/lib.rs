@@ -10,6 +10,7 @@ pub mod envelope;
 mod error;
 mod generated;
 pub mod operations;
+pub mod pagination;
 mod path;
 mod redact;
 mod retry;
@@ -17,6 +18,8 @@ mod send;
 mod sensitive;
 pub mod signing;
 mod token;
+#[cfg(feature = "totp")]
+pub mod totp;
 
 pub use auth::Credentials;
 pub use builder::{

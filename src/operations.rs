@@ -12,6 +12,9 @@ pub struct Operation {
     /// Whether the operation only reads, so that retrying it is safe. Decided by `cargo xtask
     /// regen` from the HTTP method and the operationId's verb, reviewed in `openapi/overrides.json`.
     pub read_only: bool,
+    /// Whether the operation pages, so that its request builder has an `into_stream()` over
+    /// every item (see [`crate::pagination`]). Marked by regen (`x-genauth-pagination`).
+    pub paginated: bool,
 }
 
 /// Every operation of the vendored spec, sorted by [`Operation::method`].

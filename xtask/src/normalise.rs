@@ -72,6 +72,7 @@ pub fn normalise(
     apply_integers(&mut doc, &overlay.overrides);
     apply_sensitive(&mut doc, &overlay.overrides);
     apply_read_marks(&mut doc, &overlay.overrides)?;
+    mark_pagination(&mut doc);
     bracket_query_arrays(&mut doc);
     share_enums(&mut doc, &overlay.overrides, &mut notes)?;
     check_enums(&mut doc, &mut notes)?;
@@ -536,6 +537,75 @@ fn apply_read_marks(doc: &mut Value, overrides: &Value) -> Result<(), String> {
         op["x-genauth-read"] = Value::Bool(read);
         Ok(())
     })
+}
+
+/// Marks the operations that page (`x-genauth-pagination`), for build.rs to give them a stream
+/// of all items: where the page number goes (`query`, `body`, or `body.options.pagination`)
+/// and, in the response's `data`, the item list and the total. An operation pages when it takes
+/// `page` and `limit` in one of those places and its `data` holds a `list` array; the total is
+/// `totalCount` when `data` has it.
+fn mark_pagination(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].clone();
+    let resolve = |v: &Value| -> Option<Value> {
+        let name = v.get("$ref")?.as_str()?.strip_prefix(SCHEMA_PREFIX)?;
+        schemas.get(name).cloned()
+    };
+    let pages = |schema: &Value| {
+        ["page", "limit"]
+            .iter()
+            .all(|k| schema["properties"].get(k).is_some())
+    };
+    let mut marks = Vec::new();
+    for (path, method, op) in operations(doc) {
+        let in_query = ["page", "limit"].iter().all(|k| {
+            op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == *k && p["in"] == "query"))
+        });
+        let body = resolve(&op["requestBody"]["content"]["application/json"]["schema"]);
+        let page = if in_query {
+            Some("query")
+        } else if body.as_ref().is_some_and(pages) {
+            Some("body")
+        } else if body
+            .as_ref()
+            .and_then(|b| resolve(&b["properties"]["options"]))
+            .and_then(|o| resolve(&o["properties"]["pagination"]))
+            .is_some_and(|p| pages(&p))
+        {
+            Some("body.options.pagination")
+        } else {
+            None
+        };
+        let data = resolve(&op["responses"]["200"]["content"]["application/json"]["schema"])
+            .and_then(|envelope| resolve(&envelope["properties"]["data"]));
+        let list = data
+            .as_ref()
+            .is_some_and(|d| d["properties"]["list"]["type"] == "array");
+        let mark = match (page, list) {
+            (Some(page), true) => {
+                let total = data
+                    .as_ref()
+                    .and_then(|d| d["properties"].get("totalCount"))
+                    .map(|_| json!("totalCount"))
+                    .unwrap_or(Value::Null);
+                Some(json!({"page": page, "items": "list", "total": total}))
+            }
+            _ => None,
+        };
+        marks.push((path, method, mark));
+    }
+    for (path, method, mark) in marks {
+        let op = &mut doc["paths"][&path][&method];
+        match mark {
+            Some(mark) => op["x-genauth-pagination"] = mark,
+            None => {
+                if let Some(map) = op.as_object_mut() {
+                    map.remove("x-genauth-pagination");
+                }
+            }
+        }
+    }
 }
 
 /// Query arrays travel as `name[]=a&name[]=b` (even for one element). The parameter is renamed

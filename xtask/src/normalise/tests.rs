@@ -420,3 +420,50 @@ fn pascal_case_matches_rust_variant_naming() {
     assert_eq!(pascal_case("USERNAME"), "Username");
     assert_eq!(pascal_case("azure-ad"), "AzureAd");
 }
+
+#[test]
+fn paging_operations_are_marked_with_where_the_page_goes() {
+    let page_params = json!([
+        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer"}},
+        {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer"}}
+    ]);
+    let body = |schema: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let doc = spec(
+        json!({
+            "/q": {"get": {"operationId": "listQ", "parameters": page_params, "responses": ok_response("PageResp")}},
+            "/b": {"post": {"operationId": "listB", "requestBody": body("BodyPaged"), "responses": ok_response("PageResp")}},
+            "/o": {"post": {"operationId": "listO", "requestBody": body("OptionsPaged"), "responses": ok_response("NoTotalResp")}},
+            "/n": {"post": {"operationId": "getN", "requestBody": body("BodyPaged"), "responses": ok_response("PlainResp")}}
+        }),
+        json!({
+            "PageResp": {"type": "object", "properties": {"statusCode": {"type": "integer"}, "data": {"$ref": "#/components/schemas/Paging"}}},
+            "NoTotalResp": {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/ListOnly"}}},
+            "PlainResp": {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/ListOnly2"}}},
+            "Paging": {"type": "object", "properties": {"list": {"type": "array", "items": {"type": "string"}}, "totalCount": {"type": "integer"}}},
+            "ListOnly": {"type": "object", "properties": {"list": {"type": "array", "items": {"type": "string"}}}},
+            "ListOnly2": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "string"}}}},
+            "BodyPaged": {"type": "object", "properties": {"page": {"type": "integer"}, "limit": {"type": "integer"}}},
+            "OptionsPaged": {"type": "object", "properties": {"options": {"$ref": "#/components/schemas/Opts"}}},
+            "Opts": {"type": "object", "properties": {"pagination": {"$ref": "#/components/schemas/Pagination"}}},
+            "Pagination": {"type": "object", "properties": {"page": {"type": "integer"}, "limit": {"type": "integer"}}}
+        }),
+    );
+    let out = run(doc, &Overlay::empty()).spec;
+    let mark =
+        |path: &str, method: &str| out["paths"][path][method]["x-genauth-pagination"].clone();
+    assert_eq!(
+        mark("/q", "get"),
+        json!({"page": "query", "items": "list", "total": "totalCount"})
+    );
+    assert_eq!(
+        mark("/b", "post"),
+        json!({"page": "body", "items": "list", "total": "totalCount"})
+    );
+    assert_eq!(
+        mark("/o", "post"),
+        json!({"page": "body.options.pagination", "items": "list", "total": null})
+    );
+    assert_eq!(mark("/n", "post"), Value::Null, "no list, no stream");
+    // A fixpoint: normalising again changes nothing.
+    assert_eq!(run(out.clone(), &Overlay::empty()).spec, out);
+}

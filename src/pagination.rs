@@ -1,0 +1,215 @@
+//! Every item of a paginated operation as a [`Stream`](futures_core::Stream).
+//!
+//! Each operation that pages (regen marks it `x-genauth-pagination` in the spec: page and limit
+//! in the query, in the body, or in the body's `options.pagination`, with `data.list` and
+//! usually `data.totalCount` in the answer) has an `into_stream()` on its request builder:
+//!
+//! ```no_run
+//! # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+//! use futures::TryStreamExt as _; // or futures_util
+//! use genauth::prelude::*;
+//!
+//! let mut roles = client.list_roles().limit(100).into_stream().max_items(1_000);
+//! while let Some(role) = roles.try_next().await? {
+//!     println!("{}", role.code);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Pages are numbered from 1 and fetched one at a time, only when the stream is polled past
+//! the items it holds. The stream ends after a page that is empty, shorter than the first
+//! page, or that brings the count to `totalCount`; or when [`Pages::max_items`] is reached. A
+//! failed page is one `Err` item, after which the stream ends. Each page is an ordinary call:
+//! signed, retried and timed as the client is configured.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+
+use crate::Error;
+
+/// One page: its items and, when the API reports it, the total number of items.
+#[doc(hidden)]
+pub struct Page<T> {
+    items: Vec<T>,
+    total: Option<i64>,
+}
+
+impl<T> Page<T> {
+    #[doc(hidden)]
+    pub fn new(items: Vec<T>, total: Option<i64>) -> Self {
+        Self { items, total }
+    }
+}
+
+/// A page's `totalCount` as a count, whatever type the spec gives it.
+#[doc(hidden)]
+pub trait Total {
+    /// The count, when there is one that makes sense.
+    fn total(self) -> Option<i64>;
+}
+
+impl Total for i64 {
+    fn total(self) -> Option<i64> {
+        Some(self)
+    }
+}
+
+impl Total for f64 {
+    fn total(self) -> Option<i64> {
+        (self.is_finite() && self >= 0.0).then_some(self as i64)
+    }
+}
+
+impl Total for String {
+    fn total(self) -> Option<i64> {
+        self.trim().parse().ok()
+    }
+}
+
+impl<T: Total> Total for Option<T> {
+    fn total(self) -> Option<i64> {
+        self.and_then(Total::total)
+    }
+}
+
+type Fetch<'a, T> = Box<dyn Fn(i64) -> BoxFuture<'a, Result<Page<T>, Error>> + Send + Sync + 'a>;
+
+/// The items of every page of one paginated call; see the [module docs](self).
+#[must_use = "a stream does nothing unless polled"]
+pub struct Pages<'a, T> {
+    fetch: Fetch<'a, T>,
+    next_page: i64,
+    in_flight: Option<BoxFuture<'a, Result<Page<T>, Error>>>,
+    buffered: std::vec::IntoIter<T>,
+    first_page_len: Option<usize>,
+    fetched: u64,
+    yielded: u64,
+    max_items: Option<u64>,
+    last_page: bool,
+    done: bool,
+}
+
+// No field is pinned structurally: the futures are boxed and the items only moved out.
+impl<T> Unpin for Pages<'_, T> {}
+
+impl<'a, T> Pages<'a, T> {
+    #[doc(hidden)]
+    pub fn new(
+        fetch: impl Fn(i64) -> BoxFuture<'a, Result<Page<T>, Error>> + Send + Sync + 'a,
+    ) -> Self {
+        Self {
+            fetch: Box::new(fetch),
+            next_page: 1,
+            in_flight: None,
+            buffered: Vec::new().into_iter(),
+            first_page_len: None,
+            fetched: 0,
+            yielded: 0,
+            max_items: None,
+            last_page: false,
+            done: false,
+        }
+    }
+
+    /// Stops after `cap` items, without fetching pages beyond them.
+    pub fn max_items(mut self, cap: u64) -> Self {
+        self.max_items = Some(cap);
+        self
+    }
+}
+
+impl<T> std::fmt::Debug for Pages<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("next_page", &self.next_page)
+            .field("yielded", &self.yielded)
+            .field("max_items", &self.max_items)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for Pages<'_, T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if this.done || this.max_items.is_some_and(|cap| this.yielded >= cap) {
+                this.done = true;
+                return Poll::Ready(None);
+            }
+            if let Some(item) = this.buffered.next() {
+                this.yielded += 1;
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if this.last_page {
+                this.done = true;
+                return Poll::Ready(None);
+            }
+            let page = this.next_page;
+            let fetch = &this.fetch;
+            let future = this.in_flight.get_or_insert_with(|| fetch(page));
+            let result = match future.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(result) => result,
+            };
+            this.in_flight = None;
+            match result {
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Ok(Page { items, total }) => {
+                    let len = items.len();
+                    let first = *this.first_page_len.get_or_insert(len);
+                    this.fetched += len as u64;
+                    this.next_page = this.next_page.saturating_add(1);
+                    this.last_page = len == 0
+                        || len < first
+                        || total.is_some_and(|t| this.fetched >= u64::try_from(t).unwrap_or(0));
+                    this.buffered = items.into_iter();
+                }
+            }
+        }
+    }
+}
+
+/// Sets the page number at `path` (e.g. `["options", "pagination", "page"]`) in a request
+/// body builder, through the body's JSON form.
+#[doc(hidden)]
+pub fn set_page<D, B>(body: B, path: &[&str], page: i64) -> Result<B, String>
+where
+    D: TryFrom<B> + serde::Serialize + serde::de::DeserializeOwned,
+    <D as TryFrom<B>>::Error: std::fmt::Display,
+    B: From<D>,
+{
+    let dto = D::try_from(body).map_err(|e| e.to_string())?;
+    let mut value = serde_json::to_value(&dto).map_err(|e| e.to_string())?;
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty page path".into());
+    };
+    let mut at = &mut value;
+    for key in parents {
+        if !at.get(*key).is_some_and(serde_json::Value::is_object) {
+            let serde_json::Value::Object(map) = at else {
+                return Err(format!("`{key}` is not in an object"));
+            };
+            map.insert(
+                (*key).to_string(),
+                serde_json::Value::Object(Default::default()),
+            );
+        }
+        at = &mut at[*key];
+    }
+    let serde_json::Value::Object(map) = at else {
+        return Err("the page's parent is not an object".into());
+    };
+    map.insert((*last).to_string(), page.into());
+    let dto: D = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    Ok(B::from(dto))
+}

@@ -1,0 +1,244 @@
+//! Paginated operations as streams: three pages from a loopback server, for each place the
+//! page number can go (query, body, the body's `options.pagination`), fetched lazily, capped,
+//! and with a failure mid-way; and the number of streams checked against the spec.
+
+#[path = "support/calls.rs"]
+mod calls;
+#[path = "../examples/support/loopback.rs"]
+mod loopback;
+
+use std::sync::Arc;
+
+use calls::{bounded, quick_builder};
+use futures::{StreamExt as _, TryStreamExt as _};
+use genauth::prelude::*;
+use genauth::{Error, types};
+use loopback::{Loopback, Reply, Seen};
+use serde_json::{Value, json};
+
+fn role(n: usize) -> Value {
+    json!({"id": format!("r{n}"), "code": format!("role-{n}"), "name": "R", "description": "",
+           "namespace": "default", "namespaceName": "Default", "status": "ENABLE",
+           "disableTime": 0, "enablePermissionApply": false})
+}
+
+fn page_body(items: Vec<Value>, total: usize) -> String {
+    json!({"statusCode": 200, "message": "ok", "data": {"list": items, "totalCount": total}})
+        .to_string()
+}
+
+/// Pages of `sizes` items, numbered from 1, as the `page` the request asks for (read by
+/// `page_of`), with `total` as `totalCount`.
+async fn paged_server(
+    sizes: &'static [usize],
+    total: usize,
+    item: fn(usize) -> Value,
+    page_of: fn(&Seen) -> usize,
+) -> Loopback {
+    Loopback::start(Arc::new(move |seen, _| {
+        let page = page_of(seen);
+        let before: usize = sizes.iter().take(page - 1).sum();
+        let size = sizes.get(page - 1).copied().unwrap_or(0);
+        let items = (before..before + size).map(item).collect();
+        Reply::json(200, &page_body(items, total))
+    }))
+    .await
+    .unwrap()
+}
+
+fn query_page(seen: &Seen) -> usize {
+    let query = seen.query().unwrap_or("");
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("page="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
+fn body(seen: &Seen) -> Value {
+    serde_json::from_slice(&seen.body).unwrap()
+}
+
+#[tokio::test]
+async fn query_paged_walks_every_page_and_keeps_other_parameters() {
+    let server = paged_server(&[2, 2, 1], 5, role, query_page).await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let roles: Vec<types::RoleDto> = bounded(
+        client
+            .list_roles()
+            .limit(2)
+            .namespace("default")
+            .into_stream()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    let codes: Vec<&str> = roles.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["role-0", "role-1", "role-2", "role-3", "role-4"]);
+    let queries: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.query().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            "limit=2&namespace=default&page=1",
+            "limit=2&namespace=default&page=2",
+            "limit=2&namespace=default&page=3"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_short_page_ends_the_walk_before_the_total() {
+    // The spec requires totalCount; a server whose total overstates ends on the short page.
+    let server = paged_server(&[3, 3, 2, 9], 100, role, query_page).await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let roles: Vec<_> = bounded(client.list_roles().into_stream().try_collect::<Vec<_>>())
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 8);
+    assert_eq!(server.hits(), 3, "the short third page is the last");
+}
+
+#[tokio::test]
+async fn pages_are_fetched_only_when_polled_and_the_cap_holds() {
+    let server = paged_server(&[2, 2, 2], 6, role, query_page).await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let mut stream = client.list_roles().into_stream();
+    let first = bounded(stream.next()).await.unwrap().unwrap();
+    assert_eq!(first.code, "role-0");
+    assert_eq!(server.hits(), 1, "one page fetched for one item");
+    drop(stream);
+    let capped: Vec<_> = bounded(
+        client
+            .list_roles()
+            .into_stream()
+            .max_items(3)
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(capped.len(), 3);
+    assert_eq!(
+        server.hits(),
+        3,
+        "two more pages for three items, none beyond"
+    );
+}
+
+#[tokio::test]
+async fn a_failure_mid_way_is_one_error_item_then_the_end() {
+    let server = Loopback::start(Arc::new(|seen, _| match query_page(seen) {
+        1 => Reply::json(200, &page_body(vec![role(0), role(1)], 6)),
+        _ => Reply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
+    }))
+    .await
+    .unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let items: Vec<Result<types::RoleDto, Error>> =
+        bounded(client.list_roles().into_stream().collect()).await;
+    assert_eq!(items.len(), 3);
+    assert!(items[0].is_ok() && items[1].is_ok());
+    assert_eq!(items[2].as_ref().unwrap_err().api_code(), Some(40301));
+}
+
+fn user(n: usize) -> Value {
+    let sample: Value =
+        serde_json::from_str(include_str!("samples/getUser.json")).expect("sample user");
+    let mut user = sample["data"].clone();
+    user["userId"] = json!(format!("u{n}"));
+    user
+}
+
+#[tokio::test]
+async fn options_pagination_page_is_set_and_other_options_kept() {
+    let server = paged_server(&[2, 2, 1], 5, user, |seen| {
+        body(seen)["options"]["pagination"]["page"]
+            .as_u64()
+            .unwrap_or(0) as usize
+    })
+    .await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let users: Vec<types::UserDto> = bounded(
+        client
+            .list_users()
+            .body_map(|b| {
+                b.keywords(Some("ali".to_string()))
+                    .options(Some(types::ListUsersOptionsDto {
+                        with_custom_data: Some(true),
+                        pagination: Some(types::PaginationDto {
+                            limit: Some(2),
+                            page: None,
+                        }),
+                        ..Default::default()
+                    }))
+            })
+            .into_stream()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(ids, ["u0", "u1", "u2", "u3", "u4"]);
+    for (i, seen) in server.seen().iter().enumerate() {
+        let sent = body(seen);
+        assert_eq!(sent["keywords"], "ali");
+        assert_eq!(sent["options"]["withCustomData"], true);
+        assert_eq!(
+            sent["options"]["pagination"],
+            json!({"limit": 2, "page": i + 1})
+        );
+    }
+}
+
+#[tokio::test]
+async fn body_page_is_set_at_the_top_level() {
+    let server = paged_server(
+        &[1, 1, 0],
+        100,
+        |n| json!({"id": format!("p{n}")}),
+        |seen| body(seen)["page"].as_u64().unwrap_or(0) as usize,
+    )
+    .await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let policies: Vec<_> = bounded(
+        client
+            .list_invitation_policies()
+            .body_map(|b| b.limit(Some(1)))
+            .into_stream()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(policies.len(), 2);
+    let pages: Vec<Value> = server
+        .seen()
+        .iter()
+        .map(|s| body(s)["page"].clone())
+        .collect();
+    assert_eq!(
+        pages,
+        [json!(1), json!(2), json!(3)],
+        "an empty page ends the walk"
+    );
+}
+
+#[test]
+fn every_paginated_operation_of_the_spec_has_a_stream() {
+    let spec: Value = serde_json::from_str(include_str!("../openapi/management-v3.json")).unwrap();
+    let marked = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| op.get("x-genauth-pagination").is_some())
+        .count();
+    let streams = genauth::operations::all()
+        .iter()
+        .filter(|op| op.paginated)
+        .count();
+    assert_eq!(streams, marked);
+    assert_eq!(marked, 45, "paginated operations in today's spec");
+}
