@@ -153,24 +153,31 @@ fn envelope_impls(generator: &Generator, raw: &serde_json::Value) -> proc_macro2
 fn operation_table(raw: &serde_json::Value) -> proc_macro2::TokenStream {
     use heck::ToSnakeCase;
     let mut rows = std::collections::BTreeMap::new();
-    for item in raw["paths"].as_object().expect("paths").values() {
-        for op in item.as_object().expect("path item").values() {
+    for (path, item) in raw["paths"].as_object().expect("paths") {
+        for (http_method, op) in item.as_object().expect("path item") {
             let Some(id) = op["operationId"].as_str() else {
                 continue;
             };
             let read = op["x-genauth-read"] == serde_json::Value::Bool(true);
             let paged = op.get("x-genauth-pagination").is_some();
             // progenitor names methods with heck's snake case of the operationId.
-            rows.insert(id.to_snake_case(), (id.to_string(), read, paged));
+            let http_method = http_method.to_ascii_uppercase();
+            rows.insert(
+                id.to_snake_case(),
+                (id.to_string(), read, paged, http_method, path.clone()),
+            );
         }
     }
-    let entries = rows.iter().map(|(method, (id, read, paged))| {
-        quote! {
-            crate::operations::Operation {
-                method: #method, id: #id, read_only: #read, paginated: #paged
+    let entries = rows
+        .iter()
+        .map(|(method, (id, read, paged, http_method, path))| {
+            quote! {
+                crate::operations::Operation {
+                    method: #method, id: #id, http_method: #http_method, path: #path,
+                    read_only: #read, paginated: #paged
+                }
             }
-        }
-    });
+        });
     quote! {
         pub(crate) static OPERATIONS: &[crate::operations::Operation] = &[#(#entries),*];
     }

@@ -6,22 +6,19 @@
 //!
 //! With `GENAUTH_ACCESS_KEY_ID` and `GENAUTH_ACCESS_KEY_SECRET` set (and optionally
 //! `GENAUTH_HOST`, `GENAUTH_TENANT_ID`, `GENAUTH_LANG`, `GENAUTH_BRAND`) it calls the real API.
-//! Without them it starts a local mock on 127.0.0.1 that checks the request signature and
-//! answers as the API does. The secret is masked unless `--reveal` is given.
-
-#[path = "support/loopback.rs"]
-mod loopback;
+//! Without them it starts `genauth::testing::MockApi`, a local stand-in on 127.0.0.1 that
+//! checks the request signature and answers as the API does. The secret is masked unless
+//! `--reveal` is given; the current TOTP code for it is printed either way.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use genauth::prelude::*;
-use genauth::{Brand, ManagementClient, types};
-use loopback::{Loopback, Reply, Seen};
+use genauth::testing::MockApi;
+use genauth::{ManagementClient, types};
 
 const USAGE: &str = "usage: get_otp_secret <user-id> [--user-id-type <type>] [--reveal]\n  types: user_id external_id phone email username identity sync_relation custom_field";
-const DEMO_KEY_ID: &str = "demo-access-key-id";
-const DEMO_KEY_SECRET: &str = "demo-access-key-secret";
+/// What the local mock hands out: a valid base32 secret, so that the example can show a code.
+const DEMO_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 struct Args {
     user_id: String,
@@ -79,7 +76,7 @@ async fn main() -> ExitCode {
     let client = if have_credentials {
         ManagementClient::from_env()
     } else {
-        let mock = match Loopback::start(Arc::new(mock_api)).await {
+        let mock = match MockApi::start().await {
             Ok(m) => m,
             Err(e) => {
                 eprintln!("error: cannot start the local mock: {e}");
@@ -88,13 +85,16 @@ async fn main() -> ExitCode {
         };
         println!(
             "No GENAUTH_ACCESS_KEY_ID/GENAUTH_ACCESS_KEY_SECRET set: using a built-in local mock at {}",
-            mock.base_url
+            mock.base_url()
         );
-        let client = ManagementClient::builder()
-            .access_key_id(DEMO_KEY_ID)
-            .access_key_secret(DEMO_KEY_SECRET)
-            .host(&mock.base_url)
-            .build();
+        if let Err(e) = mock.respond_data(
+            "get_otp_secret_by_user",
+            &serde_json::json!({ "secret": DEMO_SECRET }),
+        ) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        let client = mock.client_builder().build();
         _mock = Some(mock);
         client
     };
@@ -129,6 +129,11 @@ async fn main() -> ExitCode {
             if !args.reveal {
                 println!("(masked; pass --reveal to print it)");
             }
+            // The secret is what the user's authenticator app holds: the same codes follow.
+            match otp.totp() {
+                Ok(totp) => println!("current code: {}", totp.current_code()),
+                Err(e) => println!("no code: {e}"),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -148,52 +153,4 @@ fn mask(secret: &str) -> String {
     out.push_str(&"*".repeat(chars.len() - 4));
     out.extend(&chars[chars.len() - 2..]);
     out
-}
-
-/// Answers like the API: checks the signature with the demo key, then serves the seed call.
-fn mock_api(req: &Seen, _n: usize) -> Reply {
-    let envelope = |code: u16, message: &str| {
-        Reply::json(
-            200,
-            &format!(
-                r#"{{"statusCode":{code},"message":"{message}","apiCode":{code}00,"requestId":"mock-request"}}"#
-            ),
-        )
-    };
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in &req.headers {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::try_from(k.as_str()),
-            http::HeaderValue::from_str(v),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    let body = (!req.body.is_empty()).then_some(req.body.as_slice());
-    let expected = genauth::signing::string_to_sign(
-        Brand::GenAuth,
-        &req.method,
-        req.path(),
-        &headers,
-        req.query(),
-        body,
-    )
-    .map(|sts| genauth::signing::authorization(Brand::GenAuth, DEMO_KEY_ID, DEMO_KEY_SECRET, &sts));
-    if expected.ok().as_deref() != req.header("authorization") {
-        return envelope(401, "signature mismatch");
-    }
-    if req.method != "GET" || req.path() != "/api/v3/get-otp-secret-by-user" {
-        return envelope(404, "the local mock only serves getOtpSecretByUser");
-    }
-    let user_id = req
-        .query()
-        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("userId=")))
-        .unwrap_or("");
-    if user_id.is_empty() {
-        return envelope(400, "userId is required");
-    }
-    Reply::json(
-        200,
-        r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#,
-    )
 }

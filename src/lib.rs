@@ -17,6 +17,8 @@ mod retry;
 mod send;
 mod sensitive;
 pub mod signing;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod token;
 #[cfg(feature = "totp")]
 pub mod totp;

@@ -9,6 +9,10 @@ pub struct Operation {
     pub method: &'static str,
     /// The operationId in the spec, e.g. `getOtpSecretByUser`.
     pub id: &'static str,
+    /// The HTTP method, e.g. `GET`.
+    pub http_method: &'static str,
+    /// The path template, e.g. `/api/v3/user-list/{id}`.
+    pub path: &'static str,
     /// Whether the operation only reads, so that retrying it is safe. Decided by `cargo xtask
     /// regen` from the HTTP method and the operationId's verb, reviewed in `openapi/overrides.json`.
     pub read_only: bool,
@@ -20,6 +24,22 @@ pub struct Operation {
 /// Every operation of the vendored spec, sorted by [`Operation::method`].
 pub fn all() -> &'static [Operation] {
     crate::generated::OPERATIONS
+}
+
+/// The operation a request for `http_method` and `path` (without the query) is for: each
+/// `{parameter}` of a template matches one path segment.
+pub fn by_route(http_method: &str, path: &str) -> Option<&'static Operation> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    all().iter().find(|op| {
+        op.http_method.eq_ignore_ascii_case(http_method) && {
+            let template: Vec<&str> = op.path.split('/').collect();
+            template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+        }
+    })
 }
 
 /// Looks an operation up by its client method name.
@@ -51,5 +71,15 @@ mod tests {
                 .read_only
         );
         assert_eq!(by_method("no_such_operation"), None);
+        assert_eq!(
+            by_route("GET", "/api/v3/get-otp-secret-by-user").map(|op| op.id),
+            Some("getOtpSecretByUser")
+        );
+        assert_eq!(
+            by_route("DELETE", "/api/v3/user-list/u%2F1").map(|op| op.method),
+            Some("delete_user_list_by_id")
+        );
+        assert_eq!(by_route("DELETE", "/api/v3/user-list/"), None);
+        assert_eq!(by_route("POST", "/api/v3/get-otp-secret-by-user"), None);
     }
 }
