@@ -154,7 +154,7 @@ impl Shared {
     /// What every request gets before the send loop: the fixed headers, literal brackets in
     /// array keys, and no `api-version` (progenitor stamps the spec's version; the API has no
     /// such header).
-    fn prepare(&self, request: &mut reqwest::Request) {
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
         request.headers_mut().remove("api-version");
         literal_brackets(request.url_mut());
         // Room for the fixed and signature headers at once, instead of growing step by step.
@@ -189,7 +189,8 @@ impl ClientHooks<ClientState> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        Ok(self.inner.run(self.client(), request, info).await)
+        let call = crate::send::Call::operation(info.operation_id);
+        Ok(self.inner.run(self.client(), request, call).await)
     }
 
     async fn post<E>(

@@ -13,6 +13,7 @@ pub mod operations;
 pub mod pagination;
 mod path;
 mod redact;
+pub mod request;
 mod retry;
 mod send;
 mod sensitive;
@@ -35,6 +36,8 @@ pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;
 pub use generated::ResponseValue;
 pub use generated::types;
+/// HTTP methods, for [`ManagementClient::request`].
+pub use http::Method;
 /// The error a generated call's `send()` returns before conversion; `?` turns it into
 /// [`Error`], which is what to match on.
 pub use progenitor_client::Error as SendError;

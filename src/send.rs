@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use progenitor_client::OperationInfo;
 use reqwest::ResponseBuilderExt as _;
 use tracing::Instrument as _;
 
@@ -17,6 +16,22 @@ use crate::error::{
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
 use crate::token::{Token, fetch_token};
 use crate::{AuthMode, Error, SensitiveString};
+
+/// What the send loop needs to know of the call: its name for the span, and whether
+/// repeating it is safe.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Call {
+    pub(crate) name: &'static str,
+    pub(crate) read_only: bool,
+}
+
+impl Call {
+    /// A generated operation, by its client method name.
+    pub(crate) fn operation(name: &'static str) -> Self {
+        let read_only = crate::operations::by_method(name).is_some_and(|op| op.read_only);
+        Self { name, read_only }
+    }
+}
 
 /// How one attempt ended.
 pub(crate) enum Attempt {
@@ -131,12 +146,12 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        info: &OperationInfo,
+        call: Call,
     ) -> reqwest::Response {
         let started = Instant::now();
         let span = tracing::info_span!(
             "genauth.request",
-            operation = info.operation_id,
+            operation = call.name,
             method = %request.method(),
             path = request.url().path(),
             status = tracing::field::Empty,
@@ -145,7 +160,7 @@ impl ClientState {
             request_id = tracing::field::Empty,
         );
         let mut attempts = 0;
-        let calls = self.attempts(http, request, info, &mut attempts);
+        let calls = self.attempts(http, request, call.read_only, &mut attempts);
         let outcome = if span.is_disabled() {
             calls.await
         } else {
@@ -178,7 +193,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        info: &OperationInfo,
+        read: bool,
         attempts: &mut u32,
     ) -> Result<reqwest::Response, Error> {
         let s = &self.shared;
@@ -186,7 +201,6 @@ impl ClientState {
         // A total timeout too large for the clock means no deadline.
         let deadline = Instant::now().checked_add(call.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let read = crate::operations::by_method(info.operation_id).is_some_and(|op| op.read_only);
         let token_mode = s.auth_mode == AuthMode::ManagementToken;
         // A copy for further attempts, when there can be any. (A body that cannot be cloned,
         // none of ours, simply gets no second attempt.)
