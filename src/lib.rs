@@ -8,9 +8,12 @@ mod client;
 mod config;
 pub mod envelope;
 mod error;
+#[cfg(feature = "events")]
+mod events;
 mod generated;
 pub mod operations;
 mod path;
+mod publish;
 mod redact;
 mod retry;
 mod send;
@@ -28,11 +31,14 @@ pub use client::ManagementClient;
 pub use client::{Clock, NonceSource};
 pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;
+#[cfg(feature = "events")]
+pub use events::{Event, EventStream, SubscribeOptions};
 pub use generated::ResponseValue;
 pub use generated::types;
 /// The error a generated call's `send()` returns before conversion; `?` turns it into
 /// [`Error`], which is what to match on.
 pub use progenitor_client::Error as SendError;
+pub use publish::DEFAULT_EVENT_SOURCE;
 pub use retry::RetryPolicy;
 pub use sensitive::SensitiveString;
 
