@@ -52,6 +52,7 @@ settings! {
     access_key_secret: SensitiveString,
     brand: Brand,
     host: String,
+    events_host: String,
     tenant_id: String,
     lang: Lang,
     auth_mode: AuthMode,
@@ -89,6 +90,10 @@ impl fmt::Debug for ManagementClientBuilder {
             .field("access_key_secret", &s.access_key_secret)
             .field("brand", &s.brand)
             .field("host", &s.host.as_deref().map(without_userinfo))
+            .field(
+                "events_host",
+                &s.events_host.as_deref().map(without_userinfo),
+            )
             .field("tenant_id", &s.tenant_id)
             .field("auth_mode", &s.auth_mode)
             .field("retry", &s.retry)
@@ -101,8 +106,9 @@ impl fmt::Debug for ManagementClientBuilder {
 impl ManagementClientBuilder {
     /// A builder preloaded from the environment: `GENAUTH_ACCESS_KEY_ID`,
     /// `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`, `GENAUTH_TENANT_ID`, `GENAUTH_LANG`
-    /// (`en-US`/`zh-CN`) and `GENAUTH_BRAND` (`genauth`/`authing`). Unset or blank variables
-    /// are ignored; an unparsable one fails [`build`](Self::build) unless set explicitly.
+    /// (`en-US`/`zh-CN`), `GENAUTH_BRAND` (`genauth`/`authing`) and, with the `events` feature,
+    /// `GENAUTH_EVENTS_HOST`. Unset or blank variables are ignored; an unparsable one fails
+    /// [`build`](Self::build) unless set explicitly.
     pub fn from_env() -> Self {
         fn var(name: &str) -> Option<String> {
             std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -127,6 +133,8 @@ impl ManagementClientBuilder {
             access_key_id: var("GENAUTH_ACCESS_KEY_ID"),
             access_key_secret: var("GENAUTH_ACCESS_KEY_SECRET").map(SensitiveString::from),
             host: var("GENAUTH_HOST"),
+            #[cfg(feature = "events")]
+            events_host: var("GENAUTH_EVENTS_HOST"),
             tenant_id: var("GENAUTH_TENANT_ID"),
             lang,
             brand,
@@ -164,6 +172,17 @@ impl ManagementClientBuilder {
     /// name or password in the URL is refused.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.explicit.host = Some(host.into());
+        self
+    }
+
+    /// The host of event subscriptions, e.g. `wss://openevent.genauth.ai` or a private
+    /// deployment's. Defaults to the brand's ([`Brand::default_events_host`]). Only `wss://`,
+    /// or plain `ws://` to a loopback host unless
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is on; a user name or password in the
+    /// URL is refused.
+    #[cfg(feature = "events")]
+    pub fn events_host(mut self, host: impl Into<String>) -> Self {
+        self.explicit.events_host = Some(host.into());
         self
     }
 
@@ -260,9 +279,10 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// Allows a plain `http://` host that is not loopback. Requests, signatures and, in token
-    /// mode, the access key secret then travel in clear text: only for a private network you
-    /// trust. Logged as a warning when the client is built.
+    /// Allows a plain `http://` host (and a plain `ws://` events host) that is not loopback.
+    /// Requests, signatures, events and, in token mode, the access key secret then travel in
+    /// clear text: only for a private network you trust. Logged as a warning when the client
+    /// is built.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.explicit.allow_insecure_http = Some(allow);
         self
@@ -315,7 +335,23 @@ impl ManagementClientBuilder {
 
         let brand = s.brand.unwrap_or_default();
         let host = s.host.unwrap_or_else(|| brand.default_host().to_string());
-        let host = validate_host(&host, s.allow_insecure_http.unwrap_or(false))?;
+        let allow_insecure = s.allow_insecure_http.unwrap_or(false);
+        let host = validate_host(&host, &HTTP, allow_insecure)?;
+        #[cfg(feature = "events")]
+        let events = {
+            let events_host = s
+                .events_host
+                .unwrap_or_else(|| brand.default_events_host().to_string());
+            crate::events::EventsConfig {
+                host: validate_host(&events_host, &WS, allow_insecure)?,
+                connect_timeout: positive(
+                    "connect timeout",
+                    s.connect_timeout,
+                    DEFAULT_CONNECT_TIMEOUT,
+                )?,
+                root_certificates: self.root_certificates.clone(),
+            }
+        };
         let fixed_headers = fixed_headers(brand, s.lang.unwrap_or_default(), s.tenant_id)?;
         let call = CallOptions {
             retry: s.retry.unwrap_or_default(),
@@ -400,6 +436,8 @@ impl ManagementClientBuilder {
                 tokens: TokenCache::default(),
                 max_response_bytes: s.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 names: SignedNames::new(brand),
+                #[cfg(feature = "events")]
+                events,
             }),
             call,
         };
@@ -474,35 +512,73 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// The schemes a kind of host accepts, and how messages name it.
+struct HostKind {
+    /// The setting, as messages name it: `host`, `events host`.
+    setting: &'static str,
+    secure: &'static str,
+    plain: &'static str,
+    /// What the secure scheme is, for messages: `an http(s) URL`.
+    expected: &'static str,
+    example: &'static str,
+    /// What would travel in clear text over the plain scheme.
+    exposed: &'static str,
+}
+
+/// The API host: https, or http to loopback.
+const HTTP: HostKind = HostKind {
+    setting: "host",
+    secure: "https",
+    plain: "http",
+    expected: "an http(s) URL",
+    example: "https://api.genauth.ai",
+    exposed: "requests (and in token mode the access key secret)",
+};
+
+/// The events host: wss, or ws to loopback.
+#[cfg(feature = "events")]
+const WS: HostKind = HostKind {
+    setting: "events host",
+    secure: "wss",
+    plain: "ws",
+    expected: "a ws(s) URL",
+    example: "wss://openevent.genauth.ai",
+    exposed: "the subscription's signature and every event",
+};
+
 /// The host as the client uses it (no trailing slash), or why it cannot be used.
-fn validate_host(host: &str, allow_insecure_http: bool) -> Result<String, Error> {
+fn validate_host(host: &str, kind: &HostKind, allow_insecure_http: bool) -> Result<String, Error> {
+    let setting = kind.setting;
     let shown = without_userinfo(host.trim());
     let url = reqwest::Url::parse(host.trim())
-        .map_err(|e| Error::Config(format!("host `{shown}` is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("{setting} `{shown}` is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(format!(
-            "host `{shown}` must not contain a user name or password: the API authenticates with the access key"
+            "{setting} `{shown}` must not contain a user name or password: the API authenticates with the access key"
         )));
     }
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+    if !(url.scheme() == kind.secure || url.scheme() == kind.plain) || url.host_str().is_none() {
         return Err(Error::Config(format!(
-            "host `{shown}` must be an http(s) URL such as https://api.genauth.ai"
+            "{setting} `{shown}` must be {} such as {}",
+            kind.expected, kind.example
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "host `{shown}` must not have a query or fragment"
+            "{setting} `{shown}` must not have a query or fragment"
         )));
     }
-    if url.scheme() == "http" && !is_loopback(&url) {
+    if url.scheme() == kind.plain && !is_loopback(&url) {
         if !allow_insecure_http {
             return Err(Error::Config(format!(
-                "host `{shown}` uses plain http: requests (and in token mode the access key secret) would travel in clear text. Use https, or call .allow_insecure_http(true) for a private network you trust"
+                "{setting} `{shown}` uses plain {}: {} would travel in clear text. Use {}, or call .allow_insecure_http(true) for a private network you trust",
+                kind.plain, kind.exposed, kind.secure
             )));
         }
         tracing::warn!(
             host = %shown,
-            "plain http allowed for this GenAuth client: requests travel in clear text"
+            "plain {} allowed for this GenAuth client: traffic travels in clear text",
+            kind.plain
         );
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
@@ -571,6 +647,58 @@ mod tests {
                 .unwrap();
         }
         base().host("https://api.genauth.ai").build().unwrap();
+    }
+
+    #[cfg(feature = "events")]
+    #[test]
+    fn events_hosts_are_validated_like_the_api_host() {
+        let events_host =
+            |b: ManagementClientBuilder| b.build().unwrap().inner.shared.events.host.clone();
+        assert_eq!(events_host(base()), "wss://openevent.genauth.ai");
+        assert_eq!(
+            events_host(base().brand(Brand::Authing)),
+            "wss://openevent.authing.cn"
+        );
+        assert_eq!(
+            events_host(base().events_host("ws://127.0.0.1:8080/")),
+            "ws://127.0.0.1:8080"
+        );
+        assert_eq!(
+            events_host(base().events_host("wss://events.example.com/prefix")),
+            "wss://events.example.com/prefix"
+        );
+        for wrong in [
+            "https://openevent.genauth.ai",
+            "http://127.0.0.1",
+            "ftp://x",
+        ] {
+            let e = err(base().events_host(wrong));
+            assert!(
+                e.contains("events host") && e.contains("must be a ws(s) URL"),
+                "{e}"
+            );
+        }
+        let e = err(base().events_host("ws://10.0.0.8"));
+        assert!(
+            e.contains("plain ws") && e.contains("allow_insecure_http"),
+            "{e}"
+        );
+        base()
+            .events_host("ws://10.0.0.8")
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
+        let e = err(base().events_host("wss://u:hunter2@openevent.genauth.ai"));
+        assert!(!e.contains("hunter2") && e.contains("***@"), "{e}");
+        assert!(err(base().events_host("wss://x/?code=1")).contains("query"));
+        // The environment layer, under an explicit setting.
+        let mut b = base();
+        b.env.events_host = Some("ws://localhost:1".into());
+        assert_eq!(events_host(b.clone()), "ws://localhost:1");
+        assert_eq!(
+            events_host(b.events_host("ws://localhost:2")),
+            "ws://localhost:2"
+        );
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub(crate) struct Shared {
     pub(crate) tokens: TokenCache,
     pub(crate) max_response_bytes: usize,
     pub(crate) names: SignedNames,
+    /// Where and how event subscriptions connect.
+    #[cfg(feature = "events")]
+    pub(crate) events: crate::events::EventsConfig,
 }
 
 impl fmt::Debug for ClientState {
@@ -97,6 +100,12 @@ impl Client {
     /// The API host this client sends to, without a trailing slash.
     pub fn host(&self) -> &str {
         &self.baseurl
+    }
+
+    /// The host event subscriptions connect to, without a trailing slash.
+    #[cfg(feature = "events")]
+    pub fn events_host(&self) -> &str {
+        &self.inner.shared.events.host
     }
 
     /// The retry policy of this client.

@@ -26,6 +26,15 @@ impl Brand {
         }
     }
 
+    /// The brand's host for event subscriptions (`wss://openevent.genauth.ai`,
+    /// `wss://openevent.authing.cn`).
+    pub fn default_events_host(self) -> &'static str {
+        match self {
+            Brand::GenAuth => "wss://openevent.genauth.ai",
+            Brand::Authing => "wss://openevent.authing.cn",
+        }
+    }
+
     /// The prefix of the brand's own headers, e.g. `x-genauth-`.
     pub fn header_prefix(self) -> &'static str {
         match self {

@@ -8,10 +8,13 @@ mod client;
 mod config;
 pub mod envelope;
 mod error;
+#[cfg(feature = "events")]
+mod events;
 mod generated;
 pub mod operations;
 pub mod pagination;
 mod path;
+mod publish;
 mod redact;
 pub mod request;
 mod retry;
@@ -34,6 +37,8 @@ pub use client::ManagementClient;
 pub use client::{Clock, NonceSource};
 pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;
+#[cfg(feature = "events")]
+pub use events::{Event, EventStream, SubscribeOptions};
 pub use generated::ResponseValue;
 pub use generated::types;
 /// HTTP methods, for [`ManagementClient::request`].
@@ -41,6 +46,7 @@ pub use http::Method;
 /// The error a generated call's `send()` returns before conversion; `?` turns it into
 /// [`Error`], which is what to match on.
 pub use progenitor_client::Error as SendError;
+pub use publish::DEFAULT_EVENT_SOURCE;
 pub use retry::RetryPolicy;
 pub use sensitive::SensitiveString;
 

@@ -3,7 +3,8 @@
 
 use genauth::{Brand, Error, Lang, ManagementClient, ManagementClientBuilder};
 
-const VARS: [&str; 6] = [
+const VARS: [&str; 7] = [
+    "GENAUTH_EVENTS_HOST",
     "GENAUTH_ACCESS_KEY_ID",
     "GENAUTH_ACCESS_KEY_SECRET",
     "GENAUTH_HOST",
@@ -32,10 +33,12 @@ fn from_env_reads_the_variables_and_explicit_calls_win() {
         ("GENAUTH_HOST", "http://127.0.0.1:9/"),
         ("GENAUTH_BRAND", "authing"),
         ("GENAUTH_LANG", "zh-CN"),
+        ("GENAUTH_EVENTS_HOST", "ws://127.0.0.1:11/"),
     ]);
     let client = ManagementClient::from_env().expect("complete environment");
     assert_eq!(client.brand(), Brand::Authing);
     assert_eq!(client.host(), "http://127.0.0.1:9");
+    assert_eq!(client.events_host(), "ws://127.0.0.1:11");
     let shown = format!("{client:?}");
     assert!(shown.contains("AK_ENV"), "{shown}");
     assert!(!shown.contains("SK-env-secret"), "{shown}");
@@ -49,6 +52,11 @@ fn from_env_reads_the_variables_and_explicit_calls_win() {
         .unwrap();
     assert_eq!(client.brand(), Brand::GenAuth);
     assert_eq!(client.host(), "http://127.0.0.1:10");
+    let client = ManagementClientBuilder::from_env()
+        .events_host("ws://127.0.0.1:12")
+        .build()
+        .unwrap();
+    assert_eq!(client.events_host(), "ws://127.0.0.1:12");
 
     // A bad variable is a configuration error, unless an explicit value makes it moot.
     set(&[
