@@ -13,3 +13,24 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::{OPEN_ENUM_COUNT, OPEN_ENUMS};
+
+    #[test]
+    fn every_string_enum_keeps_unknown_values_and_known_ones_as_before() {
+        assert_eq!(OPEN_ENUMS.len(), OPEN_ENUM_COUNT);
+        assert!(OPEN_ENUM_COUNT >= 100, "{OPEN_ENUM_COUNT} string enums");
+        for (name, known, round_trip) in OPEN_ENUMS {
+            let (json, shown, unknown) = round_trip("a-value-from-the-future");
+            assert!(unknown, "{name}");
+            assert_eq!(json, "\"a-value-from-the-future\"", "{name}");
+            assert_eq!(shown, "a-value-from-the-future", "{name}");
+            let (json, shown, unknown) = round_trip(known);
+            assert!(!unknown, "{name}: `{known}` is a known value");
+            assert_eq!(json, format!("{known:?}"), "{name}");
+            assert_eq!(shown, *known, "{name}");
+        }
+    }
+}

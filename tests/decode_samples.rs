@@ -845,3 +845,27 @@ fn every_sample_is_used() {
         "each sample needs a decodes! test and vice versa: {names:?}"
     );
 }
+
+/// A value the spec does not list (a status added to the API later) decodes, is kept, and
+/// goes back out unchanged; the rest of the response is unaffected.
+#[test]
+fn unknown_enum_values_in_a_real_response_are_kept() {
+    let mut body: serde_json::Value =
+        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+    body["data"]["status"] = "Hibernating".into();
+    body["data"]["gender"] = "X".into();
+    let user: genauth::types::UserSingleRespDto = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        user.data.status,
+        genauth::types::Status::UnknownValue("Hibernating".into())
+    );
+    assert_eq!(user.data.gender.to_string(), "X");
+    assert_eq!(user.data.user_id, "643d517fe6ebab7b8cfcf98d");
+    let back = serde_json::to_value(&user).unwrap();
+    assert_eq!(back["data"]["status"], "Hibernating");
+    assert_eq!(back["data"]["gender"], "X");
+    // Known values are still their typed variants.
+    let known: genauth::types::UserSingleRespDto =
+        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+    assert_eq!(known.data.status, genauth::types::Status::Activated);
+}
