@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 const SPEC: &str = "openapi/management-v3.json";
 
@@ -45,13 +45,19 @@ fn main() {
         .unwrap_or_else(|e| panic!("progenitor rejected {SPEC}: {e}"));
     let client = checked_path_segments(client, &raw);
     let client = with_page_streams(client, &generator, &raw);
-    let (client, open_enums) = open_string_enums(client);
+    let mut file: syn::File = syn::parse2(client).expect("generated client parses");
+    let (open_enums, opened) = open_string_enums(&mut file);
+    let corrected = lenient_decoding(&mut file, &opened);
+    let client = quote!(#file);
     let envelopes = envelope_impls(&generator, &raw);
     let operations = operation_table(&raw);
     let sensitive = sensitive_fields(&raw);
 
     let widened_count = widened;
     let file = quote! {
+        /// How many required fields of the generated types decode to a default when missing.
+        #[allow(dead_code)]
+        pub(crate) const CORRECTED_FIELDS: usize = #corrected;
         #open_enums
         /// How many optional array fields of request bodies are `Option<Vec<_>>`, so that an
         /// empty list can be sent.
@@ -448,10 +454,7 @@ const UNKNOWN_VARIANT: &str = "UnknownValue";
 /// call. Known values keep their variants and travel as before. `Copy` goes, since the new
 /// variant holds a `String`. Returns the client and, for the unit tests, a table of every
 /// opened enum with a known value and a decode/encode round trip.
-fn open_string_enums(
-    client: proc_macro2::TokenStream,
-) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {
-    let mut file: syn::File = syn::parse2(client).expect("generated client parses");
+fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSet<String>) {
     let types = file
         .items
         .iter_mut()
@@ -550,7 +553,138 @@ fn open_string_enums(
         #[cfg(test)]
         pub(crate) static OPEN_ENUMS: &[(&str, &str, fn(&str) -> (String, String, bool))] = &[#(#rows),*];
     };
-    (quote!(#file), table)
+    (table, names)
+}
+
+/// Which generated types the types module has a `Default` for.
+fn types_with_default(items: &[syn::Item]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for item in items {
+        match item {
+            syn::Item::Impl(imp) => {
+                let is_default = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "Default")
+                });
+                if let (true, syn::Type::Path(p)) = (is_default, imp.self_ty.as_ref())
+                    && let Some(ident) = p.path.get_ident()
+                {
+                    out.insert(ident.to_string());
+                }
+            }
+            syn::Item::Struct(st) => {
+                let derives_default = st.attrs.iter().any(|a| {
+                    a.path().is_ident("derive")
+                        && a.meta.to_token_stream().to_string().contains("Default")
+                });
+                if derives_default {
+                    out.insert(st.ident.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Decoding that survives what the server really sends (client error correction), for every
+/// struct of the generated types; building and sending stay as strict as the spec:
+/// - a "required" field that is missing takes its type's default (`""`, `0`, `false`, `[]`,
+///   `null`, or `UnknownValue("")` for an open enum): the spec marks fields required because
+///   the official SDK's types lack a `?`, not because the server always sends them. Fields of
+///   other types (nested objects, unions) stay required.
+/// - an `i64` or `f64` field, optional or not, also accepts a numeric string (`"1"`).
+///
+/// Returns how many fields were relaxed.
+fn lenient_decoding(file: &mut syn::File, open_enums: &BTreeSet<String>) -> usize {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+            _ => None,
+        })
+        .expect("the generated client has a types module");
+    let mut with_default = types_with_default(&types.1);
+    // An open enum without a default of its own gets `UnknownValue("")`: absent, not known.
+    let mut extra: Vec<syn::Item> = Vec::new();
+    for name in open_enums {
+        if with_default.insert(name.clone()) {
+            let ident = format_ident!("{name}");
+            extra.push(syn::parse_quote! {
+                impl ::std::default::Default for #ident {
+                    /// `UnknownValue("")`: what a response that leaves the field out decodes to.
+                    fn default() -> Self {
+                        Self::UnknownValue(::std::string::String::new())
+                    }
+                }
+            });
+        }
+    }
+    const SCALARS: [&str; 7] = ["String", "i64", "f64", "bool", "Vec", "Map", "Value"];
+    let mut relaxed = 0;
+    for item in types.1.iter_mut() {
+        let syn::Item::Struct(st) = item else {
+            continue;
+        };
+        let syn::Fields::Named(fields) = &mut st.fields else {
+            continue;
+        };
+        for field in fields.named.iter_mut() {
+            let serde_attrs: String = field
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("serde"))
+                .map(|a| a.meta.to_token_stream().to_string())
+                .collect();
+            if serde_attrs.contains("with") {
+                continue;
+            }
+            let syn::Type::Path(ty) = &field.ty else {
+                continue;
+            };
+            let Some(last) = ty.path.segments.last() else {
+                continue;
+            };
+            let name = last.ident.to_string();
+            let inner = match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => {
+                    args.args.first().and_then(|a| match a {
+                        syn::GenericArgument::Type(syn::Type::Path(p)) => {
+                            p.path.segments.last().map(|s| s.ident.to_string())
+                        }
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            let optional = name == "Option";
+            let number = match (optional, name.as_str(), inner.as_deref()) {
+                (false, "i64", _) => Some("crate::lenient::int"),
+                (false, "f64", _) => Some("crate::lenient::float"),
+                (true, _, Some("i64")) => Some("crate::lenient::opt_int"),
+                (true, _, Some("f64")) => Some("crate::lenient::opt_float"),
+                _ => None,
+            };
+            let has_default = serde_attrs.contains("default");
+            let defaultable = !optional
+                && (SCALARS.contains(&name.as_str())
+                    || name == "SensitiveString"
+                    || with_default.contains(&name));
+            if !has_default && (optional || defaultable) && (number.is_some() || defaultable) {
+                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+                if defaultable {
+                    relaxed += 1;
+                }
+            }
+            if let Some(path) = number {
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
+            }
+        }
+    }
+    types.1.extend(extra);
+    relaxed
 }
 
 /// The value of a `#[serde(rename = "...")]` attribute.

@@ -203,9 +203,11 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LooseEnvelope {
-    status_code: Option<serde_json::Number>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    status_code: Option<i64>,
     message: Option<String>,
-    api_code: Option<serde_json::Number>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    api_code: Option<i64>,
     request_id: Option<String>,
 }
 
@@ -230,13 +232,13 @@ pub(crate) fn request_id_header(headers: &http::HeaderMap) -> Option<&str> {
 /// `Error::Api` when `body` is an envelope reporting failure.
 pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error> {
     let env = loose_envelope(body)?;
-    let status_code = env.status_code.as_ref().and_then(number_as_i64)?;
+    let status_code = env.status_code?;
     if status_code == 200 {
         return None;
     }
     Some(Error::Api {
         status_code,
-        api_code: env.api_code.as_ref().and_then(number_as_i64),
+        api_code: env.api_code,
         message: env.message.unwrap_or_default(),
         request_id: env.request_id,
         http_status,
@@ -247,9 +249,9 @@ pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnvelopeHead<'a> {
-    /// The envelope's `statusCode`, whatever its value.
-    #[serde(default)]
-    status_code: Option<serde_json::Number>,
+    /// The envelope's `statusCode`, whatever its value (a numeric string counts).
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    status_code: Option<i64>,
     /// The envelope's `requestId`.
     #[serde(default, borrow)]
     pub(crate) request_id: Option<std::borrow::Cow<'a, str>>,
@@ -258,7 +260,7 @@ pub(crate) struct EnvelopeHead<'a> {
 impl EnvelopeHead<'_> {
     /// The `statusCode` as an integer.
     pub(crate) fn status_code(&self) -> Option<i64> {
-        self.status_code.as_ref().and_then(number_as_i64)
+        self.status_code
     }
 }
 
@@ -268,18 +270,13 @@ impl EnvelopeHead<'_> {
 pub(crate) fn envelope_head(body: &[u8], need_request_id: bool) -> Option<EnvelopeHead<'_>> {
     if !need_request_id && body.starts_with(br#"{"statusCode":200,"#) {
         return Some(EnvelopeHead {
-            status_code: Some(serde_json::Number::from(200)),
+            status_code: Some(200),
             request_id: None,
         });
     }
     may_be_object(body)
         .then(|| serde_json::from_slice(body).ok())
         .flatten()
-}
-
-fn number_as_i64(n: &serde_json::Number) -> Option<i64> {
-    n.as_i64()
-        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
 /// The one channel from the hooks to [`Error`]: a hook can only hand the generated code a

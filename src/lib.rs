@@ -11,6 +11,7 @@ mod error;
 #[cfg(feature = "events")]
 mod events;
 mod generated;
+mod lenient;
 pub mod operations;
 pub mod pagination;
 mod path;

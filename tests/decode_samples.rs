@@ -869,3 +869,63 @@ fn unknown_enum_values_in_a_real_response_are_kept() {
         serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
     assert_eq!(known.data.status, genauth::types::Status::Activated);
 }
+
+/// Fields the spec marks required but GenAuth's own published samples leave out decode to
+/// their type's default; numbers sent as strings decode as numbers.
+#[test]
+fn responses_as_the_server_sends_them_decode() {
+    fn sample(file: &str) -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/samples")
+            .join(file);
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    }
+    let without = |mut v: serde_json::Value, pointer: &str, field: &str| {
+        v.pointer_mut(pointer)
+            .and_then(|o| o.as_object_mut())
+            .unwrap_or_else(|| panic!("{pointer}"))
+            .remove(field)
+            .unwrap_or_else(|| panic!("{pointer}/{field} is in the sample"));
+        v
+    };
+    // totalCount absent from a paginated list, and a count sent as a string.
+    let mut roles = without(sample("listRoles.json"), "/data", "totalCount");
+    roles["data"]["list"][0]["disableTime"] = "1735660800000".into();
+    let roles: genauth::types::RolePaginatedRespDto = serde_json::from_value(roles).unwrap();
+    assert_eq!(roles.data.total_count, 0);
+    assert_eq!(roles.data.list[0].disable_time, Some(1_735_660_800_000));
+    // `enabled` absent from a pipeline function.
+    let function = without(sample("getPipelineFunction.json"), "/data", "enabled");
+    let function: genauth::types::PipelineFunctionSingleRespDto =
+        serde_json::from_value(function).unwrap();
+    assert!(!function.data.enabled);
+    // `isIntegrateApp` absent from an application.
+    let app = without(sample("getApplication.json"), "/data", "isIntegrateApp");
+    let app: genauth::types::ApplicationSingleRespDto = serde_json::from_value(app).unwrap();
+    assert!(!app.data.is_integrate_app);
+    // `userInfoInIdp` absent from an identity; the status code as a string.
+    let mut user = without(
+        sample("getUser.json"),
+        "/data/identities/0",
+        "userInfoInIdp",
+    );
+    user["statusCode"] = "200".into();
+    let user: genauth::types::UserSingleRespDto = serde_json::from_value(user).unwrap();
+    assert_eq!(user.status_code, 200);
+    let identity = &user.data.identities[0];
+    assert!(identity.user_info_in_idp.is_null());
+    // What cannot be a number is still an error.
+    let mut bad = sample("listRoles.json");
+    bad["data"]["totalCount"] = "many".into();
+    assert!(serde_json::from_value::<genauth::types::RolePaginatedRespDto>(bad).is_err());
+}
+
+/// Building a request stays strict: a missing required field is refused before sending.
+#[test]
+fn requests_missing_a_required_field_are_refused() {
+    let built: Result<genauth::types::CreateRoleDto, _> = genauth::types::CreateRoleDto::builder()
+        .name(Some("R".to_string()))
+        .try_into();
+    let err = built.unwrap_err().to_string();
+    assert!(err.contains("code"), "{err}");
+}

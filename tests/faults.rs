@@ -400,12 +400,48 @@ async fn an_empty_200_is_a_decode_error() {
 }
 
 #[tokio::test]
+async fn a_status_code_sent_as_a_string_counts_as_the_number() {
+    let s = server(|_, n| match n {
+        1 => Reply::json(
+            200,
+            r#"{"statusCode":"200","message":"ok","data":{"secret":"S3CR3T"}}"#,
+        ),
+        _ => Reply::json(
+            200,
+            r#"{"statusCode":"403","message":"no","apiCode":"40301"}"#,
+        ),
+    })
+    .await;
+    let otp = read(&client(&s.base_url)).await.unwrap();
+    assert_eq!(otp.secret.expose_secret(), "S3CR3T");
+    // A failure sent as strings fails `send()` itself, like any in-body failure.
+    let err = client(&s.base_url)
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                status_code: 403,
+                api_code: Some(40301),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_200_with_data_missing_or_misshapen_is_a_decode_error() {
     for body in [
         r#"{"statusCode":200,"message":"ok"}"#,
         r#"{"statusCode":200,"message":"ok","data":"S3CR3T"}"#,
         r#"{"statusCode":200,"message":"ok","data":{"secret":42}}"#,
-        r#"{"statusCode":"200","message":"ok","data":{"secret":"S3CR3T"}}"#,
     ] {
         let s = server(move |_, _| Reply::json(200, body)).await;
         let err = read(&client(&s.base_url)).await.unwrap_err();

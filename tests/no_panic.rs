@@ -280,11 +280,17 @@ fn run_case(s: Settings, answers: Vec<Answer>, call: u8, id: String) -> Result<b
 #[test]
 fn no_settings_and_no_answer_panic() {
     let calls = AtomicUsize::new(0);
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases: 96,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    });
+    // A fixed seed: the same 96 cases every run, so that the floor below is not luck.
+    let mut runner = proptest::test_runner::TestRunner::new_with_rng(
+        ProptestConfig {
+            cases: 96,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     let id = prop_oneof![
         Just("..".to_string()),
         Just("a\\..\\b".to_string()),

@@ -1,0 +1,166 @@
+//! Lenient decoding of response numbers: the API sometimes sends a number as a string (`"1"`).
+//!
+//! build.rs points every `i64`/`f64` field of the generated types here (`deserialize_with`),
+//! so a numeric string decodes as the number; anything else fails as before. What the crate
+//! sends is unchanged: serialisation writes plain numbers.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+
+struct Number<T>(std::marker::PhantomData<T>);
+
+/// The target types: how a JSON number or string becomes one.
+trait Target: Sized {
+    const WHAT: &'static str;
+    fn from_i64(v: i64) -> Option<Self>;
+    fn from_u64(v: u64) -> Option<Self>;
+    fn from_f64(v: f64) -> Option<Self>;
+    fn parse(s: &str) -> Option<Self>;
+}
+
+impl Target for i64 {
+    const WHAT: &'static str = "an integer or a string holding one";
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        i64::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        // Whole numbers only, within range (`as` saturates, so check the round trip).
+        (v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64).then_some(v as i64)
+    }
+    fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        s.parse::<i64>()
+            .ok()
+            .or_else(|| s.parse::<f64>().ok().and_then(Self::from_f64))
+    }
+}
+
+impl Target for f64 {
+    const WHAT: &'static str = "a number or a string holding one";
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v)
+    }
+    fn parse(s: &str) -> Option<Self> {
+        s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    }
+}
+
+impl<'de, T: Target> Visitor<'de> for Number<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::WHAT)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::from_i64(v).ok_or_else(|| E::custom(format!("{v} is out of range")))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::from_u64(v).ok_or_else(|| E::custom(format!("{v} is out of range")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        T::from_f64(v).ok_or_else(|| E::custom(format!("{v} is not {}", T::WHAT)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        T::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+}
+
+struct Optional<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Target> Visitor<'de> for Optional<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "null or {}", T::WHAT)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(Number::<T>(std::marker::PhantomData))
+            .map(Some)
+    }
+}
+
+/// An `i64` from a JSON number or numeric string.
+pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_any(Number::<i64>(std::marker::PhantomData))
+}
+
+/// An `Option<i64>`: `null`, a number, or a numeric string.
+pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(Optional::<i64>(std::marker::PhantomData))
+}
+
+/// An `f64` from a JSON number or numeric string.
+pub(crate) fn float<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    d.deserialize_any(Number::<f64>(std::marker::PhantomData))
+}
+
+/// An `Option<f64>`: `null`, a number, or a numeric string. (Today's spec has no optional
+/// float field; build.rs uses this as soon as one appears.)
+#[allow(dead_code)]
+pub(crate) fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_option(Optional::<f64>(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Probe {
+        #[serde(deserialize_with = "int")]
+        a: i64,
+        #[serde(default, deserialize_with = "opt_int")]
+        b: Option<i64>,
+        #[serde(deserialize_with = "float")]
+        c: f64,
+        #[serde(default, deserialize_with = "opt_float")]
+        d: Option<f64>,
+    }
+
+    #[test]
+    fn numbers_and_numeric_strings() {
+        let p: Probe = serde_json::from_str(r#"{"a":"1","b":" 2 ","c":"2.5","d":null}"#).unwrap();
+        assert_eq!(
+            p,
+            Probe {
+                a: 1,
+                b: Some(2),
+                c: 2.5,
+                d: None
+            }
+        );
+        let p: Probe = serde_json::from_str(r#"{"a":3.0,"c":4}"#).unwrap();
+        assert_eq!(
+            p,
+            Probe {
+                a: 3,
+                b: None,
+                c: 4.0,
+                d: None
+            }
+        );
+        for bad in [
+            r#"{"a":"x","c":1}"#,
+            r#"{"a":1.5,"c":1}"#,
+            r#"{"a":true,"c":1}"#,
+            r#"{"a":1,"c":"NaN"}"#,
+            r#"{"a":1e300,"c":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Probe>(bad).is_err(), "{bad}");
+        }
+    }
+}
