@@ -44,8 +44,8 @@ fn main() {
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor rejected {SPEC}: {e}"));
     let client = checked_path_segments(client, &raw);
-    let client = with_page_streams(client, &generator, &raw);
     let mut file: syn::File = syn::parse2(client).expect("generated client parses");
+    add_page_streams(&mut file, &generator, &raw);
     let (open_enums, opened) = open_string_enums(&mut file);
     let corrected = lenient_decoding(&mut file, &opened);
     let client = quote!(#file);
@@ -330,11 +330,7 @@ fn checked_path_segments(
 /// Gives the request builder of every operation regen marked `x-genauth-pagination` an
 /// `into_stream()` over all its items (see `src/pagination.rs`). The methods go inside the
 /// generated `builder` module, where the builders' fields are visible.
-fn with_page_streams(
-    client: proc_macro2::TokenStream,
-    generator: &Generator,
-    raw: &serde_json::Value,
-) -> proc_macro2::TokenStream {
+fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_json::Value) {
     use heck::ToUpperCamelCase;
     let space = generator.get_type_space();
     let type_named = |name: &str| space.iter_types().find(|t| t.name() == name);
@@ -432,17 +428,18 @@ fn with_page_streams(
             });
         }
     }
-    let mut file: syn::File = syn::parse2(client).expect("generated client parses");
-    let module = file
-        .items
+    module_items(file, "builder").extend(items);
+}
+
+/// The items of the generated module `name` (`types`, `builder`).
+fn module_items<'a>(file: &'a mut syn::File, name: &str) -> &'a mut Vec<syn::Item> {
+    file.items
         .iter_mut()
         .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+            syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
             _ => None,
         })
-        .expect("the generated client has a builder module");
-    module.1.extend(items);
-    quote!(#file)
+        .unwrap_or_else(|| panic!("the generated client has no `{name}` module"))
 }
 
 /// The name of the variant every string enum gets for values the spec does not list.
@@ -452,19 +449,12 @@ const UNKNOWN_VARIANT: &str = "UnknownValue";
 /// a last variant `UnknownValue(String)` (`#[serde(untagged)]`), so that a value the server
 /// adds later decodes, is kept, and serialises back unchanged, instead of failing the whole
 /// call. Known values keep their variants and travel as before. `Copy` goes, since the new
-/// variant holds a `String`. Returns the client and, for the unit tests, a table of every
-/// opened enum with a known value and a decode/encode round trip.
+/// variant holds a `String`. Returns, for the unit tests, a table of every opened enum with a
+/// known value and a decode/encode round trip, and the names of the opened enums.
 fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSet<String>) {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .expect("the generated client has a types module");
+    let types = module_items(file, "types");
     let mut opened: Vec<(syn::Ident, String)> = Vec::new();
-    for item in types.1.iter_mut() {
+    for item in types.iter_mut() {
         let syn::Item::Enum(e) = item else { continue };
         let renames: Option<Vec<String>> = e
             .variants
@@ -504,7 +494,7 @@ fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSe
     }
     let names: BTreeSet<String> = opened.iter().map(|(i, _)| i.to_string()).collect();
     // `Display` writes the unknown value as it is.
-    for item in types.1.iter_mut() {
+    for item in types.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
         let is_display = imp
             .trait_
@@ -596,15 +586,8 @@ fn types_with_default(items: &[syn::Item]) -> BTreeSet<String> {
 ///
 /// Returns how many fields were relaxed.
 fn lenient_decoding(file: &mut syn::File, open_enums: &BTreeSet<String>) -> usize {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .expect("the generated client has a types module");
-    let mut with_default = types_with_default(&types.1);
+    let types = module_items(file, "types");
+    let mut with_default = types_with_default(types);
     // An open enum without a default of its own gets `UnknownValue("")`: absent, not known.
     let mut extra: Vec<syn::Item> = Vec::new();
     for name in open_enums {
@@ -622,7 +605,7 @@ fn lenient_decoding(file: &mut syn::File, open_enums: &BTreeSet<String>) -> usiz
     }
     const SCALARS: [&str; 7] = ["String", "i64", "f64", "bool", "Vec", "Map", "Value"];
     let mut relaxed = 0;
-    for item in types.1.iter_mut() {
+    for item in types.iter_mut() {
         let syn::Item::Struct(st) = item else {
             continue;
         };
@@ -683,7 +666,7 @@ fn lenient_decoding(file: &mut syn::File, open_enums: &BTreeSet<String>) -> usiz
             }
         }
     }
-    types.1.extend(extra);
+    types.extend(extra);
     relaxed
 }
 

@@ -276,12 +276,18 @@ async fn serve(mut stream: TcpStream, inner: &Inner) {
     }
 }
 
-/// A parsed request: method, target, headers, body.
-struct Raw {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// An HTTP/1.1 request as read off a socket by [`read_request`].
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Raw {
+    /// The method.
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// Header names in lower case, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The body, `content-length` bytes of it.
+    pub body: Vec<u8>,
 }
 
 fn answer(inner: &Inner, raw: Raw) -> Answer {
@@ -396,7 +402,9 @@ fn signature_matches(
 }
 
 /// Reads one HTTP/1.1 request (head up to 1 MiB, body by `content-length` up to 64 MiB).
-async fn read_request(stream: &mut TcpStream) -> Option<Raw> {
+/// Shared with the crate's own loopback test servers.
+#[doc(hidden)]
+pub async fn read_request(stream: &mut TcpStream) -> Option<Raw> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
