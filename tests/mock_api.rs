@@ -1,6 +1,10 @@
 //! `genauth::testing::MockApi` used as a user would in their own tests: a GET, a POST, a
 //! scripted 503, a wrong key, and token mode.
 
+#[path = "support/calls.rs"]
+mod calls;
+
+use calls::fetch_otp;
 use genauth::prelude::*;
 use genauth::testing::{MockApi, MockFailure};
 use genauth::{AuthMode, Error, RetryPolicy, types};
@@ -122,14 +126,14 @@ async fn in_body_failures_wrong_keys_and_unset_answers_are_errors() {
     )
     .unwrap();
     let client = mock.client_builder().build().unwrap();
-    let err = calls(&client).await.unwrap_err();
+    let err = fetch_otp(&client).await.unwrap_err();
     assert_eq!(err.api_code(), Some(40401));
     let wrong = mock
         .client_builder()
         .access_key_secret("nope")
         .build()
         .unwrap();
-    let err = calls(&wrong).await.unwrap_err();
+    let err = fetch_otp(&wrong).await.unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     assert!(!mock.requests().last().unwrap().authenticated);
     let err = Error::from(client.delete_by_id().id("x").send().await.unwrap_err());
@@ -153,17 +157,8 @@ async fn token_mode_works_against_the_mock() {
         .auth_mode(AuthMode::ManagementToken)
         .build()
         .unwrap();
-    calls(&client).await.unwrap();
-    calls(&client).await.unwrap();
+    fetch_otp(&client).await.unwrap();
+    fetch_otp(&client).await.unwrap();
     assert_eq!(mock.requests().len(), 2, "one token fetch, then two calls");
     assert!(mock.requests().iter().all(|r| r.authenticated));
-}
-
-async fn calls(client: &genauth::ManagementClient) -> Result<types::OtpSecretRespDto, Error> {
-    client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await?
-        .into_data()
 }
