@@ -88,12 +88,7 @@ impl RawRequest<'_> {
     /// as `types::CommonResponseDto`, or `serde_json::Value`). An envelope whose `statusCode`
     /// is not 200 is [`Error::Api`].
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let body = self.send_bytes().await?;
-        serde_json::from_slice(&body).map_err(|e| Error::Decode {
-            status: 200,
-            message: e.to_string(),
-            body_snippet: snippet(&body),
-        })
+        decode(&self.send_bytes().await?)
     }
 
     /// Sends the request and decodes the envelope's `data` as `T`.
@@ -102,14 +97,7 @@ impl RawRequest<'_> {
         struct Data<T> {
             data: T,
         }
-        let body = self.send_bytes().await?;
-        serde_json::from_slice::<Data<T>>(&body)
-            .map(|d| d.data)
-            .map_err(|e| Error::Decode {
-                status: 200,
-                message: e.to_string(),
-                body_snippet: snippet(&body),
-            })
+        decode::<Data<T>>(&self.send_bytes().await?).map(|d| d.data)
     }
 
     async fn send_bytes(self) -> Result<bytes::Bytes, Error> {
@@ -139,6 +127,15 @@ impl RawRequest<'_> {
         }
         response.bytes().await.map_err(Error::transport)
     }
+}
+
+/// A successful answer's body as `T`, or [`Error::Decode`] with the start of the body.
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        status: 200,
+        message: e.to_string(),
+        body_snippet: snippet(body),
+    })
 }
 
 /// A path the URL parser keeps as it is: starts with `/`, no query or fragment, no `.` or `..`

@@ -166,8 +166,14 @@ pub(crate) enum Decision {
 
 impl RetryPolicy {
     /// The decision after an attempt: a pure function of its outcome, the call's progress
-    /// and `jitter`, a random number in `[0, 1)` for the backoff.
-    pub(crate) fn decide(&self, outcome: Outcome, progress: Progress, jitter: f64) -> Decision {
+    /// and `jitter`, which gives a random number in `[0, 1)` for the backoff (asked for only
+    /// when there is a backoff to compute, so a successful call draws none).
+    pub(crate) fn decide(
+        &self,
+        outcome: Outcome,
+        progress: Progress,
+        jitter: impl FnOnce() -> f64,
+    ) -> Decision {
         let (retryable, allowed, retry_after) = match outcome {
             // Nothing reached the server, so even a write is safe to try again.
             Outcome::NoToken { retryable } => (retryable, self.max_attempts, None),
@@ -195,7 +201,7 @@ impl RetryPolicy {
             // A server asking for longer than we wait gets its answer returned.
             Some(wait) if wait > self.max_retry_after => return Decision::Return,
             Some(wait) => wait,
-            None => self.backoff_for(progress.failures, jitter),
+            None => self.backoff_for(progress.failures, jitter()),
         };
         match progress.remaining {
             Some(left) if delay >= left => Decision::Return,
@@ -267,34 +273,34 @@ mod tests {
         let half = |ms| Decision::Retry(Duration::from_millis(ms));
         // Success and non-retryable failures return at once.
         assert_eq!(
-            p.decide(answered(200, Some(200)), progress(1), 0.5),
+            p.decide(answered(200, Some(200)), progress(1), || 0.5),
             Decision::Return
         );
         assert_eq!(
-            p.decide(answered(200, Some(403)), progress(1), 0.5),
+            p.decide(answered(200, Some(403)), progress(1), || 0.5),
             Decision::Return
         );
         assert_eq!(
-            p.decide(answered(404, None), progress(1), 0.5),
+            p.decide(answered(404, None), progress(1), || 0.5),
             Decision::Return
         );
         assert_eq!(
-            p.decide(Outcome::Failed { transient: false }, progress(1), 0.5),
+            p.decide(Outcome::Failed { transient: false }, progress(1), || 0.5),
             Decision::Return
         );
         // Retryable: HTTP or in-body status, transport failures; backoff grows.
-        assert_eq!(p.decide(answered(503, None), progress(1), 0.5), half(50));
+        assert_eq!(p.decide(answered(503, None), progress(1), || 0.5), half(50));
         assert_eq!(
-            p.decide(answered(200, Some(429)), progress(2), 0.5),
+            p.decide(answered(200, Some(429)), progress(2), || 0.5),
             half(100)
         );
         assert_eq!(
-            p.decide(Outcome::Failed { transient: true }, progress(1), 0.5),
+            p.decide(Outcome::Failed { transient: true }, progress(1), || 0.5),
             half(50)
         );
         // Attempts run out.
         assert_eq!(
-            p.decide(answered(503, None), progress(3), 0.5),
+            p.decide(answered(503, None), progress(3), || 0.5),
             Decision::Return
         );
         // Writes: one attempt, unless nothing was sent (no token).
@@ -302,13 +308,16 @@ mod tests {
             read: false,
             ..progress(1)
         };
-        assert_eq!(p.decide(answered(503, None), write, 0.5), Decision::Return);
         assert_eq!(
-            p.decide(Outcome::NoToken { retryable: true }, write, 0.5),
+            p.decide(answered(503, None), write, || 0.5),
+            Decision::Return
+        );
+        assert_eq!(
+            p.decide(Outcome::NoToken { retryable: true }, write, || 0.5),
             half(50)
         );
         assert_eq!(
-            p.decide(Outcome::NoToken { retryable: false }, progress(1), 0.5),
+            p.decide(Outcome::NoToken { retryable: false }, progress(1), || 0.5),
             Decision::Return
         );
         // Retry-After: obeyed up to the cap, and never past the deadline.
@@ -318,22 +327,22 @@ mod tests {
             retry_after: Some(Duration::from_secs(secs)),
         };
         assert_eq!(
-            p.decide(after(7), progress(1), 0.5),
+            p.decide(after(7), progress(1), || 0.5),
             Decision::Retry(Duration::from_secs(7))
         );
-        assert_eq!(p.decide(after(31), progress(1), 0.5), Decision::Return);
+        assert_eq!(p.decide(after(31), progress(1), || 0.5), Decision::Return);
         let short = Progress {
             remaining: Some(Duration::from_secs(5)),
             ..progress(1)
         };
-        assert_eq!(p.decide(after(7), short, 0.5), Decision::Return);
+        assert_eq!(p.decide(after(7), short, || 0.5), Decision::Return);
         let unlimited = Progress {
             remaining: None,
             ..progress(1)
         };
         let patient = p.max_retry_after(Duration::MAX);
         assert_eq!(
-            patient.decide(after(u64::MAX), unlimited, 0.5),
+            patient.decide(after(u64::MAX), unlimited, || 0.5),
             Decision::Retry(Duration::from_secs(u64::MAX))
         );
         // A refused token: one re-authentication per call, in token mode only.
@@ -342,20 +351,23 @@ mod tests {
             ..progress(1)
         };
         assert_eq!(
-            p.decide(answered(401, None), token, 0.5),
+            p.decide(answered(401, None), token, || 0.5),
             Decision::Reauthenticate
         );
         assert_eq!(
-            p.decide(answered(200, Some(401)), token, 0.5),
+            p.decide(answered(200, Some(401)), token, || 0.5),
             Decision::Reauthenticate
         );
         let again = Progress {
             reauthenticated: true,
             ..token
         };
-        assert_eq!(p.decide(answered(401, None), again, 0.5), Decision::Return);
         assert_eq!(
-            p.decide(answered(401, None), progress(1), 0.5),
+            p.decide(answered(401, None), again, || 0.5),
+            Decision::Return
+        );
+        assert_eq!(
+            p.decide(answered(401, None), progress(1), || 0.5),
             Decision::Return
         );
     }

@@ -15,7 +15,7 @@ use crate::error::{
 };
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
 use crate::token::{Token, fetch_token};
-use crate::{AuthMode, Error, SensitiveString};
+use crate::{AuthMode, Error};
 
 /// What the send loop needs to know of the call: its name for the span, and whether
 /// repeating it is safe.
@@ -221,13 +221,13 @@ impl ClientState {
             let mut request = pending
                 .take()
                 .expect("each pass starts with a request to send");
-            let mut used_token: Option<SensitiveString> = None;
+            let mut used_token: Option<http::HeaderValue> = None;
             // Authenticate this attempt: a fresh signature, or the current token.
             let (outcome, result) = match s.auth_mode {
                 AuthMode::ManagementToken => match self.token(http, deadline).await {
                     Ok(token) => {
                         s.apply_token(&mut request, &token);
-                        used_token = Some(token.value);
+                        used_token = Some(token.header);
                         self.send(http, request, remaining(), attempts).await?
                     }
                     Err(e) => (
@@ -249,7 +249,7 @@ impl ClientState {
                     failures: progress.failures + 1,
                     ..progress
                 },
-                rand::random::<f64>(),
+                rand::random::<f64>,
             );
             let finish = || result.and_then(Answer::finish);
             match decision {

@@ -14,12 +14,12 @@ use base64::Engine as _;
 use http::HeaderValue;
 use tokio::sync::watch;
 
+use crate::Error;
 use crate::auth::sensitive_value;
 use crate::client::Shared;
 use crate::error::{api_error_from_body, is_retryable_status};
 use crate::redact::snippet;
 use crate::send::{Attempt, attempt};
-use crate::{Error, SensitiveString};
 
 /// How long before its expiry a token is replaced.
 pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -27,7 +27,6 @@ pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// A token in force, ready to go into headers.
 #[derive(Clone)]
 pub(crate) struct Token {
-    pub(crate) value: SensitiveString,
     /// `Bearer <token>`, marked sensitive.
     pub(crate) header: HeaderValue,
     /// The token's `scoped_userpool_id` claim.
@@ -52,7 +51,6 @@ impl Token {
             })
             .transpose()?;
         Ok(Self {
-            value: value.into(),
             header,
             userpool,
             expires_at: Instant::now().checked_add(expires_in),
@@ -172,11 +170,11 @@ impl TokenCache {
         rx
     }
 
-    /// Drops `rejected` if it is still the cached token (a concurrent refresh may already
-    /// have replaced it).
-    pub(crate) fn invalidate(&self, rejected: &SensitiveString) {
+    /// Drops the token sent as `rejected` (its `authorization` value) if it is still the cached
+    /// one (a concurrent refresh may already have replaced it).
+    pub(crate) fn invalidate(&self, rejected: &HeaderValue) {
         let mut slot = self.lock();
-        if slot.token.as_ref().is_some_and(|t| &t.value == rejected) {
+        if slot.token.as_ref().is_some_and(|t| t.header == rejected) {
             slot.token = None;
         }
     }
