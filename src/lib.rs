@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
+mod attribution;
 mod auth;
 mod builder;
 mod client;
@@ -28,6 +30,7 @@ mod token;
 #[cfg(feature = "totp")]
 pub mod totp;
 
+pub use attribution::TargetDetail;
 pub use auth::Credentials;
 pub use builder::{
     DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,

@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn table_is_sorted_complete_and_marks_reads() {
         let table = all();
-        assert_eq!(table.len(), 367);
+        assert_eq!(table.len(), 496);
         assert!(table.windows(2).all(|w| w[0].method < w[1].method));
         let seed = by_method("get_otp_secret_by_user").expect("seed operation");
         assert_eq!(seed.id, "getOtpSecretByUser");
@@ -69,6 +69,21 @@ mod tests {
             !by_method("get_public_account_of_groups")
                 .expect("pinned write")
                 .read_only
+        );
+        for (method, why) in [
+            ("get_all_metadata_row", "a scroll cursor"),
+            ("get_wechat_mp_access_token_info", "may mint a token"),
+        ] {
+            assert!(
+                !by_method(method).expect(method).read_only,
+                "{method}: {why}"
+            );
+        }
+        assert!(
+            by_method("list_tenants")
+                .expect("an Authing-only operation")
+                .read_only,
+            "GET"
         );
         assert_eq!(by_method("no_such_operation"), None);
         assert_eq!(

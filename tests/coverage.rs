@@ -23,7 +23,11 @@ fn spec_operation_ids() -> BTreeSet<String> {
 #[test]
 fn every_operation_is_a_client_method() {
     let ids = spec_operation_ids();
-    assert_eq!(ids.len(), 367, "the Management API V3 has 367 operations");
+    assert_eq!(
+        ids.len(),
+        496,
+        "the Management API V3 has 496 operations (367 in both fact bases, 129 only in Authing's)"
+    );
     let mut missing = Vec::new();
     for id in &ids {
         let Some(op) = genauth::operations::all().iter().find(|op| op.id == id) else {
@@ -86,7 +90,7 @@ fn user_id_type_is_one_shared_enum() {
         .filter(|p| p["schema"]["$ref"] == "#/components/schemas/UserIdType")
         .count();
     assert_eq!(
-        op_refs, 21,
+        op_refs, 23,
         "every userIdType parameter uses the shared enum"
     );
     // Each of the 8 variants exists on the one generated enum.
@@ -124,4 +128,64 @@ fn user_id_type_is_one_shared_enum() {
             "custom_field"
         ]
     );
+}
+
+#[test]
+fn operations_record_their_inputs_and_sit_in_their_groups() {
+    let spec: serde_json::Value = serde_json::from_str(SPEC).unwrap();
+    let mut per_tag = std::collections::BTreeMap::<String, usize>::new();
+    let (mut both, mut authing_only, mut without_page) = (0, 0, 0);
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            *per_tag
+                .entry(op["tags"][0].as_str().unwrap().to_string())
+                .or_default() += 1;
+            let by: Vec<&str> = op["x-listed-by"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{id}: no x-listed-by"))
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            match by.as_slice() {
+                ["@genauth/nodejs@1.0.0", "authing-node-sdk@4.0.1"] => both += 1,
+                ["authing-node-sdk@4.0.1"] => authing_only += 1,
+                other => panic!("{id}: listed by {other:?}"),
+            }
+            let description = op["description"].as_str().unwrap_or("");
+            if op.get("x-docs-page").is_none() {
+                without_page += 1;
+                assert!(
+                    description.ends_with(&format!(
+                        "GenAuth's API reference has no page for this operation. Known from {}.",
+                        by.join(", ")
+                    )),
+                    "{id}: {description}"
+                );
+            } else {
+                assert!(!description.contains("has no page"), "{id}");
+            }
+        }
+    }
+    assert_eq!((both, authing_only), (367, 129));
+    assert_eq!(
+        without_page,
+        91 + 58,
+        "91 shared and 58 Authing-only operations have no page"
+    );
+    for (tag, n) in [
+        ("Tenants", 38),
+        ("Departments", 21),
+        ("Posts", 11),
+        ("Sync", 11),
+        ("Organizations", 8),
+        ("LDAP server", 7),
+        ("Approvals", 6),
+        ("Users", 41),
+        ("Public accounts", 29),
+    ] {
+        assert_eq!(per_tag.get(tag), Some(&n), "{tag}: {per_tag:?}");
+    }
+    assert_eq!(per_tag.len(), 31);
+    assert_eq!(per_tag.values().sum::<usize>(), 496);
 }

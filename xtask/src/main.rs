@@ -1,10 +1,12 @@
 //! Maintainer tasks for the `genauth` workspace.
 //!
-//! `cargo xtask regen --from <file-or-url>` turns an upstream OpenAPI document into the vendored,
-//! progenitor-ready `openapi/management-v3.json` and prints what changed in the API.
+//! `cargo xtask regen --from <file-or-url> [--from <file-or-url> ...]` merges upstream OpenAPI
+//! documents (in the order given; see `merge.rs`) into the vendored, progenitor-ready
+//! `openapi/management-v3.json` and prints the merge decisions and what changed in the API.
 //! `cargo xtask regen --check` proves the vendored file is a fixpoint of the normaliser; it reads
 //! nothing but the files under `openapi/`.
 
+mod merge;
 mod normalise;
 mod report;
 
@@ -14,11 +16,12 @@ use std::process::ExitCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use normalise::{Overlay, Upstream};
+use normalise::Overlay;
 
 const USAGE: &str = "\
 usage:
-  cargo xtask regen --from <file-or-url> [--out <file>]   normalise an upstream spec into the vendored file
+  cargo xtask regen --from <file-or-url> [--from ...] [--out <file>]
+                                                          merge upstream specs (first wins) into the vendored file
   cargo xtask regen --check [--out <file>]                fail if normalising the vendored file changes it";
 
 fn main() -> ExitCode {
@@ -47,14 +50,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     if task != "regen" {
         return Err(format!("unknown task `{task}`\n{USAGE}"));
     }
-    let mut from = None;
+    let mut from = Vec::new();
     let mut check = false;
     let root = workspace_root();
     let mut out = root.join("openapi/management-v3.json");
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--from" => from = Some(it.next().ok_or("--from needs a file or URL")?.clone()),
+            "--from" => from.push(it.next().ok_or("--from needs a file or URL")?.clone()),
             "--out" => out = PathBuf::from(it.next().ok_or("--out needs a file")?),
             "--check" => check = true,
             "-h" | "--help" => {
@@ -67,32 +70,49 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let overlay = Overlay::load(&root.join("openapi"))?;
     let previous = std::fs::read_to_string(&out).ok();
 
-    let (input, upstream) = match (&from, check) {
-        (Some(_), true) => return Err("--from and --check exclude each other".into()),
-        (None, false) => return Err(format!("regen needs --from or --check\n{USAGE}")),
-        (None, true) => {
-            let text = previous.clone().ok_or_else(|| {
-                format!("{} does not exist; run regen --from first", out.display())
-            })?;
-            (text, None)
-        }
-        (Some(source), false) => {
+    if !from.is_empty() && check {
+        return Err("--from and --check exclude each other".into());
+    }
+    if from.is_empty() && !check {
+        return Err(format!("regen needs --from or --check\n{USAGE}"));
+    }
+    let doc = if check {
+        let text = previous
+            .clone()
+            .ok_or_else(|| format!("{} does not exist; run regen --from first", out.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", out.display()))?
+    } else {
+        let mut inputs = Vec::new();
+        let mut fix_notes = Vec::new();
+        for source in &from {
             let bytes = read_source(source)?;
             let sha256 = hex(&Sha256::digest(&bytes));
-            let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8"))?;
-            (
-                text,
-                Some(Upstream {
-                    source: source.clone(),
-                    sha256,
-                }),
-            )
+            let mut doc: Value =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{source} is not JSON: {e}"))?;
+            // Corrections first, so that an upstream typo does not show as a schema conflict.
+            normalise::apply_fixes(&mut doc, &overlay.overrides, &mut fix_notes)?;
+            inputs.push(merge::Input::new(source, sha256, doc));
         }
+        let merged = merge::merge(inputs, &overlay.overrides)?;
+        if from.len() > 1 {
+            println!("merge decisions ({}):", merged.decisions.len());
+            for d in &merged.decisions {
+                println!("  {d}");
+            }
+        }
+        merged.doc
     };
-    let doc: Value = serde_json::from_str(&input).map_err(|e| format!("input is not JSON: {e}"))?;
-    let outcome = normalise::normalise(doc, &overlay, upstream.as_ref())?;
+    let outcome = normalise::normalise(doc, &overlay)?;
     for note in &outcome.notes {
         eprintln!("note: {note}");
+    }
+    for problem in &outcome.stale {
+        eprintln!("docs: {problem}");
+    }
+    print!("{}", outcome.coverage.render());
+    let shortfalls = outcome.coverage.shortfalls();
+    for s in &shortfalls {
+        eprintln!("docs coverage: {s}");
     }
     let text = normalise::to_pretty(&outcome.spec);
 
@@ -103,7 +123,12 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     print!("{}", report::render(&changes, &outcome.spec));
 
     if check {
-        if previous.as_deref() == Some(text.as_str()) {
+        if !outcome.stale.is_empty() || !shortfalls.is_empty() {
+            eprintln!(
+                "regen --check: the docs overlay (openapi/docs/) is stale or below its coverage floor; see above"
+            );
+            Ok(ExitCode::FAILURE)
+        } else if previous.as_deref() == Some(text.as_str()) {
             println!("regen --check: {} is normalised", out.display());
             Ok(ExitCode::SUCCESS)
         } else {

@@ -23,7 +23,7 @@ fn overlay(overrides: Value) -> Overlay {
 }
 
 fn run(doc: Value, o: &Overlay) -> Outcome {
-    normalise(doc, o, None).expect("fixture normalises")
+    normalise(doc, o).expect("fixture normalises")
 }
 
 fn id_type_param(name: &str) -> Value {
@@ -191,19 +191,26 @@ fn reads_come_from_method_verb_and_pins() {
         }),
         json!({"R": {"type": "object"}}),
     );
-    let o =
-        overlay(json!({"reads": {"verbs": ["get", "list"], "writes": ["getSomethingThatWrites"]}}));
+    let o = overlay(json!({"reads": {"verbs": ["get", "list"], "writes": [
+        {"operation": "getSomethingThatWrites", "reason": "it writes"}
+    ]}}));
     let out = run(doc, &o).spec;
     assert_eq!(out["paths"]["/g"]["get"]["x-genauth-read"], true);
     assert_eq!(out["paths"]["/l"]["post"]["x-genauth-read"], true);
     assert_eq!(out["paths"]["/c"]["post"]["x-genauth-read"], false);
     assert_eq!(out["paths"]["/s"]["post"]["x-genauth-read"], false);
 
-    let both = overlay(json!({"reads": {"writes": ["x"], "reads": ["x"]}}));
-    let err = normalise(spec(json!({}), json!({})), &both, None)
+    let pin = json!({"operation": "x", "reason": "r"});
+    let both = overlay(json!({"reads": {"writes": [pin], "reads": [pin]}}));
+    let err = normalise(spec(json!({}), json!({})), &both)
         .err()
         .expect("contradiction rejected");
     assert!(err.contains("both as a read and as a write"), "{err}");
+    let unexplained = overlay(json!({"reads": {"writes": ["x"]}}));
+    let err = normalise(spec(json!({}), json!({})), &unexplained)
+        .err()
+        .expect("a pin without a reason is rejected");
+    assert!(err.contains("needs `operation` and a `reason`"), "{err}");
 }
 
 #[test]
@@ -243,7 +250,7 @@ fn fixes_correct_facts_and_are_no_ops_when_already_right() {
     let unexplained = overlay(
         json!({"fixes": [{"fix": "rename_property", "schema": "E", "from": "a", "to": "b"}]}),
     );
-    let err = normalise(spec(json!({}), json!({})), &unexplained, None)
+    let err = normalise(spec(json!({}), json!({})), &unexplained)
         .err()
         .unwrap();
     assert!(err.contains("no `reason`"), "{err}");
@@ -258,7 +265,7 @@ fn generator_safety_rejects_with_clear_messages() {
         }),
         json!({"R": {"type": "object"}}),
     );
-    let err = normalise(dup, &Overlay::empty(), None).err().unwrap();
+    let err = normalise(dup, &Overlay::empty()).err().unwrap();
     assert!(
         err.contains("operationId `same` is used twice: by GET /a and by GET /b"),
         "{err}"
@@ -269,7 +276,7 @@ fn generator_safety_rejects_with_clear_messages() {
         json!({"R": {}}),
     );
     assert!(
-        normalise(missing, &Overlay::empty(), None)
+        normalise(missing, &Overlay::empty())
             .err()
             .unwrap()
             .contains("GET /a has no operationId")
@@ -278,7 +285,7 @@ fn generator_safety_rejects_with_clear_messages() {
     let mut v31 = spec(json!({}), json!({}));
     v31["openapi"] = json!("3.1.0");
     assert!(
-        normalise(v31, &Overlay::empty(), None)
+        normalise(v31, &Overlay::empty())
             .err()
             .unwrap()
             .contains("OpenAPI 3.1.0 is not supported")
@@ -288,7 +295,7 @@ fn generator_safety_rejects_with_clear_messages() {
         json!({}),
         json!({"R": {"type": "string", "enum": ["wechat:pc", "wechat-pc"]}}),
     );
-    let err = normalise(collide, &Overlay::empty(), None).err().unwrap();
+    let err = normalise(collide, &Overlay::empty()).err().unwrap();
     assert!(
         err.contains("\"wechat:pc\" and \"wechat-pc\" both become variant `WechatPc`"),
         "{err}"
@@ -299,7 +306,7 @@ fn generator_safety_rejects_with_clear_messages() {
         json!({"R": {}}),
     );
     assert!(
-        normalise(xml, &Overlay::empty(), None)
+        normalise(xml, &Overlay::empty())
             .err()
             .unwrap()
             .contains("no application/json content")
@@ -310,7 +317,7 @@ fn generator_safety_rejects_with_clear_messages() {
         json!({"R": {}}),
     );
     assert!(
-        normalise(unbound, &Overlay::empty(), None)
+        normalise(unbound, &Overlay::empty())
             .err()
             .unwrap()
             .contains("path template names")
@@ -344,66 +351,165 @@ fn generator_safety_repairs_what_has_one_repair() {
 
 #[test]
 fn docs_overlay_is_merged_and_unknown_targets_reported() {
-    let doc = spec(
-        json!({"/o": {"get": {"operationId": "getO", "parameters": [
+    let mut doc = spec(
+        json!({"/o": {"get": {"operationId": "getO", "tags": ["T"], "x-docs-page": "g/o.md", "parameters": [
             {"name": "ids", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}}
-        ], "responses": ok_response("R")}}}),
-        json!({"R": {"type": "object", "properties": {"a": {"type": "string"}}}}),
+        ], "responses": ok_response("R")}},
+        "/n": {"get": {"operationId": "getN", "x-listed-by": ["sdk-a", "sdk-b"], "responses": ok_response("R")}}}),
+        json!({"R": {"type": "object", "properties": {"a": {"type": "string"}, "s": {"$ref": "#/components/schemas/S"}}},
+               "S": {"type": "object"}}),
     );
+    doc["tags"] = json!([{"name": "T"}]);
     let o = Overlay {
         overrides: json!({}),
         docs: json!({
             "info": {"title": "Ours"},
-            "operations": {"getO": {"summary": "Get an O.", "parameters": {"ids": "Which ones."}}, "gone": {"summary": "x"}},
-            "schemas": {"R": {"description": "An R.", "properties": {"a": "The a."}}}
+            "tags": {"T": "What T is for.\n\n```rust\nexample();\n```", "Gone": "x"},
+            "operations": {"getO": {"summary": "Get an O.", "description": "Gets an O.", "parameters": {"ids": "Which ones.", "old": "x"}}, "gone": {"summary": "x"}},
+            "schemas": {"R": {"description": "An R.", "properties": {"a": "The a.", "s": "The s.", "zz": "?"}}, "Q": {}}
         }),
     };
     let out = run(doc, &o);
     assert_eq!(out.spec["info"]["title"], "Ours");
+    assert_eq!(out.spec["tags"][0]["description"], "What T is for.");
+    assert!(
+        out.spec["tags"][0]["x-genauth-guide"]
+            .as_str()
+            .unwrap()
+            .contains("example();")
+    );
     let op = &out.spec["paths"]["/o"]["get"];
     assert_eq!(op["summary"], "Get an O.");
+    assert_eq!(
+        op["description"], "Gets an O.",
+        "documented upstream: no extra line"
+    );
     assert_eq!(op["parameters"][0]["description"], "Which ones.");
     assert_eq!(
-        out.spec["components"]["schemas"]["R"]["description"],
-        "An R."
+        out.spec["paths"]["/n"]["get"]["description"],
+        "GenAuth's API reference has no page for this operation. Known from sdk-a, sdk-b."
     );
-    assert_eq!(
-        out.spec["components"]["schemas"]["R"]["properties"]["a"]["description"],
-        "The a."
-    );
+    let r = &out.spec["components"]["schemas"]["R"];
+    assert_eq!(r["description"], "An R.");
+    assert_eq!(r["properties"]["a"]["description"], "The a.");
+    assert_eq!(r["properties"]["s"]["x-genauth-doc"], "The s.");
     assert!(
-        out.notes
-            .iter()
-            .any(|n| n.contains("`gone` is not in the spec"))
+        r["properties"]["s"].get("description").is_none(),
+        "a $ref takes no description"
+    );
+    for needle in [
+        "tag `Gone` is not in the spec",
+        "`getO` has no parameter `old`",
+        "operation `gone` is not in the spec",
+        "schema `R` has no property `zz`",
+        "schema `Q` is not in the spec",
+    ] {
+        assert!(
+            out.stale.iter().any(|n| n.contains(needle)),
+            "{needle}: {:?}",
+            out.stale
+        );
+    }
+    assert_eq!(
+        out.coverage.operations,
+        (1, 2),
+        "the added line is not a description"
+    );
+    assert_eq!(out.coverage.parameters, (1, 1));
+    assert_eq!(out.coverage.fields, (2, 2));
+    let short = out.coverage.shortfalls();
+    assert_eq!(short.len(), 1, "{short:?}");
+    assert!(
+        short[0].starts_with("operations with a description: 50.0%"),
+        "{short:?}"
     );
 
-    let bad = Overlay {
-        overrides: json!({}),
-        docs: json!({"schemas": {"R": {"properties": {"zz": "?"}}}}),
-    };
-    let err = normalise(
-        spec(json!({}), json!({"R": {"type": "object"}})),
-        &bad,
-        None,
-    )
-    .err()
-    .unwrap();
-    assert!(err.contains("schema `R` has no property `zz`"), "{err}");
+    // A second pass neither repeats the line nor changes the figures.
+    let again = run(out.spec.clone(), &o);
+    assert_eq!(to_pretty(&again.spec), to_pretty(&out.spec));
+    assert_eq!(again.coverage, out.coverage);
 }
 
 #[test]
-fn provenance_is_recorded_and_kept_on_a_second_pass() {
-    let up = Upstream {
-        source: "in.json".into(),
-        sha256: "ab".into(),
-    };
-    let once = normalise(spec(json!({}), json!({})), &Overlay::empty(), Some(&up))
-        .unwrap()
-        .spec;
-    assert_eq!(
-        once["info"]["x-upstream"],
-        json!({"source": "in.json", "sha256": "ab"})
+fn docs_must_not_promise_a_stream_where_there_is_none() {
+    let doc = spec(
+        json!({"/o": {"get": {"operationId": "getO", "x-docs-page": "p", "responses": ok_response("R")}}}),
+        json!({"R": {"type": "object"}}),
     );
+    let o = Overlay {
+        overrides: json!({}),
+        docs: json!({"operations": {"getO": {"description": "Pages; `into_stream()` walks them."}}}),
+    };
+    let out = run(doc, &o);
+    assert!(
+        out.stale
+            .iter()
+            .any(|s| s.contains("promises `into_stream()`")),
+        "{:?}",
+        out.stale
+    );
+}
+
+#[test]
+fn generator_hazards_are_repaired_with_notes() {
+    let doc = spec(
+        json!({"/t": {"get": {"operationId": "listT", "parameters": [
+            {"name": "source", "in": "query", "schema": {}},
+            {"name": "type", "in": "query", "schema": {"type": "string"}}
+        ], "responses": ok_response("Holder")}}}),
+        json!({
+            "Holder": {"type": "object", "properties": {
+                "r": {"$ref": "#/components/schemas/Result"},
+                "e": {"type": "array", "items": {"$ref": "#/components/schemas/errorEmailMsg"}},
+                "status": {"enum": ["pass", -1]}
+            }},
+            "Result": {"type": "object", "properties": {"n": {"type": "number"}}},
+            "errorEmailMsg": {"type": "object"}
+        }),
+    );
+    let out = run(doc, &Overlay::empty());
+    let schemas = &out.spec["components"]["schemas"];
+    assert!(schemas.get("Result").is_none() && schemas.get("ResultDto").is_some());
+    assert!(schemas.get("errorEmailMsg").is_none() && schemas.get("ErrorEmailMsg").is_some());
+    let holder = &schemas["Holder"]["properties"];
+    assert_eq!(holder["r"]["$ref"], "#/components/schemas/ResultDto");
+    assert_eq!(
+        holder["e"]["items"]["$ref"],
+        "#/components/schemas/ErrorEmailMsg"
+    );
+    assert!(holder["status"].get("enum").is_none());
+    assert_eq!(
+        holder["status"]["x-genauth-enum-values"],
+        json!(["pass", -1])
+    );
+    let params = &out.spec["paths"]["/t"]["get"]["parameters"];
+    assert_eq!(params[0]["schema"], json!({"type": "string"}));
+    let notes = out.notes.join("\n");
+    for needle in [
+        "schema `Result` renamed `ResultDto`",
+        "schema `errorEmailMsg` renamed `ErrorEmailMsg`",
+        "mixes JSON types; typed as any JSON value",
+        "query parameter `source` has no type; typed as string",
+        "parameter `type` is a Rust keyword; its setter is `type_`",
+    ] {
+        assert!(notes.contains(needle), "{needle} missing from\n{notes}");
+    }
+
+    // A rename onto a taken name is refused.
+    let clash = spec(
+        json!({}),
+        json!({"Result": {"type": "object"}, "ResultDto": {"type": "object"}}),
+    );
+    let err = normalise(clash, &Overlay::empty()).err().unwrap();
+    assert!(err.contains("`ResultDto` is taken"), "{err}");
+}
+
+#[test]
+fn a_second_pass_changes_nothing() {
+    let mut doc = spec(json!({}), json!({}));
+    doc["info"]["x-upstream"] = json!([{"label": "a", "source": "in.json", "sha256": "ab"}]);
+    let once = run(doc, &Overlay::empty()).spec;
+    assert_eq!(once["info"]["x-upstream"][0]["source"], "in.json");
     let twice = run(once.clone(), &Overlay::empty()).spec;
     assert_eq!(to_pretty(&twice), to_pretty(&once));
     assert!(to_pretty(&once).ends_with("}\n"));
