@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod api;
@@ -13,6 +14,7 @@ mod error;
 #[cfg(feature = "events")]
 mod events;
 mod generated;
+pub mod guide;
 mod lenient;
 pub mod operations;
 pub mod pagination;

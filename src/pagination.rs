@@ -1,4 +1,4 @@
-//! Every item of a paginated operation as a [`Stream`](futures_core::Stream).
+//! Every item of a paginated operation as a [`Stream`].
 //!
 //! Each operation that pages (regen marks it `x-genauth-pagination` in the spec: page and limit
 //! in the query, in the body, or in the body's `options.pagination`, with `data.list` and

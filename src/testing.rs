@@ -97,11 +97,29 @@ impl MockRequest {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }
+
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        let url = reqwest::Url::parse(&format!("http://mock/?{}", self.query.as_deref()?)).ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// A function that makes an operation's answer from the request.
+type Handler = Arc<dyn Fn(&MockRequest) -> serde_json::Value + Send + Sync>;
+
+/// What an operation answers with, once set.
+#[derive(Clone)]
+enum Canned {
+    Body(String),
+    Made(Handler),
 }
 
 #[derive(Default)]
 struct State {
-    answers: HashMap<&'static str, String>,
+    answers: HashMap<&'static str, Canned>,
     failures: HashMap<&'static str, VecDeque<MockFailure>>,
     requests: Vec<MockRequest>,
 }
@@ -198,7 +216,37 @@ impl MockApi {
         let op = known(operation)?;
         let text = serde_json::to_string(body)
             .map_err(|e| Error::InvalidRequest(format!("cannot serialise the answer: {e}")))?;
-        self.inner.state().answers.insert(op.method, text);
+        self.inner
+            .state()
+            .answers
+            .insert(op.method, Canned::Body(text));
+        Ok(())
+    }
+
+    /// Answers every call of `operation` with the body `make` returns for the request, e.g. a
+    /// page of a list that depends on the request's `page`. `make` runs on the mock's task,
+    /// after the signature check and any queued [`fail_next`](Self::fail_next) failure.
+    ///
+    /// ```
+    /// # use genauth::testing::MockApi;
+    /// # async fn run(mock: MockApi) -> Result<(), genauth::Error> {
+    /// mock.respond_with("list_groups", |request| {
+    ///     let page = request.query_value("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
+    ///     serde_json::json!({"statusCode": 200, "message": "ok",
+    ///         "data": {"totalCount": 0, "list": [], "page": page}})
+    /// })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn respond_with<F>(&self, operation: &str, make: F) -> Result<(), Error>
+    where
+        F: Fn(&MockRequest) -> serde_json::Value + Send + Sync + 'static,
+    {
+        let op = known(operation)?;
+        self.inner
+            .state()
+            .answers
+            .insert(op.method, Canned::Made(Arc::new(make)));
         Ok(())
     }
 
@@ -361,8 +409,14 @@ fn answer(inner: &Inner, raw: Raw) -> Answer {
             MockFailure::Disconnect => Answer::Disconnect,
         };
     }
-    match state.answers.get(operation) {
-        Some(body) => Answer::Json(200, body.clone()),
+    match state.answers.get(operation).cloned() {
+        Some(Canned::Body(body)) => Answer::Json(200, body),
+        Some(Canned::Made(make)) => {
+            let request = state.requests.last().cloned().expect("pushed above");
+            // The lock is released before user code runs.
+            drop(state);
+            Answer::Json(200, make(&request).to_string())
+        }
         None => envelope(
             404,
             404,

@@ -5,6 +5,7 @@
 mod calls;
 
 use calls::fetch_otp;
+use futures::{StreamExt as _, TryStreamExt as _};
 use genauth::prelude::*;
 use genauth::testing::{MockApi, MockFailure};
 use genauth::{AuthMode, Error, RetryPolicy, types};
@@ -161,4 +162,47 @@ async fn token_mode_works_against_the_mock() {
     fetch_otp(&client).await.unwrap();
     assert_eq!(mock.requests().len(), 2, "one token fetch, then two calls");
     assert!(mock.requests().iter().all(|r| r.authenticated));
+}
+
+#[tokio::test]
+async fn answers_can_depend_on_the_request() {
+    let mock = MockApi::start().await.unwrap();
+    // Seven groups, served three per page, as the API pages them.
+    mock.respond_with("list_groups", |request| {
+        let page: usize = request
+            .query_value("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let list: Vec<_> = (1..=7)
+            .skip((page - 1) * 3)
+            .take(3)
+            .map(|i| json!({"code": format!("g{i}"), "name": format!("Group {i}"), "description": ""}))
+            .collect();
+        json!({"statusCode": 200, "message": "ok", "data": {"totalCount": 7, "list": list}})
+    })
+    .unwrap();
+    let client = mock.client_builder().build().unwrap();
+    let codes: Vec<String> = client
+        .list_groups()
+        .limit(3)
+        .into_stream()
+        .map(|g| g.map(|g| g.code))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(codes, ["g1", "g2", "g3", "g4", "g5", "g6", "g7"]);
+    let pages: Vec<Option<String>> = mock
+        .requests()
+        .iter()
+        .map(|r| r.query_value("page"))
+        .collect();
+    assert_eq!(
+        pages,
+        [Some("1".into()), Some("2".into()), Some("3".into())]
+    );
+    assert_eq!(
+        mock.requests()[0].query_value("limit").as_deref(),
+        Some("3")
+    );
+    assert_eq!(mock.requests()[0].query_value("nothing"), None);
 }
