@@ -18,8 +18,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
 
     let text = std::fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
-    let raw: serde_json::Value =
+    let mut raw: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{SPEC} is not JSON: {e}"));
+    let groups = keep_enabled_groups(&mut raw);
     let mut for_codegen = raw.clone();
     let widened = optional_request_arrays(&mut for_codegen);
     let spec: openapiv3::OpenAPI = serde_json::from_value(for_codegen)
@@ -52,7 +53,7 @@ fn main() {
     write_group_guides(&file, &raw);
     let client = quote!(#file);
     let envelopes = envelope_impls(&generator, &raw);
-    let operations = operation_table(&raw);
+    let operations = operation_table(&raw, &groups);
     let sensitive = sensitive_fields(&raw);
 
     let widened_count = widened;
@@ -160,7 +161,7 @@ fn envelope_impls(generator: &Generator, raw: &serde_json::Value) -> proc_macro2
 
 /// One entry per operation, sorted by method name (which is what progenitor passes to the hooks
 /// as `OperationInfo::operation_id`): the spec's operationId and whether it only reads.
-fn operation_table(raw: &serde_json::Value) -> proc_macro2::TokenStream {
+fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro2::TokenStream {
     use heck::ToSnakeCase;
     let mut rows = std::collections::BTreeMap::new();
     for (path, item) in raw["paths"].as_object().expect("paths") {
@@ -170,26 +171,28 @@ fn operation_table(raw: &serde_json::Value) -> proc_macro2::TokenStream {
             };
             let read = op["x-genauth-read"] == serde_json::Value::Bool(true);
             let paged = op.get("x-genauth-pagination").is_some();
+            let group = op["tags"][0].as_str().unwrap_or("").to_string();
             // progenitor names methods with heck's snake case of the operationId.
             let http_method = http_method.to_ascii_uppercase();
             rows.insert(
                 id.to_snake_case(),
-                (id.to_string(), read, paged, http_method, path.clone()),
+                (id.to_string(), read, paged, http_method, path.clone(), group),
             );
         }
     }
     let entries = rows
         .iter()
-        .map(|(method, (id, read, paged, http_method, path))| {
+        .map(|(method, (id, read, paged, http_method, path, group))| {
             quote! {
                 crate::operations::Operation {
                     method: #method, id: #id, http_method: #http_method, path: #path,
-                    read_only: #read, paginated: #paged
+                    read_only: #read, paginated: #paged, group: #group
                 }
             }
         });
     quote! {
         pub(crate) static OPERATIONS: &[crate::operations::Operation] = &[#(#entries),*];
+        pub(crate) static GROUPS: &[&str] = &[#(#groups),*];
     }
 }
 
@@ -792,4 +795,81 @@ fn write_group_guides(file: &syn::File, raw: &serde_json::Value) {
     let out =
         Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("api_groups.rs");
     std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}
+
+/// The cargo feature of an API group: its tag in lower case, words joined by `-`
+/// (`Data resources and permissions` -> `data-resources-and-permissions`).
+fn group_feature(tag: &str) -> String {
+    let mut out = String::new();
+    for word in tag.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Keeps only the operations of the API groups whose cargo feature is on, and the schemas
+/// they reach; returns the names of the groups kept, in the spec's order. With every group on
+/// (the default) nothing changes.
+fn keep_enabled_groups(raw: &mut serde_json::Value) -> Vec<String> {
+    let mut groups = Vec::new();
+    for tag in raw["tags"].as_array().expect("tags") {
+        let name = tag["name"].as_str().expect("tag name");
+        let var = format!(
+            "CARGO_FEATURE_{}",
+            group_feature(name).to_ascii_uppercase().replace('-', "_")
+        );
+        if std::env::var_os(&var).is_some() {
+            groups.push(name.to_string());
+        }
+    }
+    let kept: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
+    let paths = raw["paths"].as_object_mut().expect("paths");
+    for item in paths.values_mut() {
+        let item = item.as_object_mut().expect("path item");
+        item.retain(|_, op| {
+            op["tags"][0]
+                .as_str()
+                .is_some_and(|tag| kept.contains(tag))
+        });
+    }
+    paths.retain(|_, item| !item.as_object().expect("path item").is_empty());
+    // The schemas the kept operations reach, directly or through other schemas.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(|r| r.as_str())
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.push(name.to_string());
+                }
+                // A field regen keeps as raw JSON names the types it may hold; they stay.
+                if let Some(names) = map.get("x-genauth-alternatives").and_then(|a| a.as_array()) {
+                    out.extend(names.iter().filter_map(|n| n.as_str()).map(str::to_string));
+                }
+                map.values().for_each(|c| refs(c, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    refs(&raw["paths"], &mut todo);
+    let mut reached = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            refs(&raw["components"]["schemas"][&name], &mut todo);
+        }
+    }
+    raw["components"]["schemas"]
+        .as_object_mut()
+        .expect("components.schemas")
+        .retain(|name, _| reached.contains(name));
+    raw["tags"]
+        .as_array_mut()
+        .expect("tags")
+        .retain(|t| t["name"].as_str().is_some_and(|n| kept.contains(n)));
+    groups
 }

@@ -21,7 +21,9 @@ mod tests {
     #[test]
     fn every_string_enum_keeps_unknown_values_and_known_ones_as_before() {
         assert_eq!(OPEN_ENUMS.len(), OPEN_ENUM_COUNT);
-        assert!(OPEN_ENUM_COUNT >= 100, "{OPEN_ENUM_COUNT} string enums");
+        if cfg!(feature = "all-groups") {
+            assert!(OPEN_ENUM_COUNT >= 140, "{OPEN_ENUM_COUNT} string enums");
+        }
         for (name, known, round_trip) in OPEN_ENUMS {
             let (json, shown, unknown) = round_trip("a-value-from-the-future");
             assert!(unknown, "{name}");

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+#[cfg(feature = "invitations")]
 mod attribution;
 mod auth;
 mod builder;
@@ -15,10 +16,14 @@ mod error;
 mod events;
 mod generated;
 pub mod guide;
+// Which helpers the generated code calls depends on the API groups compiled in.
+#[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
 mod lenient;
 pub mod operations;
 pub mod pagination;
+#[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
 mod path;
+#[cfg(feature = "events")]
 mod publish;
 mod redact;
 pub mod request;
@@ -32,6 +37,7 @@ mod token;
 #[cfg(feature = "totp")]
 pub mod totp;
 
+#[cfg(feature = "invitations")]
 pub use attribution::TargetDetail;
 pub use auth::Credentials;
 pub use builder::{
@@ -52,6 +58,7 @@ pub use http::Method;
 /// The error a generated call's `send()` returns before conversion; `?` turns it into
 /// [`Error`], which is what to match on.
 pub use progenitor_client::Error as SendError;
+#[cfg(feature = "events")]
 pub use publish::DEFAULT_EVENT_SOURCE;
 pub use retry::RetryPolicy;
 pub use sensitive::SensitiveString;

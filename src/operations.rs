@@ -19,9 +19,18 @@ pub struct Operation {
     /// Whether the operation pages, so that its request builder has an `into_stream()` over
     /// every item (see [`crate::pagination`]). Marked by regen (`x-genauth-pagination`).
     pub paginated: bool,
+    /// The API group (the spec's tag), e.g. `Users`. Each group is a cargo feature (see
+    /// [`groups`]).
+    pub group: &'static str,
 }
 
-/// Every operation of the vendored spec, sorted by [`Operation::method`].
+/// The API groups compiled into this build, in the spec's order: those whose cargo feature
+/// is on (`users`, `roles`, `data-resources-and-permissions`, ...; all by default).
+pub fn groups() -> &'static [&'static str] {
+    crate::generated::GROUPS
+}
+
+/// Every operation of the API groups compiled in, sorted by [`Operation::method`].
 pub fn all() -> &'static [Operation] {
     crate::generated::OPERATIONS
 }
@@ -56,6 +65,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "all-groups")]
     fn table_is_sorted_complete_and_marks_reads() {
         let table = all();
         assert_eq!(table.len(), 496);

@@ -790,6 +790,13 @@ fn apply_integers(doc: &mut Value, overrides: &Value) {
             {
                 schema["type"] = json!("number");
             }
+            // A number in a query string is written the way the JS SDKs write it: `1`, never
+            // `1.0`. Every number query parameter of this API is integral (ids, codes, page
+            // numbers, millisecond timestamps), so all of them are integers.
+            if query && schema.get("type").and_then(Value::as_str) == Some("number") {
+                schema["type"] = json!("integer");
+                schema["format"] = json!("int64");
+            }
         }
         Ok(())
     });
