@@ -1,19 +1,24 @@
-//! Response bodies of 48 operations decode into the generated `genauth::types`.
+//! Response bodies of 62 operations decode into the generated `genauth::types`.
 //!
 //! Two operations per tag, except WeChat and UEBA, which have one operation each; Users and
 //! Applications make up the difference with a third. The bodies live in
 //! `tests/samples/<operationId>.json`. Each one has every required property of its response
 //! schema, most of the optional ones, and one property the spec does not define, which decoding
 //! must ignore. A failure points at the sample or at a generated type stricter than the API.
+//!
+//! Tests marked `#[ignore]` name a known defect of the generated types in their reason; they
+//! fail until it is fixed (`cargo test --test decode_samples -- --ignored`).
 
 use std::fs;
 use std::path::Path;
 
 /// Defines one test that decodes `samples/<file>` as `genauth::types::<ty>` and runs the checks
-/// with the decoded value bound to the given name.
+/// with the decoded value bound to the given name; attributes before the name (`#[ignore]`) go
+/// on the test.
 macro_rules! decodes {
-    ($test:ident, $ty:ident, $file:literal, |$r:ident| $checks:block) => {
+    ($(#[$attr:meta])* $test:ident, $ty:ident, $file:literal, |$r:ident| $checks:block) => {
         #[test]
+        $(#[$attr])*
         fn $test() {
             let $r: genauth::types::$ty =
                 serde_json::from_str(include_str!(concat!("samples/", $file)))
@@ -24,7 +29,7 @@ macro_rules! decodes {
 }
 
 /// How many `decodes!` tests this file defines; one per sample file.
-const DECODE_TESTS: usize = 48;
+const DECODE_TESTS: usize = 62;
 
 // Devices
 decodes!(
@@ -819,6 +824,353 @@ decodes!(capture, CreateUebaRespDto, "capture.json", |r| {
     );
     assert_eq!(r.data["action"], "download_report");
 });
+
+// Organizations
+decodes!(
+    create_organization,
+    OrganizationSingleRespDto,
+    "createOrganization.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("d7dfc0b2-ae6c-5044-92f3-c1fe8366b5a5")
+        );
+        assert_eq!(r.data.organization_code, "northwind");
+        assert_eq!(r.data.department_id, "665d27ac1e0f4a3b9c8d7e61");
+        assert_eq!(r.data.members_count, 0);
+        let name = &r.data.i18n.as_ref().unwrap().organization_name;
+        assert_eq!(name.zh_cn.value, "北风贸易");
+        assert!(name.zh_cn.enabled);
+        assert_eq!(name.ja_jp.value, "ノースウィンド商事");
+        assert!(!name.ja_jp.enabled);
+        // `allow` and `status` are strings in the spec, even where they hold JSON.
+        assert_eq!(
+            r.data.allow.as_deref(),
+            Some(r#"["6319a1504f3e1a2b3f214dd5"]"#)
+        );
+        assert_eq!(r.data.status.as_deref(), Some("true"));
+    }
+);
+decodes!(
+    list_organizations,
+    OrganizationPaginatedRespDto,
+    "listOrganizations.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("cd88e926-26a1-54b5-9d11-338e4de460c0")
+        );
+        assert_eq!(r.data.total_count, 2);
+        assert_eq!(r.data.list[0].members_count, 128);
+        assert_eq!(
+            r.data.list[0].custom_data.as_ref().unwrap()["costCenter"],
+            "CC-1000"
+        );
+        assert_eq!(r.data.list[1].organization_name, "Contoso Labs");
+        assert!(r.data.list[1].is_virtual_node);
+        assert!(r.data.list[1].i18n.is_none());
+    }
+);
+
+// Departments
+decodes!(
+    get_department,
+    DepartmentSingleRespDto,
+    "getDepartment.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("2ba13e2e-3379-55c0-848e-728d8a31a13d")
+        );
+        assert_eq!(r.data.name, "Engineering");
+        assert_eq!(r.data.code.as_deref(), Some("engineering"));
+        assert_eq!(r.data.parent_department_code, "northwind");
+        assert_eq!(r.data.members_count, 42);
+        assert_eq!(r.data.leader_user_ids[1], "647e58d63b60197ceb55a1c4");
+        assert_eq!(r.data.status, Some(true));
+        assert_eq!(r.data.i18n.as_ref().unwrap().name.zh_tw.value, "研發部");
+        assert_eq!(r.data.custom_data.as_ref().unwrap()["floor"], "7F");
+    }
+);
+decodes!(
+    #[ignore = "defect: DepartmentPagingDto.totalCount is a boolean in the spec (as in the Node SDK's model), but a count on the wire (GenAuth's getAllDepartments sample sends 10)"]
+    list_children_departments,
+    DepartmentPaginatedRespDto,
+    "listChildrenDepartments.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("26245b1a-f27c-5c92-9e6e-668f36c2935b")
+        );
+        // Compared through JSON so that the check stays right once the field is an integer.
+        assert_eq!(serde_json::to_value(&r).unwrap()["data"]["totalCount"], 2);
+        assert_eq!(r.data.list[0].name, "Platform");
+        assert_eq!(
+            r.data.list[1].open_department_id.as_deref(),
+            Some("NW-ENG-QA")
+        );
+        assert_eq!(r.data.list[1].is_virtual_node, Some(true));
+        assert_eq!(r.data.list[1].status, Some(false));
+    }
+);
+
+// Posts
+decodes!(get_post, CreatePostDto, "getPost.json", |r| {
+    // The spec (and GenAuth's docs) give getPost a bare post, without the envelope.
+    assert_eq!(r.id.as_deref(), Some("6660a1f2b3c4d5e6f7a8b9c0"));
+    assert_eq!(r.code, "developer");
+    assert_eq!(r.name, "Software Developer");
+    // A string holding a JSON array, as the spec types it.
+    let departments: Vec<String> =
+        serde_json::from_str(r.department_id_list.as_deref().unwrap()).unwrap();
+    assert_eq!(departments[1], "66613a55c4d3e2f1a0b9c8d7");
+});
+decodes!(post_list, PostPaginatedRespDto, "postList.json", |r| {
+    assert_eq!(r.status_code, 200);
+    assert_eq!(
+        r.request_id.as_deref(),
+        Some("bf451422-5e46-5500-9e79-9d4ebb965b5b")
+    );
+    assert_eq!(r.data.total_count, 2);
+    assert_eq!(r.data.list[0].user_count, 37);
+    assert!((r.data.list[0].department_count - 2.0).abs() < 1e-9);
+    assert_eq!(r.data.list[1].code, "tech-lead");
+    assert_eq!(r.data.list[1].metadata_source, ["genauth", "lark"]);
+    assert!(r.data.list[1].description.is_none());
+});
+
+// Tenants
+decodes!(
+    create_tenant,
+    CreateTenantRespDto,
+    "createTenant.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("6306a5f4-cbc0-5d51-86f3-6335a72a716d")
+        );
+        assert_eq!(r.data.tenant_id, "66b1c2d3e4f5a6b7c8d9e0f1");
+        assert_eq!(r.data.code, "fabrikam");
+        assert_eq!(r.data.app_ids.len(), 2);
+        assert_eq!(r.data.enterprise_domains, ["fabrikam.example.com"]);
+        assert_eq!(
+            r.data.reject_hint.as_deref(),
+            Some("Your account is not a member of Fabrikam Retail.")
+        );
+        assert_eq!(r.data.source_app_id, "");
+    }
+);
+decodes!(
+    list_tenants,
+    TenantListPaginatedRespDto,
+    "listTenants.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("e3e4debc-f0dd-5d9a-bfea-82e0dd450a4f")
+        );
+        assert_eq!(r.data.total_count, 2);
+        assert_eq!(r.data.list[0].members_count, Some(214));
+        assert_eq!(
+            r.data.list[0].creator_detail.as_ref().unwrap()["username"],
+            "leiw"
+        );
+        assert!(r.data.list[0].source_app_detail.is_none());
+        assert_eq!(r.data.list[1].source, "app");
+        assert_eq!(
+            r.data.list[1].source_app_detail.as_ref().unwrap()["appName"],
+            "Partner Portal"
+        );
+    }
+);
+
+// Sync
+decodes!(
+    get_sync_task,
+    SyncTaskSingleRespDto,
+    "getSyncTask.json",
+    |r| {
+        use genauth::types::{LastSyncStatus, SyncFlow, SyncTaskTimedSchedulerCycle, SyncTaskType};
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("fbc5b388-259d-547d-a63c-d59e0f24c24e")
+        );
+        assert!((r.data.sync_task_id - 1042.0).abs() < 1e-9);
+        assert_eq!(r.data.sync_task_type, SyncTaskType::Lark);
+        assert_eq!(r.data.sync_flow, SyncFlow::Upstream);
+        assert_eq!(r.data.sync_trigger.to_string(), "timed");
+        assert_eq!(r.data.last_sync_status, Some(LastSyncStatus::Success));
+        assert_eq!(r.data.field_mapping[1].target_key, "externalId");
+        let schedule = r.data.timed_scheduler.as_ref().unwrap();
+        assert_eq!(schedule.cycle, SyncTaskTimedSchedulerCycle::SixHours);
+        assert!((schedule.start_time - 1_717_200_000_000.0).abs() < 1e-3);
+        assert!(
+            r.data
+                .provisioning_scope
+                .as_ref()
+                .unwrap()
+                .include_new_users
+        );
+    }
+);
+decodes!(
+    list_sync_jobs,
+    SyncJobPaginatedRespDto,
+    "listSyncJobs.json",
+    |r| {
+        use genauth::types::{LastSyncStatus, SyncTrigger};
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("bbe734f7-dc65-5cec-929e-0bf4f7008fe3")
+        );
+        assert_eq!(r.data.total_count, 2);
+        assert_eq!(r.data.list[0].sync_status, LastSyncStatus::Success);
+        assert!(r.data.list[0].err_msg.is_none());
+        let failed = &r.data.list[1];
+        assert_eq!(failed.sync_status, LastSyncStatus::Failed);
+        assert_eq!(failed.sync_trigger, SyncTrigger::Manually);
+        assert!((failed.account_count_succ - 198.0).abs() < 1e-9);
+        assert_eq!(
+            failed.err_msg.as_deref(),
+            Some("16 users have a phone number that is already taken")
+        );
+    }
+);
+
+// Approvals
+decodes!(pend_list, ApprovalListRes, "pendList.json", |r| {
+    use genauth::types::{ApprovalDetailDtoApprovalObjectList, ApprovalDetailDtoObjectType};
+    assert_eq!(r.status_code, 200);
+    assert_eq!(
+        r.request_id.as_deref(),
+        Some("fc7d81f5-572a-5f81-89ff-0c1d8324eccc")
+    );
+    assert_eq!(r.data.total_count, 2);
+    let role = &r.data.list[0];
+    assert_eq!(
+        role.object_type,
+        ApprovalDetailDtoObjectType::RolePermissionApply
+    );
+    assert_eq!(role.status.to_string(), "PENDING");
+    assert!((role.approval_id - 3307.0).abs() < 1e-9);
+    match &role.approval_object_list {
+        ApprovalDetailDtoApprovalObjectList::RolePermissionApplyApprovalObject(o) => {
+            assert_eq!(o.role_code, "auditor");
+            assert_eq!(o.namespace_id, 61082);
+        }
+        other => panic!("a role request decoded as {other:?}"),
+    }
+    assert_eq!(
+        role.extra_params.as_ref().unwrap().end_time,
+        Some(1_733_961_600_000)
+    );
+    let app = &r.data.list[1];
+    assert_eq!(app.number, "AP202409110005");
+    assert_eq!(
+        app.object_type,
+        ApprovalDetailDtoObjectType::AppPermissionApply
+    );
+    assert!(app.extra_params.is_none());
+    // Which variant the application object lands in: see
+    // `application_approval_objects_decode_as_applications`.
+});
+decodes!(get_detail, ApprovalDetailRes, "getDetail.json", |r| {
+    use genauth::types::ApprovalDetailDtoStatus;
+    assert_eq!(r.status_code, 200);
+    assert_eq!(
+        r.request_id.as_deref(),
+        Some("e2393bcd-7c55-5ce6-a254-cda77b0350c4")
+    );
+    assert_eq!(r.data.number, "AP202409090012");
+    assert_eq!(r.data.status, ApprovalDetailDtoStatus::Agreed);
+    assert_eq!(r.data.object_type.to_string(), "APP_PERMISSION_APPLY");
+    assert_eq!(
+        r.data.closed_time.as_deref(),
+        Some("2024-09-09T09:27:43.000Z")
+    );
+    let object = serde_json::to_value(&r.data.approval_object_list).unwrap();
+    assert_eq!(object["objectId"], "6319a1504f3e1a2b3f214dd5");
+    assert_eq!(object["objectName"], "CRM");
+});
+
+// LDAP server
+decodes!(
+    query_ldap_config_info,
+    LdapConfigInfoRespDto,
+    "queryLdapConfigInfo.json",
+    |r| {
+        assert_eq!(r.status_code, 200);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("0e99b318-1af4-5e00-ad37-0ccf00ef06a0")
+        );
+        assert_eq!(r.data.ldap_domain, "northwind.example.com");
+        assert_eq!(r.data.base_dn, "dc=northwind,dc=example,dc=com,o=genauth");
+        assert_eq!(
+            r.data.ldaps_link_url,
+            "ldaps://ldap.example-genauth.com:636"
+        );
+        assert!((r.data.enabled - 1.0).abs() < 1e-9);
+        assert_eq!(r.data.enable_ssl, Some(2.0));
+        assert_eq!(r.data.visible_fields[1], "email");
+        assert_eq!(
+            r.data.visible_org_nodes,
+            "665d27ac1e0f4a3b9c8d7e61,66612f0a9b8c7d6e5f4a3b21"
+        );
+        assert_eq!(r.data.udf_mapping, r#"{"costCenter":"departmentNumber"}"#);
+    }
+);
+decodes!(query_ldap_log, LdapLogRespDto, "queryLdapLog.json", |r| {
+    assert_eq!(r.status_code, 200);
+    assert_eq!(
+        r.request_id.as_deref(),
+        Some("2f7e3ebb-0b2f-5194-9486-6fa56f7f8726")
+    );
+    assert_eq!(r.data.total_count, 2);
+    // The records are untyped in the spec and kept as JSON.
+    assert_eq!(r.data.list.as_array().unwrap().len(), 2);
+    assert_eq!(r.data.list[0]["connection"], 1021);
+    assert_eq!(r.data.list[1]["errorCode"], 32);
+});
+
+/// The spec's `approvalObjectList` is "one of" a role object and an application object. Every
+/// field of the role object decodes to a default when missing, so the untagged enum takes an
+/// application object for a role (empty `roleCode`) and drops its `logo` (the hazard
+/// `UserAttributionDto::target_detail` handles for `targetDetail`).
+#[test]
+#[ignore = "defect: ApprovalDetailDto.approvalObjectList decodes an application object as RolePermissionApplyApprovalObject and drops its logo"]
+fn application_approval_objects_decode_as_applications() {
+    use genauth::types::{ApprovalDetailDtoApprovalObjectList, ApprovalDetailRes, ApprovalListRes};
+    let detail: ApprovalDetailRes =
+        serde_json::from_str(include_str!("samples/getDetail.json")).unwrap();
+    let pending: ApprovalListRes =
+        serde_json::from_str(include_str!("samples/pendList.json")).unwrap();
+    for (object, logo) in [
+        (
+            &detail.data.approval_object_list,
+            "https://files.example.com/apps/crm.png",
+        ),
+        (
+            &pending.data.list[1].approval_object_list,
+            "https://files.example.com/apps/expense-center.png",
+        ),
+    ] {
+        match object {
+            ApprovalDetailDtoApprovalObjectList::ApplicationPermissionApplyApprovalObject(o) => {
+                assert_eq!(o.logo, logo)
+            }
+            other => panic!("an application request decoded as {other:?}"),
+        }
+    }
+}
 
 #[test]
 fn every_sample_is_used() {
