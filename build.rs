@@ -176,7 +176,14 @@ fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro2::T
             let http_method = http_method.to_ascii_uppercase();
             rows.insert(
                 id.to_snake_case(),
-                (id.to_string(), read, paged, http_method, path.clone(), group),
+                (
+                    id.to_string(),
+                    read,
+                    paged,
+                    http_method,
+                    path.clone(),
+                    group,
+                ),
             );
         }
     }
@@ -801,7 +808,10 @@ fn write_group_guides(file: &syn::File, raw: &serde_json::Value) {
 /// (`Data resources and permissions` -> `data-resources-and-permissions`).
 fn group_feature(tag: &str) -> String {
     let mut out = String::new();
-    for word in tag.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in tag
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push('-');
         }
@@ -829,11 +839,7 @@ fn keep_enabled_groups(raw: &mut serde_json::Value) -> Vec<String> {
     let paths = raw["paths"].as_object_mut().expect("paths");
     for item in paths.values_mut() {
         let item = item.as_object_mut().expect("path item");
-        item.retain(|_, op| {
-            op["tags"][0]
-                .as_str()
-                .is_some_and(|tag| kept.contains(tag))
-        });
+        item.retain(|_, op| op["tags"][0].as_str().is_some_and(|tag| kept.contains(tag)));
     }
     paths.retain(|_, item| !item.as_object().expect("path item").is_empty());
     // The schemas the kept operations reach, directly or through other schemas.
