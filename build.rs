@@ -30,7 +30,6 @@ fn main() {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Separate)
-        .with_derive("schemars::JsonSchema")
         .with_inner_type(quote!(crate::client::ClientState))
         .with_hooks(HooksMode::Expected)
         // Fields regen marked as secrets deserialize into a type whose Debug is redacted.
@@ -40,6 +39,11 @@ fn main() {
             std::iter::empty(),
         );
 
+    // JSON Schema for every generated type costs compile time few users need: it is the
+    // `schemars` feature's.
+    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     let mut generator = Generator::new(&settings);
     let client = generator
         .generate_tokens(&spec)

@@ -5,6 +5,8 @@
 //! alternate between the two clients.
 //!
 //! Target: the SDK keeps at least 0.9 of the bare client's throughput at both concurrencies.
+//! Last, one million SDK calls with the resident set size sampled after each tenth: it must
+//! not grow after warm-up (`E2E_MEMORY_CALLS` sets the count, 0 skips it).
 //! The SDK does more per call (builds and signs each request, reads the envelope head for its
 //! retry decision, opens a tracing span), which is exactly the overhead measured here.
 
@@ -241,5 +243,54 @@ fn main() {
     let listing = std::env::args().any(|a| a == "--list" || a == "--test");
     if !listing {
         ratio(&runtime, &setup);
+        memory(&runtime, &setup);
+    }
+}
+
+/// Resident set size of this process now, and its peak so far, in KiB (Linux `/proc`).
+fn rss_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Memory over many calls: `E2E_MEMORY_CALLS` (default 1,000,000; 0 skips) SDK calls at
+/// concurrency 32, with the resident set size printed after each tenth. After the first tenth
+/// (warm-up: connection pool, buffers, allocator arenas) it should stay flat: growth there
+/// would be a leak per call.
+fn memory(runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>) {
+    let total: u64 = std::env::var("E2E_MEMORY_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    if total == 0 {
+        return;
+    }
+    let Some((start, _)) = rss_kib() else {
+        println!("memory: /proc/self/status is not readable here; skipped");
+        return;
+    };
+    let tenth = total / 10;
+    let mut after_warmup = None;
+    let mut samples = Vec::new();
+    for step in 1..=10u64 {
+        runtime.block_on(batch(setup, true, 32, tenth));
+        let (rss, peak) = rss_kib().expect("readable above");
+        samples.push(format!("{}k:{rss}", step * tenth / 1000));
+        if step == 1 {
+            after_warmup = Some(rss);
+        }
+        if step == 10 {
+            let warm = after_warmup.expect("set at step 1");
+            println!(
+                "memory: {total} calls at concurrency 32: RSS {start} KiB before, {warm} KiB after \
+                 the first {tenth}, {rss} KiB at the end ({:+} KiB after warm-up), peak {peak} KiB",
+                rss as i64 - warm as i64
+            );
+            println!("memory: RSS (KiB) after each tenth: {}", samples.join(" "));
+        }
     }
 }

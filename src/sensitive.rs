@@ -65,6 +65,7 @@ impl<'de> Deserialize<'de> for SensitiveString {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SensitiveString {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SensitiveString".into()
