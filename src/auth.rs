@@ -94,13 +94,10 @@ pub(crate) fn random_nonce() -> String {
 impl Shared {
     /// Adds `date`, nonce and signature headers over the request as it will be sent.
     pub(crate) fn sign(&self, request: &mut reqwest::Request) -> Result<(), Error> {
-        let date = http_date((self.clock)());
+        let date = self.date_header()?;
         let nonce = (self.nonce)();
         let headers = request.headers_mut();
-        headers.insert(
-            http::header::DATE,
-            HeaderValue::from_str(&date).map_err(|e| Error::InvalidRequest(e.to_string()))?,
-        );
+        headers.insert(http::header::DATE, date);
         headers.insert(
             self.names.nonce.clone(),
             HeaderValue::from_str(&nonce).map_err(|_| {
@@ -121,16 +118,37 @@ impl Shared {
             request.url().query(),
             body,
         )?;
-        let auth = crate::signing::authorization(
+        let auth = crate::signing::authorization_with(
             self.brand,
             &self.credentials.access_key_id,
-            self.credentials.access_key_secret.expose_secret(),
+            &self.mac,
             &sts,
         );
         request
             .headers_mut()
             .insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
         Ok(())
+    }
+
+    /// The `date` header for the clock's current second, formatted once per second.
+    fn date_header(&self) -> Result<HeaderValue, Error> {
+        let now = (self.clock)();
+        let second = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut cached = self
+            .date
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, value)) = cached.as_ref()
+            && *at == second
+        {
+            return Ok(value.clone());
+        }
+        let value = HeaderValue::from_str(&http_date(now))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        *cached = Some((second, value.clone()));
+        Ok(value)
     }
 
     /// Adds the bearer token and the user pool header.

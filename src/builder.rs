@@ -423,6 +423,8 @@ impl ManagementClientBuilder {
         let state = ClientState {
             shared: Arc::new(Shared {
                 brand,
+                mac: crate::signing::keyed_mac(secret.expose_secret()),
+                date: std::sync::Mutex::new(None),
                 credentials: Credentials {
                     access_key_id,
                     access_key_secret: secret,

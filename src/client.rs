@@ -60,6 +60,10 @@ pub(crate) struct Shared {
     pub(crate) tokens: TokenCache,
     pub(crate) max_response_bytes: usize,
     pub(crate) names: SignedNames,
+    /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
+    pub(crate) mac: hmac::Hmac<sha1::Sha1>,
+    /// The last `date` header made and the second it is for: one formatting per second.
+    pub(crate) date: std::sync::Mutex<Option<(u64, HeaderValue)>>,
     /// Where and how event subscriptions connect.
     #[cfg(feature = "events")]
     pub(crate) events: crate::events::EventsConfig,

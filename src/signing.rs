@@ -100,8 +100,29 @@ pub fn authorization(
     access_key_secret: &str,
     string_to_sign: &str,
 ) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(access_key_secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    authorization_with(
+        brand,
+        access_key_id,
+        &keyed_mac(access_key_secret),
+        string_to_sign,
+    )
+}
+
+/// HMAC-SHA1 keyed with the access key secret. The key schedule is done once per client and
+/// the state cloned per request.
+pub(crate) fn keyed_mac(access_key_secret: &str) -> Hmac<sha1::Sha1> {
+    Hmac::<sha1::Sha1>::new_from_slice(access_key_secret.as_bytes())
+        .expect("HMAC accepts keys of any length")
+}
+
+/// [`authorization`] with an already keyed HMAC.
+pub(crate) fn authorization_with(
+    brand: Brand,
+    access_key_id: &str,
+    mac: &Hmac<sha1::Sha1>,
+    string_to_sign: &str,
+) -> String {
+    let mut mac = mac.clone();
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     format!("{} {access_key_id}:{signature}", brand.signature_scheme())
