@@ -154,8 +154,11 @@ fn a_detail_of_the_wrong_shape_is_a_decode_error() {
 
 const LIST_OPERATE_PATH: &str = "/api/v3/metadata/list-operate";
 
-#[tokio::test]
-async fn list_operate_answers_with_the_envelope() {
+/// `list_operate` for model `m1` against a server answering `body`: the call's result and how
+/// many requests the server saw.
+async fn list_operate_answering(
+    body: &'static str,
+) -> (Result<Option<serde_json::Value>, Error>, usize) {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
@@ -164,13 +167,11 @@ async fn list_operate_answers_with_the_envelope() {
                 .is_true(|req| req.uri().query() == Some("modelId=m1"));
             then.status(200)
                 .header("content-type", "application/json")
-                .body(
-                    r#"{"statusCode":200,"message":"ok","data":{"list":[{"id":"op1"}],"totalCount":1}}"#,
-                );
+                .body(body);
         })
         .await;
     let client = quick_builder(&server.base_url()).build().unwrap();
-    let data = bounded(async {
+    let result = bounded(async {
         client
             .list_operate()
             .model_id("m1")
@@ -178,39 +179,30 @@ async fn list_operate_answers_with_the_envelope() {
             .await?
             .into_data()
     })
-    .await
-    .unwrap();
-    mock.assert_async().await;
+    .await;
+    (result, mock.calls_async().await)
+}
+
+#[tokio::test]
+async fn list_operate_answers_with_the_envelope() {
+    let (result, calls) = list_operate_answering(
+        r#"{"statusCode":200,"message":"ok","data":{"list":[{"id":"op1"}],"totalCount":1}}"#,
+    )
+    .await;
+    assert_eq!(calls, 1);
     assert_eq!(
-        data,
+        result.unwrap(),
         Some(json!({"list": [{"id": "op1"}], "totalCount": 1}))
     );
 }
 
 #[tokio::test]
 async fn list_operate_reports_an_in_body_failure() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path(LIST_OPERATE_PATH);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(
-                    r#"{"statusCode":403,"message":"no access to this model","apiCode":40301,"requestId":"5b0c7f6e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"}"#,
-                );
-        })
-        .await;
-    let client = quick_builder(&server.base_url()).build().unwrap();
-    let err = bounded(async {
-        client
-            .list_operate()
-            .model_id("m1")
-            .send()
-            .await?
-            .into_data()
-    })
-    .await
-    .unwrap_err();
+    let (result, calls) = list_operate_answering(
+        r#"{"statusCode":403,"message":"no access to this model","apiCode":40301,"requestId":"5b0c7f6e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"}"#,
+    )
+    .await;
+    let err = result.unwrap_err();
     match err {
         Error::Api {
             status_code,
@@ -231,7 +223,7 @@ async fn list_operate_reports_an_in_body_failure() {
         ref other => panic!("expected Error::Api, got {other:?}"),
     }
     assert_eq!(err.api_code(), Some(40301));
-    assert_eq!(mock.calls_async().await, 1, "an in-body 403 is not retried");
+    assert_eq!(calls, 1, "an in-body 403 is not retried");
 }
 
 /// The query's name/value pairs, decoded and sorted, so that a check does not depend on the

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::normalise::{METHODS, op_id};
+use crate::normalise::{METHODS, op_id, string_set};
 
 /// One upstream document and where it came from.
 pub struct Input {
@@ -471,14 +471,7 @@ fn union_schema(existing: &mut Value, later: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let later_required: BTreeSet<String> = later
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let later_required = string_set(later, "/required");
     if existing.get("enum").is_some() || later.get("enum").is_some() {
         let added = union_enum(existing, later);
         if !added.is_empty() {

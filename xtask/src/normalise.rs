@@ -335,12 +335,7 @@ pub(crate) fn apply_fixes(
                     if op_id(op) != id {
                         return Ok(());
                     }
-                    for p in op
-                        .get_mut("parameters")
-                        .and_then(Value::as_array_mut)
-                        .into_iter()
-                        .flatten()
-                    {
+                    for p in parameters_mut(op) {
                         if p.get("name").and_then(Value::as_str) != Some(parameter.as_str()) {
                             continue;
                         }
@@ -637,12 +632,7 @@ fn untype_mixed_enums(doc: &mut Value, notes: &mut Vec<String>) {
 fn type_query_parameters(doc: &mut Value, notes: &mut Vec<String>) {
     let _ = for_each_operation_mut(doc, |_, _, op| {
         let id = op_id(op).to_string();
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for p in parameters_mut(op) {
             let untyped = p.get("schema").is_some_and(|s| {
                 s.get("type").is_none()
                     && s.get("$ref").is_none()
@@ -729,12 +719,7 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
         }
     }
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for p in parameters_mut(op) {
             let name = p
                 .get("name")
                 .and_then(Value::as_str)
@@ -752,8 +737,17 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
     });
 }
 
-fn string_set(overrides: &Value, pointer: &str) -> BTreeSet<String> {
-    overrides
+/// The parameters of an operation, if it has any.
+fn parameters_mut(op: &mut Value) -> impl Iterator<Item = &mut Value> {
+    op.get_mut("parameters")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
+/// The strings of the array at `pointer` in `value` (none if there is no such array).
+pub(crate) fn string_set(value: &Value, pointer: &str) -> BTreeSet<String> {
+    value
         .pointer(pointer)
         .and_then(Value::as_array)
         .into_iter()
@@ -770,12 +764,7 @@ fn string_set(overrides: &Value, pointer: &str) -> BTreeSet<String> {
 fn apply_integers(doc: &mut Value, overrides: &Value) {
     let names = string_set(overrides, "/integers/names");
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for p in parameters_mut(op) {
             let named = p
                 .get("name")
                 .and_then(Value::as_str)
@@ -947,12 +936,7 @@ fn mark_pagination(doc: &mut Value) {
 /// to its wire name; progenitor derives the Rust name from it without the brackets.
 fn bracket_query_arrays(doc: &mut Value) {
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for p in parameters_mut(op) {
             let is_query_array = p.get("in").and_then(Value::as_str) == Some("query")
                 && p.pointer("/schema/type").and_then(Value::as_str) == Some("array");
             let Some(name) = p.get("name").and_then(Value::as_str).map(str::to_string) else {
@@ -1154,14 +1138,7 @@ fn share_enums(doc: &mut Value, overrides: &Value, notes: &mut Vec<String>) -> R
     }
     for (name, set, pointers) in shared {
         if let Some(current) = doc.pointer(&format!("/components/schemas/{name}")) {
-            let current_set: BTreeSet<String> = current
-                .get("enum")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
+            let current_set = string_set(current, "/enum");
             if current_set != set {
                 notes.push(format!("enum `{name}`: a schema of that name already exists with other content; left inline"));
                 continue;
