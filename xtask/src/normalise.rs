@@ -216,6 +216,11 @@ pub(crate) fn apply_fixes(
                 .and_then(Value::as_str)
                 .ok_or_else(|| format!("fix `{kind}` needs `{key}`"))
         };
+        let definition = |key: &str| -> Result<Value, String> {
+            fix.get(key)
+                .cloned()
+                .ok_or_else(|| format!("{kind} needs `{key}`"))
+        };
         if fix
             .get("reason")
             .and_then(Value::as_str)
@@ -271,10 +276,7 @@ pub(crate) fn apply_fixes(
             }
             "add_property" => {
                 let (schema, property) = (s("schema")?, s("property")?);
-                let definition = fix
-                    .get("schema_of_property")
-                    .cloned()
-                    .ok_or("add_property needs `schema_of_property`")?;
+                let definition = definition("schema_of_property")?;
                 let obj = schema_mut(doc, schema)
                     .ok_or_else(|| format!("add_property: no schema `{schema}`"))?;
                 let props = obj
@@ -288,10 +290,7 @@ pub(crate) fn apply_fixes(
             }
             "add_query_parameter" => {
                 let name = s("name")?.to_string();
-                let schema = fix
-                    .get("schema_of_parameter")
-                    .cloned()
-                    .ok_or("add_query_parameter needs `schema_of_parameter`")?;
+                let schema = definition("schema_of_parameter")?;
                 let ids: BTreeSet<&str> = fix
                     .get("operations")
                     .and_then(Value::as_array)
@@ -358,10 +357,7 @@ pub(crate) fn apply_fixes(
             }
             "replace_property" => {
                 let (schema, property) = (s("schema")?, s("property")?);
-                let definition = fix
-                    .get("schema_of_property")
-                    .cloned()
-                    .ok_or("replace_property needs `schema_of_property`")?;
+                let definition = definition("schema_of_property")?;
                 if let Some(prop) = schema_mut(doc, schema)
                     .and_then(|o| o.pointer_mut(&format!("/properties/{property}")))
                 {
@@ -370,10 +366,7 @@ pub(crate) fn apply_fixes(
             }
             "add_schema" => {
                 let name = s("name")?;
-                let definition = fix
-                    .get("schema_of_schema")
-                    .cloned()
-                    .ok_or("add_schema needs `schema_of_schema`")?;
+                let definition = definition("schema_of_schema")?;
                 if let Some(schemas) = doc
                     .pointer_mut("/components/schemas")
                     .and_then(Value::as_object_mut)
