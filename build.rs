@@ -400,17 +400,17 @@ fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_jso
             let item_ty = item_ty.unwrap_or_else(|| panic!("{id}: {data} has no list"));
             let at_page = match mark["page"].as_str() {
                 Some("query") => quote!(self.page(page)),
-                Some(place @ ("body" | "body.options.pagination")) => {
+                Some(place @ ("body" | "body.options.pagination" | "body.pagination")) => {
                     let body_schema =
                         schema_name(&op["requestBody"]["content"]["application/json"]["schema"])
                             .unwrap_or_else(|| panic!("{id}: paged body has no schema"));
                     let body_ty = type_named(&body_schema)
                         .unwrap_or_else(|| panic!("{id}: no type for {body_schema}"))
                         .ident();
-                    let path: Vec<&str> = if place == "body" {
-                        vec!["page"]
-                    } else {
-                        vec!["options", "pagination", "page"]
+                    let path: Vec<&str> = match place {
+                        "body" => vec!["page"],
+                        "body.pagination" => vec!["pagination", "page"],
+                        _ => vec!["options", "pagination", "page"],
                     };
                     quote! {{
                         let mut this = self;

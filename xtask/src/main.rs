@@ -107,7 +107,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         eprintln!("note: {note}");
     }
     for problem in &outcome.stale {
-        eprintln!("docs: {problem}");
+        eprintln!("{problem}");
     }
     print!("{}", outcome.coverage.render());
     let shortfalls = outcome.coverage.shortfalls();

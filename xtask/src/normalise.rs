@@ -857,9 +857,10 @@ fn apply_read_marks(doc: &mut Value, overrides: &Value) -> Result<(), String> {
 }
 
 /// Marks the operations that page (`x-genauth-pagination`), for build.rs to give them a stream
-/// of all items: where the page number goes (`query`, `body`, or `body.options.pagination`)
+/// of all items: where the page number goes (`query`, `body`, `body.options.pagination` or
+/// `body.pagination`)
 /// and, in the response's `data`, the item list and the total. An operation pages when it takes
-/// `page` and `limit` in one of those places and its `data` holds a `list` array; the total is
+/// `page` and `limit` in one of those places (or in the body's `pagination`) and its `data` holds a `list` array; the total is
 /// `totalCount` when `data` has it.
 fn mark_pagination(doc: &mut Value) {
     let schemas = doc["components"]["schemas"].clone();
@@ -891,6 +892,12 @@ fn mark_pagination(doc: &mut Value) {
             .is_some_and(|p| pages(&p))
         {
             Some("body.options.pagination")
+        } else if body
+            .as_ref()
+            .and_then(|b| resolve(&b["properties"]["pagination"]))
+            .is_some_and(|p| pages(&p))
+        {
+            Some("body.pagination")
         } else {
             None
         };

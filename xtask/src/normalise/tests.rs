@@ -540,7 +540,8 @@ fn paging_operations_are_marked_with_where_the_page_goes() {
             "/q": {"get": {"operationId": "listQ", "parameters": page_params, "responses": ok_response("PageResp")}},
             "/b": {"post": {"operationId": "listB", "requestBody": body("BodyPaged"), "responses": ok_response("PageResp")}},
             "/o": {"post": {"operationId": "listO", "requestBody": body("OptionsPaged"), "responses": ok_response("NoTotalResp")}},
-            "/n": {"post": {"operationId": "getN", "requestBody": body("BodyPaged"), "responses": ok_response("PlainResp")}}
+            "/n": {"post": {"operationId": "getN", "requestBody": body("BodyPaged"), "responses": ok_response("PlainResp")}},
+            "/p": {"post": {"operationId": "listP", "requestBody": body("PaginationPaged"), "responses": ok_response("PageResp")}}
         }),
         json!({
             "PageResp": {"type": "object", "properties": {"statusCode": {"type": "integer"}, "data": {"$ref": "#/components/schemas/Paging"}}},
@@ -552,6 +553,7 @@ fn paging_operations_are_marked_with_where_the_page_goes() {
             "BodyPaged": {"type": "object", "properties": {"page": {"type": "integer"}, "limit": {"type": "integer"}}},
             "OptionsPaged": {"type": "object", "properties": {"options": {"$ref": "#/components/schemas/Opts"}}},
             "Opts": {"type": "object", "properties": {"pagination": {"$ref": "#/components/schemas/Pagination"}}},
+            "PaginationPaged": {"type": "object", "properties": {"pagination": {"$ref": "#/components/schemas/Pagination"}}},
             "Pagination": {"type": "object", "properties": {"page": {"type": "integer"}, "limit": {"type": "integer"}}}
         }),
     );
@@ -569,6 +571,10 @@ fn paging_operations_are_marked_with_where_the_page_goes() {
     assert_eq!(
         mark("/o", "post"),
         json!({"page": "body.options.pagination", "items": "list", "total": null})
+    );
+    assert_eq!(
+        mark("/p", "post"),
+        json!({"page": "body.pagination", "items": "list", "total": "totalCount"})
     );
     assert_eq!(mark("/n", "post"), Value::Null, "no list, no stream");
     // A fixpoint: normalising again changes nothing.
