@@ -227,11 +227,15 @@ fn main() {
         .build()
         .unwrap();
     let setup = Arc::new(runtime.block_on(setup()));
-    // Profiling mode: `E2E_ONLY=genauth|bare E2E_CALLS=n` sends n calls at concurrency 1 and
-    // exits, for `perf stat` / `perf record` / callgrind to compare the clients call for call.
+    // Profiling mode: `E2E_ONLY=genauth|bare E2E_CALLS=n` sends n calls (at concurrency
+    // `E2E_CONCURRENCY`, default 1) and exits, for `perf stat` / `perf record` / callgrind to
+    // compare the clients call for call.
     if let (Ok(only), Ok(calls)) = (std::env::var("E2E_ONLY"), std::env::var("E2E_CALLS")) {
         let calls: u64 = calls.parse().expect("E2E_CALLS is a number");
-        let elapsed = runtime.block_on(batch(&setup, only == "genauth", 1, calls));
+        let concurrency: usize = std::env::var("E2E_CONCURRENCY")
+            .ok()
+            .map_or(1, |c| c.parse().expect("E2E_CONCURRENCY is a number"));
+        let elapsed = runtime.block_on(batch(&setup, only == "genauth", concurrency, calls));
         let accepted = ACCEPTED.load(std::sync::atomic::Ordering::Relaxed);
         println!("{only}: {calls} calls in {elapsed:?}, {accepted} connections");
         return;
