@@ -237,40 +237,14 @@ fn sensitive_fields(raw: &serde_json::Value) -> proc_macro2::TokenStream {
 /// Changes only the in-memory copy progenitor sees, never the vendored spec. Returns how many
 /// properties changed.
 fn optional_request_arrays(spec: &mut serde_json::Value) -> usize {
-    let mut pending: Vec<String> = Vec::new();
-    let note_refs = |value: &serde_json::Value, pending: &mut Vec<String>| {
-        let mut stack = vec![value];
-        while let Some(v) = stack.pop() {
-            match v {
-                serde_json::Value::Object(map) => {
-                    if let Some(name) = map
-                        .get("$ref")
-                        .and_then(|r| r.as_str())
-                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                    {
-                        pending.push(name.to_string());
-                    }
-                    stack.extend(map.values());
-                }
-                serde_json::Value::Array(items) => stack.extend(items),
-                _ => {}
-            }
-        }
-    };
-    for item in spec["paths"].as_object().expect("paths").values() {
-        for op in item.as_object().expect("path item").values() {
-            if let Some(body) = op.get("requestBody") {
-                note_refs(body, &mut pending);
-            }
-        }
-    }
-    let mut reached = BTreeSet::new();
-    while let Some(name) = pending.pop() {
-        if reached.insert(name.clone()) {
-            let schema = &spec["components"]["schemas"][&name];
-            note_refs(schema, &mut pending);
-        }
-    }
+    let bodies: Vec<serde_json::Value> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+        .filter_map(|op| op.get("requestBody").cloned())
+        .collect();
+    let reached = reachable_schemas(spec, &bodies);
     let mut changed = 0;
     for name in &reached {
         let schema = &mut spec["components"]["schemas"][name];
@@ -846,16 +820,35 @@ fn keep_enabled_groups(raw: &mut serde_json::Value) -> Vec<String> {
         item.retain(|_, op| op["tags"][0].as_str().is_some_and(|tag| kept.contains(tag)));
     }
     paths.retain(|_, item| !item.as_object().expect("path item").is_empty());
-    // The schemas the kept operations reach, directly or through other schemas.
+    let reached = reachable_schemas(raw, [&raw["paths"]]);
+    raw["components"]["schemas"]
+        .as_object_mut()
+        .expect("components.schemas")
+        .retain(|name, _| reached.contains(name));
+    raw["tags"]
+        .as_array_mut()
+        .expect("tags")
+        .retain(|t| t["name"].as_str().is_some_and(|n| kept.contains(n)));
+    groups
+}
+
+/// The schemas `roots` reach through `$ref`s, directly or through other schemas. A field
+/// regen keeps as raw JSON names the types it may hold in `x-genauth-alternatives`; those
+/// count as reached.
+fn reachable_schemas<'a>(
+    spec: &serde_json::Value,
+    roots: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> BTreeSet<String> {
     fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(map) => {
-                if let Some(r) = map.get("$ref").and_then(|r| r.as_str())
-                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
                 {
                     out.push(name.to_string());
                 }
-                // A field regen keeps as raw JSON names the types it may hold; they stay.
                 if let Some(names) = map.get("x-genauth-alternatives").and_then(|a| a.as_array()) {
                     out.extend(names.iter().filter_map(|n| n.as_str()).map(str::to_string));
                 }
@@ -866,20 +859,14 @@ fn keep_enabled_groups(raw: &mut serde_json::Value) -> Vec<String> {
         }
     }
     let mut todo = Vec::new();
-    refs(&raw["paths"], &mut todo);
+    for root in roots {
+        refs(root, &mut todo);
+    }
     let mut reached = BTreeSet::new();
     while let Some(name) = todo.pop() {
         if reached.insert(name.clone()) {
-            refs(&raw["components"]["schemas"][&name], &mut todo);
+            refs(&spec["components"]["schemas"][&name], &mut todo);
         }
     }
-    raw["components"]["schemas"]
-        .as_object_mut()
-        .expect("components.schemas")
-        .retain(|name, _| reached.contains(name));
-    raw["tags"]
-        .as_array_mut()
-        .expect("tags")
-        .retain(|t| t["name"].as_str().is_some_and(|n| kept.contains(n)));
-    groups
+    reached
 }

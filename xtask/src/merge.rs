@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::normalise::{METHODS, op_id, string_set};
+use crate::normalise::{METHODS, for_each_operation_mut, op_id, string_set};
 
 /// One upstream document and where it came from.
 pub struct Input {
@@ -101,9 +101,10 @@ pub fn merge(inputs: Vec<Input>, overrides: &Value) -> Result<Merged, String> {
     }
     let mut decisions = Vec::new();
     let mut provenance = vec![upstream_entry(&first.label, &first.source, &first.sha256)];
-    for_each_op(&mut doc, |_, _, op| {
+    for_each_operation_mut(&mut doc, |_, _, op| {
         op["x-listed-by"] = json!([first.label]);
-    });
+        Ok(())
+    })?;
     let mut resolved = BTreeSet::new();
     for input in inputs {
         provenance.push(upstream_entry(&input.label, &input.source, &input.sha256));
@@ -127,18 +128,6 @@ pub fn merge(inputs: Vec<Input>, overrides: &Value) -> Result<Merged, String> {
 
 fn upstream_entry(label: &str, source: &str, sha256: &str) -> Value {
     json!({"label": label, "source": source, "sha256": sha256})
-}
-
-fn for_each_op(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
-    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
-        for (path, item) in paths.iter_mut() {
-            for method in METHODS {
-                if let Some(op) = item.get_mut(method) {
-                    f(path, method, op);
-                }
-            }
-        }
-    }
 }
 
 fn merge_one(

@@ -173,7 +173,7 @@ fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
     out
 }
 
-fn for_each_operation_mut(
+pub(crate) fn for_each_operation_mut(
     doc: &mut Value,
     mut f: impl FnMut(&str, &str, &mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
