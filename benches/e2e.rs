@@ -22,6 +22,33 @@ use tokio::net::TcpListener;
 const BODY: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#;
 const USER_ID: &str = "6319a1504f3xxxxf214dd5b7";
 
+/// The system allocator, counting allocations, so that the profiling mode can report
+/// allocations per call (the server's share included, the same for both clients).
+struct Counting;
+
+static ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged; only a counter is added.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which is passed on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above, for `dealloc`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: as above, for `realloc`.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
 /// The first request the server saw: its target and headers.
 type Head = Arc<Mutex<Option<(String, Vec<(String, String)>)>>>;
 
@@ -235,9 +262,14 @@ fn main() {
         let concurrency: usize = std::env::var("E2E_CONCURRENCY")
             .ok()
             .map_or(1, |c| c.parse().expect("E2E_CONCURRENCY is a number"));
+        let before = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
         let elapsed = runtime.block_on(batch(&setup, only == "genauth", concurrency, calls));
+        let allocations = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - before;
         let accepted = ACCEPTED.load(std::sync::atomic::Ordering::Relaxed);
-        println!("{only}: {calls} calls in {elapsed:?}, {accepted} connections");
+        println!(
+            "{only}: {calls} calls in {elapsed:?}, {accepted} connections, {:.1} allocations per call (server included)",
+            allocations as f64 / calls as f64
+        );
         return;
     }
     let mut criterion = Criterion::default().configure_from_args();
