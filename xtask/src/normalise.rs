@@ -713,12 +713,7 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
     }
     let _ = for_each_operation_mut(doc, |_, _, op| {
         for p in parameters_mut(op) {
-            let name = p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim_end_matches("[]")
-                .to_string();
+            let name = parameter_name(p).to_string();
             if let Some(schema) = p.get_mut("schema") {
                 f(&name, schema);
                 if let Some(items) = schema.get_mut("items") {
@@ -728,6 +723,14 @@ fn visit_named_schemas(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
         }
         Ok(())
     });
+}
+
+/// A parameter's name without the `[]` that marks a bracket-form array key.
+fn parameter_name(p: &Value) -> &str {
+    p.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim_end_matches("[]")
 }
 
 /// The parameters of an operation, if it has any.
@@ -1418,15 +1421,9 @@ fn apply_docs(doc: &mut Value, docs: &Value, stale: &mut Vec<String>) -> Coverag
         let texts = entry
             .and_then(|e| e.get("parameters"))
             .and_then(Value::as_object);
-        let params = op.get_mut("parameters").and_then(Value::as_array_mut);
         let mut names = BTreeSet::new();
-        for p in params.into_iter().flatten() {
-            let name = p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim_end_matches("[]")
-                .to_string();
+        for p in parameters_mut(op) {
+            let name = parameter_name(p).to_string();
             if let Some(text) = texts
                 .and_then(|t| t.get(&name))
                 .and_then(Value::as_str)
