@@ -51,6 +51,7 @@ fn main() {
     let client = checked_path_segments(client, &raw);
     let mut file: syn::File = syn::parse2(client).expect("generated client parses");
     add_page_streams(&mut file, &generator, &raw);
+    streamline_requests(&mut file, &raw);
     let (open_enums, opened) = open_string_enums(&mut file);
     let corrected = lenient_decoding(&mut file, &opened);
     ref_field_docs(&mut file, &raw);
@@ -419,6 +420,197 @@ fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_jso
         }
     }
     module_items(file, "builder").extend(items);
+}
+
+/// Lighter request set-up in every operation's `send`, which progenitor writes for any API:
+/// - the `api-version` header map goes (the API has no such header; progenitor stamps the
+///   spec's version on every request and the facade used to remove it again);
+/// - `client.client.<method>(url)`, which parses the whole URL string (host included) each
+///   time, becomes `client.inner.start(..)`: the client's host, parsed once, with this path,
+///   and a header map sized for every header the request will get. `url` is the path alone:
+///   a literal, or formatted when it has parameters.
+///
+/// - the end, `exec` hook, `post` hook and `ResponseValue::from_response`, becomes
+///   `client.inner.respond(..)`: the send loop's reply decoded from the bytes it read, with no
+///   response rebuilt for the hooks and no copy of the headers.
+///
+/// Panics when the generated code no longer has the expected shape, so that a progenitor
+/// upgrade cannot silently undo this.
+fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
+    fn is_ident(expr: &syn::Expr, name: &str) -> bool {
+        matches!(expr, syn::Expr::Path(p) if p.path.is_ident(name))
+    }
+    fn is_header_map_setup(stmt: &syn::Stmt) -> bool {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map")
+            }
+            syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
+                is_ident(&call.receiver, "header_map")
+                    && call.method == "append"
+                    && call
+                        .args
+                        .to_token_stream()
+                        .to_string()
+                        .contains("\"api-version\"")
+            }
+            _ => false,
+        }
+    }
+    /// Rewrites the request chain; returns (starts replaced, `.headers(header_map)` removed).
+    fn rewrite_chain(expr: &mut syn::Expr) -> (usize, usize) {
+        let syn::Expr::MethodCall(call) = expr else {
+            return (0, 0);
+        };
+        if call.method == "headers" && call.args.len() == 1 && is_ident(&call.args[0], "header_map")
+        {
+            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
+            *expr = receiver;
+            let (starts, removed) = rewrite_chain(expr);
+            return (starts, removed + 1);
+        }
+        let method = call.method.to_string();
+        let start = ["get", "post", "put", "delete", "patch"].contains(&method.as_str())
+            && call.args.len() == 1
+            && is_ident(&call.args[0], "url")
+            && call.receiver.to_token_stream().to_string() == "client . client";
+        if start {
+            let verb = format_ident!("{}", method.to_ascii_uppercase());
+            *expr = syn::parse_quote! {
+                client.inner.start(&client.client, ::reqwest::Method::#verb, &url)
+            };
+            return (1, 0);
+        }
+        rewrite_chain(&mut call.receiver)
+    }
+    /// `format!("{}/api/v3/x/{}", client.baseurl, id)` without the host: `format!("/api/v3/x/{}",
+    /// id)`, or the literal itself when the path has no parameter.
+    fn path_only(expr: &syn::Expr) -> syn::Expr {
+        use syn::punctuated::Punctuated;
+        let syn::Expr::Macro(m) = expr else {
+            panic!("the URL is not made by a macro: {}", expr.to_token_stream());
+        };
+        assert!(
+            m.mac.path.is_ident("format"),
+            "the URL is not made by format!"
+        );
+        let args = m
+            .mac
+            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            .expect("format! arguments parse");
+        let mut args = args.into_iter();
+        let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        })) = args.next()
+        else {
+            panic!("format! without a literal template");
+        };
+        let path = template
+            .value()
+            .strip_prefix("{}")
+            .expect("the URL template starts with the host")
+            .to_string();
+        let host = args.next().map(|a| a.to_token_stream().to_string());
+        assert_eq!(
+            host.as_deref(),
+            Some("client . baseurl"),
+            "the host comes first"
+        );
+        let rest: Vec<syn::Expr> = args.collect();
+        if rest.is_empty() {
+            assert!(
+                !path.contains(['{', '}']),
+                "a literal path has no braces: {path}"
+            );
+            syn::parse_quote!(#path)
+        } else {
+            syn::parse_quote!(format!(#path, #(#rest),*))
+        }
+    }
+    let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
+    for item in module_items(file, "builder").iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        for member in &mut imp.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let tail = f
+                .block
+                .stmts
+                .iter()
+                .position(|stmt| {
+                    stmt.to_token_stream().to_string()
+                        == "let result = client . exec (request , & info) . await ;"
+                })
+                .expect("every send calls the exec hook");
+            let rest: Vec<String> = f.block.stmts[tail + 1..]
+                .iter()
+                .map(|stmt| stmt.to_token_stream().to_string())
+                .collect();
+            assert!(
+                rest.len() == 3
+                    && rest[0] == "client . post (& result , & info) . await ? ;"
+                    && rest[1] == "let response = result ? ;"
+                    && rest[2]
+                        == "match response . status () . as_u16 () { 200u16 => { ResponseValue :: from_response (response) . await } _ => Err (Error :: UnexpectedResponse (response)) , }",
+                "unexpected end of a generated send: {rest:?}"
+            );
+            f.block.stmts.truncate(tail);
+            f.block.stmts.push(syn::Stmt::Expr(
+                syn::parse_quote!(client.inner.respond(&client.client, request, &info).await),
+                None,
+            ));
+            tails += 1;
+            for stmt in &mut f.block.stmts {
+                if let syn::Stmt::Local(local) = stmt
+                    && matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url")
+                    && let Some(init) = &mut local.init
+                {
+                    *init.expr = path_only(&init.expr);
+                    paths += 1;
+                }
+            }
+            let before = f.block.stmts.len();
+            f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
+            removed_setups += before - f.block.stmts.len();
+            for stmt in &mut f.block.stmts {
+                if let syn::Stmt::Local(local) = stmt
+                    && matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "request")
+                    && let Some(init) = &mut local.init
+                {
+                    // `client.client.get(url)...build()?`: the chain sits under the `?`.
+                    let mut chain = &mut *init.expr;
+                    if let syn::Expr::Try(t) = chain {
+                        chain = &mut *t.expr;
+                    }
+                    let (s, r) = rewrite_chain(chain);
+                    starts += s;
+                    removed_maps += r;
+                }
+            }
+        }
+    }
+    let operations: usize = raw["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|item| item.as_object().map_or(0, |ops| ops.len()))
+        .sum();
+    assert_eq!(
+        (starts, removed_maps, removed_setups, tails, paths),
+        (
+            operations,
+            operations,
+            2 * operations,
+            operations,
+            operations
+        ),
+        "every operation's send must be rewritten (starts, header maps, their set-up, ends, paths)"
+    );
 }
 
 /// The items of the generated module `name` (`types`, `builder`).

@@ -1,14 +1,20 @@
 //! End-to-end throughput of `get_otp_secret_by_user` against an in-process keep-alive HTTP
-//! server on 127.0.0.1, next to a bare `reqwest` client sending the identical pre-built request
-//! (same URL and headers, signature included) and decoding the same response type. Runs at
-//! concurrency 1 and 32 (criterion), then prints the SDK/bare throughput ratio from rounds that
-//! alternate between the two clients.
+//! server on 127.0.0.1, next to two bare `reqwest` clients that decode the same response type:
+//! - `bare_reqwest`, what a hand-written client must do per call (the issue's baseline): build
+//!   the URL from the host, path and query, set the headers (the SDK's, signature included,
+//!   copied), send, read, decode;
+//! - `bare_replay`, a stricter floor: it re-sends one pre-built request (a clone per call), so
+//!   it builds no URL at all.
 //!
-//! Target: the SDK keeps at least 0.9 of the bare client's throughput at both concurrencies.
+//! Runs at concurrency 1 and 32 (criterion), then prints the SDK/bare throughput ratios from
+//! rounds that alternate between the clients.
+//!
+//! Target: the SDK keeps at least 0.9 of `bare_reqwest`'s throughput at both concurrencies.
 //! Last, one million SDK calls with the resident set size sampled after each tenth: it must
 //! not grow after warm-up (`E2E_MEMORY_CALLS` sets the count, 0 skips it).
-//! The SDK does more per call (builds and signs each request, reads the envelope head for its
-//! retry decision, opens a tracing span), which is exactly the overhead measured here.
+//! The SDK does more per call (signs each request, reads the envelope head for its retry
+//! decision, keeps a copy for a retry, opens a tracing span), which is exactly the overhead
+//! measured here.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -115,7 +121,20 @@ fn parse_head(head: &[u8]) -> (String, Vec<(String, String)>) {
 struct Setup {
     sdk: ManagementClient,
     bare: reqwest::Client,
+    /// The host, for the hand-written client's URL.
+    base: String,
+    /// The headers the SDK sent (transport headers aside), for the bare clients.
+    headers: reqwest::header::HeaderMap,
+    /// The SDK's request, pre-built, for the replaying client.
     request: reqwest::Request,
+}
+
+/// Which client a batch uses.
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Sdk,
+    Bare,
+    Replay,
 }
 
 async fn setup() -> Setup {
@@ -132,18 +151,31 @@ async fn setup() -> Setup {
         .unwrap();
     sdk_call(&sdk).await;
 
-    // The bare client replays exactly what the SDK sent (the transport headers reqwest adds
+    // The bare clients send exactly what the SDK sent (the transport headers reqwest adds
     // itself, host and user-agent, are left to it).
-    let (target, headers) = first.lock().unwrap().clone().unwrap();
+    let (target, sent) = first.lock().unwrap().clone().unwrap();
     let bare = reqwest::Client::new();
-    let mut builder = bare.get(format!("{base}{target}"));
-    for (name, value) in headers {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in sent {
         if name != "host" && name != "user-agent" {
-            builder = builder.header(name, value);
+            headers.append(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                reqwest::header::HeaderValue::from_str(&value).unwrap(),
+            );
         }
     }
-    let request = builder.build().unwrap();
-    Setup { sdk, bare, request }
+    let request = bare
+        .get(format!("{base}{target}"))
+        .headers(headers.clone())
+        .build()
+        .unwrap();
+    Setup {
+        sdk,
+        bare,
+        base,
+        headers,
+        request,
+    }
 }
 
 async fn sdk_call(client: &ManagementClient) {
@@ -159,8 +191,26 @@ async fn sdk_call(client: &ManagementClient) {
     assert_eq!(data.secret.expose_secret().len(), 18);
 }
 
-async fn bare_call(client: &reqwest::Client, request: &reqwest::Request) {
-    let response = client.execute(request.try_clone().unwrap()).await.unwrap();
+/// A hand-written call: URL from host, path and query; headers; send; read; decode.
+async fn bare_call(setup: &Setup) {
+    let response = setup
+        .bare
+        .get(format!("{}/api/v3/get-otp-secret-by-user", setup.base))
+        .query(&[("userId", USER_ID), ("userIdType", "external_id")])
+        .headers(setup.headers.clone())
+        .send()
+        .await
+        .unwrap();
+    check(response).await;
+}
+
+/// The pre-built request again.
+async fn replay_call(setup: &Setup) {
+    let request = setup.request.try_clone().unwrap();
+    check(setup.bare.execute(request).await.unwrap()).await;
+}
+
+async fn check(response: reqwest::Response) {
     assert!(response.status().is_success());
     let body = response.bytes().await.unwrap();
     let decoded: types::GetOtpSecretRespDto = serde_json::from_slice(&body).unwrap();
@@ -168,7 +218,7 @@ async fn bare_call(client: &reqwest::Client, request: &reqwest::Request) {
 }
 
 /// Sends `calls` calls spread over `concurrency` tasks and returns the wall time.
-async fn batch(setup: &Arc<Setup>, sdk: bool, concurrency: usize, calls: u64) -> Duration {
+async fn batch(setup: &Arc<Setup>, who: Who, concurrency: usize, calls: u64) -> Duration {
     let started = Instant::now();
     let per_task = calls.div_ceil(concurrency as u64);
     let mut tasks = Vec::with_capacity(concurrency);
@@ -177,10 +227,10 @@ async fn batch(setup: &Arc<Setup>, sdk: bool, concurrency: usize, calls: u64) ->
         let setup = setup.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..n {
-                if sdk {
-                    sdk_call(&setup.sdk).await;
-                } else {
-                    bare_call(&setup.bare, &setup.request).await;
+                match who {
+                    Who::Sdk => sdk_call(&setup.sdk).await,
+                    Who::Bare => bare_call(&setup).await,
+                    Who::Replay => replay_call(&setup).await,
                 }
             }
         }));
@@ -197,52 +247,92 @@ fn e2e(c: &mut Criterion, runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>)
         group.throughput(criterion::Throughput::Elements(1));
         group.sample_size(20);
         group.measurement_time(Duration::from_secs(6));
-        for (name, sdk) in [("bare_reqwest", false), ("genauth", true)] {
+        for (name, who) in [
+            ("bare_replay", Who::Replay),
+            ("bare_reqwest", Who::Bare),
+            ("genauth", Who::Sdk),
+        ] {
             group.bench_function(name, |b| {
-                b.iter_custom(|calls| runtime.block_on(batch(setup, sdk, concurrency, calls)))
+                b.iter_custom(|calls| runtime.block_on(batch(setup, who, concurrency, calls)))
             });
         }
         group.finish();
     }
 }
 
-/// The throughput ratio, measured apart from criterion so that both clients see the same
-/// conditions: rounds alternate between them, and the median of the per-round ratios is
-/// reported (this machine's timing drifts too much for two separate runs to compare well).
+/// Process CPU time so far (user and system, every thread, the server's included), from
+/// `/proc/self/stat` in clock ticks of 10 ms; `None` where that file is not readable.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// Wall and CPU time of the rounds of one client.
+#[derive(Default)]
+struct Totals {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// The throughput ratios, measured apart from criterion so that the clients see the same
+/// conditions: each round runs all three, in an order that rotates, and the median of the
+/// per-round ratios is reported (this machine's timing drifts too much for separate runs to
+/// compare well). Also the process CPU time per call of each client (the loopback server's
+/// share included, the same for all three).
 fn ratio(runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>) {
     const ROUNDS: usize = 21;
+    const ORDER: [Who; 3] = [Who::Sdk, Who::Bare, Who::Replay];
     for (concurrency, calls) in [(1usize, 2_000u64), (32, 6_000)] {
         runtime.block_on(async {
-            batch(setup, true, concurrency, calls / 4).await;
-            batch(setup, false, concurrency, calls / 4).await;
+            for who in ORDER {
+                batch(setup, who, concurrency, calls / 4).await;
+            }
         });
-        let mut ratios = Vec::with_capacity(ROUNDS);
-        let (mut sdk_total, mut bare_total) = (Duration::ZERO, Duration::ZERO);
+        let mut totals: [Totals; 3] = Default::default();
+        let (mut vs_bare, mut vs_replay) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
-            // Alternate which client goes first, so neither always follows the other.
-            let (sdk, bare) = runtime.block_on(async {
-                if round % 2 == 0 {
-                    let sdk = batch(setup, true, concurrency, calls).await;
-                    (sdk, batch(setup, false, concurrency, calls).await)
-                } else {
-                    let bare = batch(setup, false, concurrency, calls).await;
-                    (batch(setup, true, concurrency, calls).await, bare)
+            let mut wall = [Duration::ZERO; 3];
+            for k in 0..3 {
+                let i = (round + k) % 3;
+                let cpu_before = cpu_time();
+                wall[i] = runtime.block_on(batch(setup, ORDER[i], concurrency, calls));
+                if let (Some(before), Some(after)) = (cpu_before, cpu_time()) {
+                    totals[i].cpu += after.saturating_sub(before);
                 }
-            });
-            ratios.push(bare.as_secs_f64() / sdk.as_secs_f64());
-            sdk_total += sdk;
-            bare_total += bare;
+                totals[i].wall += wall[i];
+            }
+            vs_bare.push(wall[1].as_secs_f64() / wall[0].as_secs_f64());
+            vs_replay.push(wall[2].as_secs_f64() / wall[0].as_secs_f64());
         }
-        ratios.sort_by(f64::total_cmp);
-        let per_second = |total: Duration| (calls * ROUNDS as u64) as f64 / total.as_secs_f64();
+        let median = |ratios: &mut Vec<f64>| {
+            ratios.sort_by(f64::total_cmp);
+            format!(
+                "{:.2} (range {:.2}..{:.2})",
+                ratios[ROUNDS / 2],
+                ratios[0],
+                ratios[ROUNDS - 1]
+            )
+        };
+        let all_calls = calls * ROUNDS as u64;
+        let per_second = |t: &Totals| all_calls as f64 / t.wall.as_secs_f64();
+        let cpu_us = |t: &Totals| t.cpu.as_secs_f64() * 1e6 / all_calls as f64;
         println!(
-            "concurrency {concurrency:>2}: genauth {:>7.0} calls/s, bare reqwest {:>7.0} calls/s, \
-             SDK/bare throughput ratio {:.2} (median of {ROUNDS} alternating rounds, range {:.2}..{:.2})",
-            per_second(sdk_total),
-            per_second(bare_total),
-            ratios[ROUNDS / 2],
-            ratios[0],
-            ratios[ROUNDS - 1],
+            "concurrency {concurrency:>2}: genauth {:>6.0} calls/s ({:.1} µs CPU/call), bare reqwest \
+             {:>6.0} calls/s ({:.1} µs), bare replay {:>6.0} calls/s ({:.1} µs); SDK/bare throughput \
+             ratio {}, SDK/replay {} (medians of {ROUNDS} rounds; CPU includes the server)",
+            per_second(&totals[0]),
+            cpu_us(&totals[0]),
+            per_second(&totals[1]),
+            cpu_us(&totals[1]),
+            per_second(&totals[2]),
+            cpu_us(&totals[2]),
+            median(&mut vs_bare),
+            median(&mut vs_replay),
         );
     }
 }
@@ -254,7 +344,7 @@ fn main() {
         .build()
         .unwrap();
     let setup = Arc::new(runtime.block_on(setup()));
-    // Profiling mode: `E2E_ONLY=genauth|bare E2E_CALLS=n` sends n calls (at concurrency
+    // Profiling mode: `E2E_ONLY=genauth|bare|replay E2E_CALLS=n` sends n calls (at concurrency
     // `E2E_CONCURRENCY`, default 1) and exits, for `perf stat` / `perf record` / callgrind to
     // compare the clients call for call.
     if let (Ok(only), Ok(calls)) = (std::env::var("E2E_ONLY"), std::env::var("E2E_CALLS")) {
@@ -263,7 +353,13 @@ fn main() {
             .ok()
             .map_or(1, |c| c.parse().expect("E2E_CONCURRENCY is a number"));
         let before = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
-        let elapsed = runtime.block_on(batch(&setup, only == "genauth", concurrency, calls));
+        let who = match only.as_str() {
+            "genauth" => Who::Sdk,
+            "bare" => Who::Bare,
+            "replay" => Who::Replay,
+            other => panic!("E2E_ONLY is genauth, bare or replay, not {other}"),
+        };
+        let elapsed = runtime.block_on(batch(&setup, who, concurrency, calls));
         let allocations = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - before;
         let accepted = ACCEPTED.load(std::sync::atomic::Ordering::Relaxed);
         println!(
@@ -313,7 +409,7 @@ fn memory(runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>) {
     let mut after_warmup = None;
     let mut samples = Vec::new();
     for step in 1..=10u64 {
-        runtime.block_on(batch(setup, true, 32, tenth));
+        runtime.block_on(batch(setup, Who::Sdk, 32, tenth));
         let (rss, peak) = rss_kib().expect("readable above");
         samples.push(format!("{}k:{rss}", step * tenth / 1000));
         if step == 1 {

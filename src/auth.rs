@@ -92,25 +92,25 @@ pub(crate) fn random_nonce() -> String {
 }
 
 impl Shared {
-    /// Adds `date`, nonce and signature headers over the request as it will be sent.
+    /// Adds `date`, nonce and signature headers over the request as it will be sent. The
+    /// canonical string goes straight into the HMAC; the headers made here are the nonce and
+    /// the `authorization` value, one allocation each.
     pub(crate) fn sign(&self, request: &mut reqwest::Request) -> Result<(), Error> {
         let date = self.date_header()?;
-        let nonce = (self.nonce)();
+        let nonce = HeaderValue::from_maybe_shared(bytes::Bytes::from((self.nonce)()))
+            .map_err(|_| Error::InvalidRequest("the nonce is not a valid header value".into()))?;
         let headers = request.headers_mut();
         headers.insert(http::header::DATE, date);
-        headers.insert(
-            self.names.nonce.clone(),
-            HeaderValue::from_str(&nonce).map_err(|_| {
-                Error::InvalidRequest("the nonce is not a valid header value".into())
-            })?,
-        );
+        headers.insert(self.names.nonce.clone(), nonce);
         headers.insert(
             self.names.method.clone(),
             HeaderValue::from_static("HMAC-SHA1"),
         );
         headers.insert(self.names.version.clone(), HeaderValue::from_static("1.0"));
         let body = request.body().and_then(reqwest::Body::as_bytes);
-        let sts = crate::signing::string_to_sign(
+        let mut mac = self.mac.clone();
+        crate::signing::write_string_to_sign(
+            &mut mac,
             self.brand,
             request.method().as_str(),
             request.url().path(),
@@ -118,15 +118,16 @@ impl Shared {
             request.url().query(),
             body,
         )?;
-        let auth = crate::signing::authorization_with(
-            self.brand,
-            &self.credentials.access_key_id,
-            &self.mac,
-            &sts,
-        );
+        let signature = crate::signing::encode_signature(mac);
+        let mut value = bytes::BytesMut::with_capacity(self.auth_prefix.len() + signature.len());
+        value.extend_from_slice(self.auth_prefix.as_bytes());
+        value.extend_from_slice(&signature);
+        let mut value = HeaderValue::from_maybe_shared(value.freeze())
+            .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
+        value.set_sensitive(true);
         request
             .headers_mut()
-            .insert(http::header::AUTHORIZATION, sensitive_value(&auth)?);
+            .insert(http::header::AUTHORIZATION, value);
         Ok(())
     }
 

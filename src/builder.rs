@@ -382,9 +382,12 @@ impl ManagementClientBuilder {
         }
         // Redirects are not followed: the API sends none, and a signature covers one path.
         // A 3xx comes back as `Error::Http`.
+        // The client's own timeout is the attempt timeout, so that an attempt with exactly that
+        // timeout (most of them) needs no per-request setting.
         let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(connect_timeout)
+            .timeout(call.attempt_timeout)
             .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &s.proxy {
             // reqwest's message could quote the URL, and with it a password: ours does not.
@@ -420,10 +423,17 @@ impl ManagementClientBuilder {
             ))
         })?;
 
+        let base_url = reqwest::Url::parse(&host)
+            .map_err(|e| Error::Config(format!("host `{host}` is not a URL: {e}")))?;
+        let base_path = base_url.path().trim_end_matches('/').to_string();
+        // Fixed headers, accept and content-type, and the five of the signature.
+        let header_room = fixed_headers.len() + 7;
         let state = ClientState {
             shared: Arc::new(Shared {
                 brand,
                 mac: crate::signing::keyed_mac(secret.expose_secret()),
+                auth_prefix: format!("{} {access_key_id}:", brand.signature_scheme()),
+                http_timeout: call.attempt_timeout,
                 date: std::sync::Mutex::new(None),
                 credentials: Credentials {
                     access_key_id,
@@ -433,6 +443,9 @@ impl ManagementClientBuilder {
                 userpool_id,
                 fixed_headers,
                 host: host.clone(),
+                base_path,
+                base_url,
+                header_room,
                 clock: s.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
                 nonce: s.nonce.unwrap_or_else(|| Arc::new(random_nonce)),
                 tokens: TokenCache::default(),

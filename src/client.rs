@@ -55,6 +55,14 @@ pub(crate) struct Shared {
     pub(crate) userpool_id: Option<HeaderValue>,
     pub(crate) fixed_headers: HeaderMap,
     pub(crate) host: String,
+    /// `host` parsed once; each request's URL is a copy with the operation's path set.
+    pub(crate) base_url: reqwest::Url,
+    /// The path of `host`, without a trailing `/` (empty for most hosts); operation paths
+    /// go after it.
+    pub(crate) base_path: String,
+    /// Headers a request carries at most in the usual case: the fixed ones, what the
+    /// generated code adds and the signature's. Header maps start with this much room.
+    pub(crate) header_room: usize,
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
     pub(crate) tokens: TokenCache,
@@ -62,6 +70,10 @@ pub(crate) struct Shared {
     pub(crate) names: SignedNames,
     /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
     pub(crate) mac: hmac::Hmac<sha1::Sha1>,
+    /// What the `authorization` value has before the signature: `<scheme> <accessKeyId>:`.
+    pub(crate) auth_prefix: String,
+    /// The timeout the HTTP client applies to a request that sets none of its own.
+    pub(crate) http_timeout: Duration,
     /// The last `date` header made and the second it is for: one formatting per second.
     pub(crate) date: std::sync::Mutex<Option<(u64, HeaderValue)>>,
     /// Where and how event subscriptions connect.
@@ -163,15 +175,37 @@ impl Client {
     }
 }
 
+impl ClientState {
+    /// The start of a generated operation's request to `path` (as the generated code
+    /// formats it, parameters escaped). The host is not parsed again: the URL is a copy of the
+    /// parsed host with the path set, and the header map has room for every header the
+    /// request gets. build.rs puts this call in every operation.
+    pub(crate) fn start(
+        &self,
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let shared = &self.shared;
+        let mut url = shared.base_url.clone();
+        if shared.base_path.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&[shared.base_path.as_str(), path].concat());
+        }
+        let mut request = reqwest::Request::new(method, url);
+        *request.headers_mut() = HeaderMap::with_capacity(shared.header_room);
+        reqwest::RequestBuilder::from_parts(http.clone(), request)
+    }
+}
+
 impl Shared {
-    /// What every request gets before the send loop: the fixed headers, literal brackets in
-    /// array keys, and no `api-version` (progenitor stamps the spec's version; the API has no
-    /// such header).
+    /// What every request gets before the send loop: the fixed headers and literal brackets in
+    /// array keys.
     pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
-        request.headers_mut().remove("api-version");
         literal_brackets(request.url_mut());
-        // Room for the fixed and signature headers at once, instead of growing step by step.
-        request.headers_mut().reserve(self.fixed_headers.len() + 6);
+        let headers = request.headers_mut();
+        headers.reserve(self.header_room.saturating_sub(headers.len()));
         for (name, value) in &self.fixed_headers {
             request.headers_mut().insert(name, value.clone());
         }

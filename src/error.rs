@@ -307,8 +307,7 @@ impl Failure {
         GenError::UnexpectedResponse(self.clone().into_response())
     }
 
-    /// A hook's error for `error`.
-    #[cfg(test)]
+    /// A generated-code error carrying `error`.
     pub(crate) fn gen_error<E>(error: Error) -> GenError<E> {
         GenError::UnexpectedResponse(Self::response(error))
     }

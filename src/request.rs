@@ -27,7 +27,6 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Failure;
 use crate::redact::snippet;
 use crate::send::Call;
 use crate::{Error, ManagementClient};
@@ -121,11 +120,8 @@ impl RawRequest<'_> {
                 read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),
             },
         };
-        let response = client.inner.run(&client.client, request, call).await;
-        if let Some(failure) = Failure::of(&response) {
-            return Err(Error::from(failure.to_gen_error::<()>()));
-        }
-        response.bytes().await.map_err(Error::transport)
+        let reply = client.inner.call(&client.client, request, call).await?;
+        Ok(reply.body)
     }
 }
 

@@ -33,10 +33,32 @@ impl Call {
     }
 }
 
+/// A complete answer: status, headers and the whole body, read into memory.
+pub(crate) struct Reply {
+    pub(crate) status: http::StatusCode,
+    pub(crate) version: http::Version,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: bytes::Bytes,
+}
+
+impl Reply {
+    /// As a `reqwest::Response` again, for a caller that wants one (the `exec` hook).
+    fn into_response(self, url: reqwest::Url) -> reqwest::Response {
+        let mut response = http::Response::builder()
+            .url(url)
+            .body(self.body)
+            .unwrap_or_else(|e| http::Response::new(bytes::Bytes::from(e.to_string())));
+        *response.status_mut() = self.status;
+        *response.version_mut() = self.version;
+        *response.headers_mut() = self.headers;
+        reqwest::Response::from(response)
+    }
+}
+
 /// How one attempt ended.
 pub(crate) enum Attempt {
-    /// A complete response, its body read into memory.
-    Answered(reqwest::Response, bytes::Bytes),
+    /// A complete response.
+    Answered(Reply),
     /// No complete response: connection, timeout, reset mid-body, ... (query already removed
     /// from the error).
     Failed(reqwest::Error),
@@ -87,15 +109,63 @@ pub(crate) async fn attempt(
     if let Some(all) = joined {
         body = all.freeze();
     }
-    // Keeping the URL spares reqwest parsing a placeholder one.
-    let builder = http::response::Builder::new().url(response.url().clone());
-    let mut rebuilt = builder
-        .body(body.clone())
-        .unwrap_or_else(|_| http::Response::new(body.clone()));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    Attempt::Answered(reqwest::Response::from(rebuilt), body)
+    Attempt::Answered(Reply {
+        status,
+        version: response.version(),
+        headers: std::mem::take(response.headers_mut()),
+        body,
+    })
+}
+
+/// What another attempt of a call is made from.
+struct Template {
+    request: reqwest::Request,
+    /// The request's headers were exactly the client's fixed headers, so the copy left them
+    /// out and [`Shared::prepare`](crate::client::Shared::prepare) puts them back.
+    fixed_headers_only: bool,
+}
+
+impl Template {
+    /// A template for `request` (prepared, not yet authenticated), `None` when its body
+    /// cannot be copied.
+    fn of(request: &reqwest::Request, shared: &crate::client::Shared) -> Option<Self> {
+        let headers = request.headers();
+        let fixed = &shared.fixed_headers;
+        let fixed_headers_only = headers.len() == fixed.len()
+            && fixed
+                .iter()
+                .all(|(name, value)| headers.get(name) == Some(value));
+        Some(Template {
+            request: copy_request(request, !fixed_headers_only)?,
+            fixed_headers_only,
+        })
+    }
+
+    /// The request for the next attempt.
+    fn next(&self, shared: &crate::client::Shared) -> Option<reqwest::Request> {
+        let mut request = copy_request(&self.request, true)?;
+        if self.fixed_headers_only {
+            shared.prepare(&mut request);
+        }
+        Some(request)
+    }
+}
+
+/// A copy of a request; `None` when its body cannot be copied. A request without a body is
+/// copied field by field, its headers only if `headers`, which also spares what
+/// `reqwest::Request::try_clone` spends on an extension map it then drops. (Requests reach
+/// the send loop without extensions: the attempt timeout is set on each attempt's own
+/// request.) A request with a body is copied whole.
+fn copy_request(request: &reqwest::Request, headers: bool) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.version_mut() = request.version();
+    if headers {
+        *copy.headers_mut() = request.headers().clone();
+    }
+    Some(copy)
 }
 
 /// Whether a failure without a response can go away on another attempt. Every transport
@@ -107,25 +177,21 @@ fn transient(e: &reqwest::Error) -> bool {
 
 /// A complete answer, kept while the retry decision is made.
 struct Answer {
-    response: reqwest::Response,
-    body: bytes::Bytes,
+    reply: Reply,
     in_body: Option<i64>,
 }
 
 impl Answer {
-    /// The call's result when this answer is the last: the response for the generated code to
-    /// decode, or the failure it reports (HTTP status or in-body `statusCode`).
-    fn finish(self) -> Result<reqwest::Response, Error> {
-        let status = self.response.status().as_u16();
+    /// The call's result when this answer is the last: the reply for the caller to decode, or
+    /// the failure it reports (HTTP status or in-body `statusCode`).
+    fn finish(self) -> Result<Reply, Error> {
+        let reply = self.reply;
+        let status = reply.status.as_u16();
         if status != 200 {
-            return Err(unexpected_response(
-                status,
-                self.response.headers(),
-                &self.body,
-            ));
+            return Err(unexpected_response(status, &reply.headers, &reply.body));
         }
         match self.in_body {
-            Some(code) if code != 200 => Err(api_error_from_body(&self.body, status).unwrap_or(
+            Some(code) if code != 200 => Err(api_error_from_body(&reply.body, status).unwrap_or(
                 Error::Api {
                     status_code: code,
                     api_code: None,
@@ -134,20 +200,20 @@ impl Answer {
                     http_status: status,
                 },
             )),
-            _ => Ok(self.response),
+            _ => Ok(reply),
         }
     }
 }
 
 impl ClientState {
-    /// Runs every attempt of one call inside the request's span. A failure comes back as a
-    /// stand-in response carrying it, for `post` to report.
-    pub(crate) async fn run(
+    /// Runs every attempt of one call inside the request's span: the successful reply, or
+    /// the call's error.
+    pub(crate) async fn call(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
         call: Call,
-    ) -> reqwest::Response {
+    ) -> Result<Reply, Error> {
         let started = Instant::now();
         let span = tracing::info_span!(
             "genauth.request",
@@ -168,7 +234,48 @@ impl ClientState {
         };
         span.record("attempt", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        outcome.unwrap_or_else(Failure::response)
+        outcome
+    }
+
+    /// [`call`](Self::call) for a generated operation, decoded: what build.rs puts at the end
+    /// of every operation's `send`, in place of progenitor's `exec`/`post` hooks and
+    /// `ResponseValue::from_response`. The body is decoded from the bytes the send loop read,
+    /// and the headers move into the answer rather than being copied.
+    pub(crate) async fn respond<T: serde::de::DeserializeOwned, E>(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+        let reply = self
+            .call(http, request, Call::operation(info.operation_id))
+            .await
+            .map_err(Failure::gen_error)?;
+        match serde_json::from_slice(&reply.body) {
+            Ok(inner) => Ok(progenitor_client::ResponseValue::new(
+                inner,
+                reply.status,
+                reply.headers,
+            )),
+            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
+                reply.body, e,
+            )),
+        }
+    }
+
+    /// [`call`](Self::call) with the answer as a `reqwest::Response`; a failure comes back as
+    /// a stand-in response carrying it (see [`Failure`]). For the `exec` hook.
+    pub(crate) async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+    ) -> reqwest::Response {
+        let url = request.url().clone();
+        match self.call(http, request, call).await {
+            Ok(reply) => reply.into_response(url),
+            Err(error) => Failure::response(error),
+        }
     }
 
     /// The current management token, waiting for it until `deadline` at most.
@@ -195,17 +302,18 @@ impl ClientState {
         request: reqwest::Request,
         read: bool,
         attempts: &mut u32,
-    ) -> Result<reqwest::Response, Error> {
+    ) -> Result<Reply, Error> {
         let s = &self.shared;
         let call = self.call;
         // A total timeout too large for the clock means no deadline.
         let deadline = Instant::now().checked_add(call.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let token_mode = s.auth_mode == AuthMode::ManagementToken;
-        // A copy for further attempts, when there can be any. (A body that cannot be cloned,
-        // none of ours, simply gets no second attempt.)
-        let template = if call.retry.attempts() > 1 || token_mode {
-            request.try_clone()
+        // A copy for further attempts, when the policy allows any for this call (a write is
+        // repeated only when the caller opted in) or a refused token may need a second one.
+        // (A body that cannot be copied, none of ours, simply gets no second attempt.)
+        let template = if call.retry.attempts_for(read) > 1 || token_mode {
+            Template::of(&request, s)
         } else {
             None
         };
@@ -255,7 +363,7 @@ impl ClientState {
             match decision {
                 Decision::Return => return finish(),
                 Decision::Reauthenticate => {
-                    let Some(next) = template.as_ref().and_then(reqwest::Request::try_clone) else {
+                    let Some(next) = template.as_ref().and_then(|t| t.next(s)) else {
                         return finish();
                     };
                     progress.reauthenticated = true;
@@ -266,7 +374,7 @@ impl ClientState {
                     pending = Some(next);
                 }
                 Decision::Retry(delay) => {
-                    let Some(next) = template.as_ref().and_then(reqwest::Request::try_clone) else {
+                    let Some(next) = template.as_ref().and_then(|t| t.next(s)) else {
                         return finish();
                     };
                     progress.failures += 1;
@@ -293,8 +401,12 @@ impl ClientState {
     ) -> Result<(Outcome, Result<Answer, Error>), Error> {
         let call = self.call;
         let cut_by_deadline = remaining.is_some_and(|left| left < call.attempt_timeout);
-        *request.timeout_mut() =
-            Some(remaining.map_or(call.attempt_timeout, |left| left.min(call.attempt_timeout)));
+        let timeout = remaining.map_or(call.attempt_timeout, |left| left.min(call.attempt_timeout));
+        // The HTTP client's own timeout covers the usual case without a per-request setting
+        // (which reqwest keeps in an allocated extension map).
+        if timeout != self.shared.http_timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
         *attempts += 1;
         match attempt(http, request, self.shared.max_response_bytes).await {
             Attempt::TooLarge { status, limit } => Err(Error::Decode {
@@ -317,12 +429,12 @@ impl ClientState {
                 };
                 Ok((outcome, Err(Error::transport(e))))
             }
-            Attempt::Answered(response, body) => {
-                let http_status = response.status().as_u16();
+            Attempt::Answered(reply) => {
+                let http_status = reply.status.as_u16();
                 let span = tracing::Span::current();
-                let head = envelope_head(&body, !span.is_disabled());
+                let head = envelope_head(&reply.body, !span.is_disabled());
                 let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
-                record_answer(&span, &response, head.as_ref());
+                record_answer(&span, &reply, head.as_ref());
                 let retryable = crate::error::is_retryable_status(i64::from(http_status))
                     || in_body.is_some_and(crate::error::is_retryable_status);
                 let retry_after = if retryable {
@@ -332,8 +444,8 @@ impl ClientState {
                         in_body_status = in_body,
                         "attempt answered with a retryable status"
                     );
-                    response
-                        .headers()
+                    reply
+                        .headers
                         .get(http::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, (self.shared.clock)()))
@@ -345,30 +457,19 @@ impl ClientState {
                     in_body,
                     retry_after,
                 };
-                Ok((
-                    outcome,
-                    Ok(Answer {
-                        response,
-                        body,
-                        in_body,
-                    }),
-                ))
+                Ok((outcome, Ok(Answer { reply, in_body })))
             }
         }
     }
 }
 
 /// Puts the status and the request id (header, else envelope) of an answer on the span.
-fn record_answer(
-    span: &tracing::Span,
-    response: &reqwest::Response,
-    head: Option<&EnvelopeHead<'_>>,
-) {
+fn record_answer(span: &tracing::Span, reply: &Reply, head: Option<&EnvelopeHead<'_>>) {
     if span.is_disabled() {
         return;
     }
-    span.record("status", response.status().as_u16());
-    let header = request_id_header(response.headers());
+    span.record("status", reply.status.as_u16());
+    let header = request_id_header(&reply.headers);
     if let Some(id) = header.or_else(|| head.and_then(|h| h.request_id.as_deref())) {
         span.record("request_id", id);
     }

@@ -40,26 +40,83 @@ pub fn string_to_sign(
     body: Option<&[u8]>,
 ) -> Result<String, Error> {
     let mut out = String::with_capacity(256 + body.map_or(0, <[u8]>::len));
-    let start = out.len();
-    out.push_str(method);
-    out[start..].make_ascii_uppercase();
-    let is_get = &out[start..] == "GET";
-    out.push('\n');
+    write_string_to_sign(&mut out, brand, method, path, headers, query, body)?;
+    Ok(out)
+}
 
-    let prefix = brand.header_prefix();
-    let mut signed: Vec<(&str, Cow<'_, str>)> = headers
-        .iter()
-        .filter(|(name, _)| name.as_str() == "date" || name.as_str().starts_with(prefix))
-        .map(|(name, value)| (name.as_str(), clean_header_value(value.as_bytes())))
-        .collect();
-    signed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (name, value) in &signed {
-        out.push_str(name);
-        out.push(':');
-        out.push_str(value);
-        out.push('\n');
+/// Where the canonical string goes: a `String` to show it, or the HMAC straight away, so that
+/// signing a request never builds the string.
+pub(crate) trait Canonical {
+    fn put(&mut self, text: &str);
+}
+
+impl Canonical for String {
+    fn put(&mut self, text: &str) {
+        self.push_str(text);
     }
-    out.push_str(path);
+}
+
+impl Canonical for Hmac<sha1::Sha1> {
+    fn put(&mut self, text: &str) {
+        self.update(text.as_bytes());
+    }
+}
+
+/// Writes the canonical string (see [`string_to_sign`]) piece by piece into `out`.
+pub(crate) fn write_string_to_sign(
+    out: &mut impl Canonical,
+    brand: Brand,
+    method: &str,
+    path: &str,
+    headers: &http::HeaderMap,
+    query: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<(), Error> {
+    let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(method.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(method)
+    };
+    let is_get = method == "GET";
+    out.put(&method);
+    out.put("\n");
+
+    // The signed headers by name, each name's values in the order they were added. A request
+    // has a handful, so they are gathered on the stack (a heap list only past 16).
+    let prefix = brand.header_prefix();
+    let signed = |name: &str| name == "date" || name.starts_with(prefix);
+    let mut few: [(&str, &[u8]); 16] = [("", &[]); 16];
+    let mut count = 0;
+    let mut many: Vec<(&str, &[u8])> = Vec::new();
+    for (name, value) in headers {
+        if !signed(name.as_str()) {
+            continue;
+        }
+        let entry = (name.as_str(), value.as_bytes());
+        if count < few.len() {
+            few[count] = entry;
+            count += 1;
+        } else {
+            if many.is_empty() {
+                many.extend_from_slice(&few);
+            }
+            many.push(entry);
+        }
+    }
+    let list: &mut [(&str, &[u8])] = if many.is_empty() {
+        &mut few[..count]
+    } else {
+        &mut many
+    };
+    // Stable, so repeated names keep their order.
+    list.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, value) in list.iter() {
+        out.put(name);
+        out.put(":");
+        out.put(&clean_header_value(value));
+        out.put("\n");
+    }
+    out.put(path);
 
     let mut params = if is_get {
         query_params(query.unwrap_or(""))
@@ -67,18 +124,18 @@ pub fn string_to_sign(
         body_params(body.unwrap_or(&[]))?
     };
     if !params.is_empty() {
-        out.push('?');
+        out.put("?");
         sort_params(&mut params);
         for (i, (key, value)) in params.iter().enumerate() {
             if i > 0 {
-                out.push('&');
+                out.put("&");
             }
-            out.push_str(key);
-            out.push('=');
-            out.push_str(value);
+            out.put(key);
+            out.put("=");
+            out.put(value);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Sorts parameters (or fields) by key in UTF-16 code unit order, as JavaScript compares strings; stable,
@@ -124,13 +181,28 @@ pub(crate) fn authorization_with(
 ) -> String {
     let mut mac = mac.clone();
     mac.update(string_to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = encode_signature(mac);
+    let signature = std::str::from_utf8(&signature).expect("base64 is ASCII");
     format!("{} {access_key_id}:{signature}", brand.signature_scheme())
+}
+
+/// The base64 text of a finished HMAC-SHA1: 20 bytes make 28 characters.
+pub(crate) fn encode_signature(mac: Hmac<sha1::Sha1>) -> [u8; 28] {
+    let mut text = [0u8; 28];
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(mac.finalize().into_bytes(), &mut text)
+        .expect("28 bytes hold the base64 of 20");
+    debug_assert_eq!(written, 28);
+    text
 }
 
 /// Header values with tabs, newlines, carriage returns and form feeds turned into spaces,
 /// then trimmed. Borrowed when the value needs no change.
 fn clean_header_value(raw: &[u8]) -> Cow<'_, str> {
+    // Most values are visible ASCII without spaces: nothing to clean or trim.
+    if raw.iter().all(|b| (0x21..0x7f).contains(b)) {
+        return Cow::Borrowed(std::str::from_utf8(raw).expect("ASCII is UTF-8"));
+    }
     let clean = !raw
         .iter()
         .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c));

@@ -200,7 +200,7 @@ pub(crate) async fn fetch_token(
         .map_err(Error::transport)?;
     *request.timeout_mut() = Some(timeout);
     let (status, bytes) = match attempt(&http, request, shared.max_response_bytes).await {
-        Attempt::Answered(response, bytes) => (response.status().as_u16(), bytes),
+        Attempt::Answered(reply) => (reply.status.as_u16(), reply.body),
         Attempt::Failed(e) => {
             return Err(match Error::transport(e) {
                 Error::Timeout(m) => Error::Timeout(format!("management token request: {m}")),

@@ -121,6 +121,21 @@ async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signat
         "a fresh signature per attempt"
     );
     assert!(seen.iter().all(|r| r.target == seen[0].target));
+    // Every attempt carries the client's fixed headers again, unchanged.
+    for name in [
+        "accept",
+        "content-type",
+        "x-genauth-lang",
+        "x-genauth-sdk-version",
+        "x-genauth-signature-method",
+        "x-genauth-signature-version",
+    ] {
+        assert!(
+            seen[0].header(name).is_some(),
+            "{name} on the first attempt"
+        );
+        assert_eq!(distinct(name), 1, "{name} is the same on every attempt");
+    }
 }
 
 #[tokio::test]
@@ -278,6 +293,20 @@ async fn a_server_slower_than_the_attempt_timeout_times_out_each_attempt() {
     let err = read(&c).await.unwrap_err();
     assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
     assert!(err.is_retryable());
+    assert_eq!(s.hits(), 3);
+    finished_within(started, Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_view_with_a_shorter_attempt_timeout_times_out_each_attempt_at_it() {
+    let s = server(|_, _| Reply::json(200, OK).after(Duration::from_secs(10))).await;
+    // The client's own attempt timeout (5 s) would not fire within the limit below.
+    let c = client(&s.base_url)
+        .with_timeouts(Duration::from_millis(200), Duration::from_secs(15))
+        .unwrap();
+    let started = Instant::now();
+    let err = read(&c).await.unwrap_err();
+    assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
     assert_eq!(s.hits(), 3);
     finished_within(started, Duration::from_secs(3));
 }

@@ -98,6 +98,74 @@ async fn signed_get_carries_every_header_and_a_correct_signature() {
 }
 
 #[tokio::test]
+async fn a_host_with_a_path_keeps_it_before_the_operation_path_and_signs_the_whole_path() {
+    let server = MockServer::start_async().await;
+    let version = env!("CARGO_PKG_VERSION");
+    let p = "x-genauth-";
+    let head = format!(
+        "GET\ndate:{DATE}\n{p}app-id:tenant-1\n{p}lang:zh-CN\n{p}sdk-version:genauth-rust-sdk:{version}\n{p}signature-method:HMAC-SHA1\n{p}signature-nonce:{NONCE}\n{p}signature-version:1.0\n"
+    );
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/gateway/v3/api/v3/get-otp-secret-by-user")
+                .query_param("userId", "u 1/é")
+                .header(
+                    "authorization",
+                    expected_authorization(
+                        "GenAuth",
+                        &format!("{head}/gateway/v3/api/v3/get-otp-secret-by-user?userId=u 1/é"),
+                    ),
+                );
+            then.status(200).body(SAMPLE);
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/gateway/v3/api/v3/ip-list/..%5Cuser-list%5CX")
+                .header(
+                    "authorization",
+                    expected_authorization(
+                        "GenAuth",
+                        &format!(
+                            "{}/gateway/v3/api/v3/ip-list/..%5Cuser-list%5CX",
+                            head.replacen("GET", "DELETE", 1)
+                        ),
+                    ),
+                );
+            then.status(200)
+                .body(r#"{"statusCode":200,"message":"ok","data":{"success":true}}"#);
+        })
+        .await;
+    // A trailing slash on the host changes nothing.
+    let client = pinned(
+        &format!("{}/gateway/v3/", server.base_url()),
+        Brand::GenAuth,
+    )
+    .build()
+    .unwrap();
+    let otp = client
+        .get_otp_secret_by_user()
+        .user_id("u 1/é")
+        .send()
+        .await
+        .unwrap()
+        .into_data()
+        .unwrap();
+    assert_eq!(otp.secret.expose_secret(), OTP);
+    // A path parameter stays one segment after the host's path, and is signed as sent.
+    client
+        .delete_by_id()
+        .id("..\\user-list\\X")
+        .send()
+        .await
+        .unwrap();
+    get.assert_async().await;
+    delete.assert_async().await;
+}
+
+#[tokio::test]
 async fn signed_post_signs_the_body_fields_as_sent() {
     let server = Loopback::start(Arc::new(|_, _| {
         Reply::json(200, r#"{"statusCode":200,"message":"ok","data":true}"#)
