@@ -11,8 +11,7 @@
 //! (the client already retried reads that were). Without credentials the example runs against
 //! a local mock that refuses the first call.
 
-#[path = "support/offline.rs"]
-mod offline;
+use genauth_examples as offline;
 
 use genauth::prelude::*;
 use genauth::testing::MockFailure;

@@ -8,8 +8,7 @@
 //! `USER` target. Both are writes, so neither is retried unless you opt in. Without
 //! credentials the example runs against a local mock and prints the bodies it received.
 
-#[path = "support/offline.rs"]
-mod offline;
+use genauth_examples as offline;
 
 use genauth::prelude::*;
 use genauth::types;

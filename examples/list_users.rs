@@ -8,8 +8,7 @@
 //! page at a time, only when the stream needs more, and ends after the last page. Without
 //! credentials the example runs against a local mock that holds 23 users.
 
-#[path = "support/offline.rs"]
-mod offline;
+use genauth_examples as offline;
 
 use futures::TryStreamExt as _;
 use genauth::prelude::*;

@@ -10,8 +10,7 @@
 //! one fetch. The token never shows in `Debug` output or logs. Without credentials the example
 //! runs against a local mock, which issues tokens too.
 
-#[path = "support/offline.rs"]
-mod offline;
+use genauth_examples as offline;
 
 use genauth::AuthMode;
 use genauth::prelude::*;

@@ -395,27 +395,31 @@ impl ManagementClientBuilder {
                 .map_err(|_| Error::Config("invalid proxy URL".into()))?;
             http = http.proxy(proxy);
         }
+        let mut roots = Vec::new();
         for (i, pem) in self.root_certificates.iter().enumerate() {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::Config(format!("root certificate #{} is not valid PEM: {e}", i + 1))
-            })?;
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject as _;
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    Error::Config(format!("root certificate #{} is not valid PEM: {e}", i + 1))
+                })?;
             if certs.is_empty() {
                 return Err(Error::Config(format!(
                     "root certificate #{} holds no certificate",
                     i + 1
                 )));
             }
-            for cert in certs {
-                http = http.add_root_certificate(cert);
-            }
+            roots.extend(certs);
         }
-        if s.danger_accept_invalid_certs.unwrap_or(false) {
+        let accept_invalid = s.danger_accept_invalid_certs.unwrap_or(false);
+        if accept_invalid {
             tracing::warn!(
                 host = %host,
                 "TLS certificate verification is OFF for this GenAuth client: traffic can be read and altered"
             );
-            http = http.tls_danger_accept_invalid_certs(true);
         }
+        http = http.tls_backend_preconfigured(crate::tls::http_config(roots, accept_invalid)?);
         let http = http.build().map_err(|e| {
             Error::Config(format!(
                 "cannot set up the HTTP client: {}. If this machine has no CA certificates, install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem",

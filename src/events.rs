@@ -489,7 +489,7 @@ impl Worker {
                 "no CA certificates to check the events host with: install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem".into(),
             )));
         }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = crate::tls::provider();
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Refused::Fatal(Error::Config(format!("cannot set up TLS: {e}"))))?

@@ -33,6 +33,7 @@ mod sensitive;
 pub mod signing;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod tls;
 mod token;
 #[cfg(feature = "totp")]
 pub mod totp;

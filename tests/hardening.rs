@@ -5,7 +5,7 @@
 mod calls;
 #[path = "support/capture.rs"]
 mod capture;
-#[path = "../examples/support/loopback.rs"]
+#[path = "support/loopback.rs"]
 mod loopback;
 
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! `Retry-After`s, numbers out of range, bytes that are not JSON). Whatever comes, the client
 //! returns `Ok` or a typed `Error`: it never panics and never hangs.
 
-#[path = "../examples/support/loopback.rs"]
+#[path = "support/loopback.rs"]
 mod loopback;
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 #[path = "support/calls.rs"]
 mod calls;
-#[path = "../examples/support/loopback.rs"]
+#[path = "support/loopback.rs"]
 mod loopback;
 
 use std::sync::Arc;

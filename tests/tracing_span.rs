@@ -3,7 +3,7 @@
 
 #[path = "support/capture.rs"]
 mod capture;
-#[path = "../examples/support/loopback.rs"]
+#[path = "support/loopback.rs"]
 mod loopback;
 
 use std::sync::Arc;

@@ -1,7 +1,10 @@
-//! How the examples get a client: from the environment when credentials are set, otherwise
-//! from `genauth::testing::MockApi`, a local stand-in that the example scripts first.
-
-#![allow(dead_code)]
+//! The examples of the `genauth` crate, a package of their own so that running one compiles
+//! the SDK and nothing of its tests and benches. Run one from the workspace root with
+//! `cargo run --example <name>`.
+//!
+//! This library is what the examples share: how they get a client, from the environment when
+//! credentials are set, otherwise from `genauth::testing::MockApi`, a local stand-in that the
+//! example scripts first.
 
 use genauth::testing::MockApi;
 use genauth::{ManagementClient, ManagementClientBuilder};

@@ -1,0 +1,113 @@
+//! HTTPS end to end, against a loopback TLS server with a certificate made for these tests
+//! (`tests/data/tls`: a CA, and a leaf for 127.0.0.1 and localhost it signed; test-only keys,
+//! valid until 2126). The client's TLS (rustls with `ring`, src/tls.rs) must accept the leaf
+//! with the CA as an extra root, refuse it without, and take anything when told to.
+
+use std::sync::Arc;
+
+use genauth::prelude::*;
+use genauth::{Error, ManagementClient, ManagementClientBuilder};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+
+const CA: &str = include_str!("data/tls/ca.pem");
+const LEAF: &[u8] = include_bytes!("data/tls/leaf.pem");
+const KEY: &[u8] = include_bytes!("data/tls/leaf.key");
+const OK: &str = r#"{"statusCode":200,"message":"ok","requestId":"r1","data":{"secret":"S3CR3T"}}"#;
+
+/// An HTTPS server on 127.0.0.1 answering every request with `OK`; returns its base URL.
+async fn https_server() -> String {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(LEAF)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A refused handshake is the client's business; the server just moves on.
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{OK}",
+                    OK.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+fn builder(base: &str) -> ManagementClientBuilder {
+    ManagementClient::builder()
+        .access_key_id("AK")
+        .access_key_secret("SK")
+        .host(base)
+        .retry_policy(genauth::RetryPolicy::none())
+}
+
+async fn call(client: &ManagementClient) -> Result<String, Error> {
+    let data = client
+        .get_otp_secret_by_user()
+        .user_id("u1")
+        .send()
+        .await?
+        .into_data()?;
+    Ok(data.secret.expose_secret().to_string())
+}
+
+#[tokio::test]
+async fn the_test_ca_as_an_extra_root_lets_the_call_through() {
+    let base = https_server().await;
+    let client = builder(&base).add_root_certificate_pem(CA).build().unwrap();
+    assert_eq!(call(&client).await.unwrap(), "S3CR3T");
+}
+
+#[tokio::test]
+async fn without_the_root_the_certificate_is_refused() {
+    let base = https_server().await;
+    let client = builder(&base).build().unwrap();
+    let err = call(&client).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "the cause is named: {err}"
+    );
+}
+
+#[tokio::test]
+async fn accepting_invalid_certificates_takes_any() {
+    let base = https_server().await;
+    let client = builder(&base)
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    assert_eq!(call(&client).await.unwrap(), "S3CR3T");
+}
