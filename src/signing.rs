@@ -224,9 +224,24 @@ type Param<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// Decoded query pairs; `k[]=a&k[]=b` is one parameter `k` whose value is `["a","b"]`.
 fn query_params(query: &str) -> Vec<Param<'_>> {
-    let mut plain: Vec<Param<'_>> = Vec::new();
-    let mut arrays: Vec<(Cow<'_, str>, String)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+    // Without `%` or `+` nothing needs decoding: split as form_urlencoded would (empty pieces
+    // skipped, a key without `=` has an empty value), borrowing every key and value.
+    if !query.contains(['%', '+']) {
+        let pairs = query
+            .split('&')
+            .filter(|piece| !piece.is_empty())
+            .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+            .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value)));
+        return group_params(pairs);
+    }
+    group_params(form_urlencoded::parse(query.as_bytes()))
+}
+
+/// Query pairs as parameters, bracket-form keys gathered into one JSON array each.
+fn group_params<'a>(pairs: impl Iterator<Item = Param<'a>>) -> Vec<Param<'a>> {
+    let mut plain: Vec<Param<'a>> = Vec::new();
+    let mut arrays: Vec<(Cow<'a, str>, String)> = Vec::new();
+    for (key, value) in pairs {
         let name = match &key {
             Cow::Borrowed(k) => k.strip_suffix("[]").map(Cow::Borrowed),
             Cow::Owned(k) => k.strip_suffix("[]").map(|n| Cow::Owned(n.to_string())),
@@ -734,6 +749,22 @@ impl<'de> Deserialize<'de> for JsValue<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_queries_split_as_form_urlencoded_does() {
+        for query in [
+            "",
+            "a=1",
+            "userId=6319a1504f3xxxxf214dd5b7&userIdType=external_id",
+            "a=1&&b=&c&=d&e==f&",
+            "ids[]=x&ids[]=y&z=1",
+            "a=%20b&c=d+e",
+            "k=\u{e9}&\u{1f600}=v",
+        ] {
+            let slow = group_params(form_urlencoded::parse(query.as_bytes()));
+            assert_eq!(query_params(query), slow, "{query}");
+        }
+    }
 
     fn stringify(json: &str) -> String {
         let v: JsValue<'_> = serde_json::from_str(json).unwrap();
