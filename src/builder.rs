@@ -338,7 +338,7 @@ impl ManagementClientBuilder {
         let allow_insecure = s.allow_insecure_http.unwrap_or(false);
         let host = validate_host(&host, &HTTP, allow_insecure)?;
         #[cfg(feature = "events")]
-        let events = {
+        let mut events = {
             let events_host = s
                 .events_host
                 .unwrap_or_else(|| brand.default_events_host().to_string());
@@ -349,7 +349,8 @@ impl ManagementClientBuilder {
                     s.connect_timeout,
                     DEFAULT_CONNECT_TIMEOUT,
                 )?,
-                root_certificates: self.root_certificates.clone(),
+                // Set below, once parsed.
+                root_certificates: Vec::new(),
             }
         };
         let fixed_headers = fixed_headers(brand, s.lang.unwrap_or_default(), s.tenant_id)?;
@@ -395,22 +396,10 @@ impl ManagementClientBuilder {
                 .map_err(|_| Error::Config("invalid proxy URL".into()))?;
             http = http.proxy(proxy);
         }
-        let mut roots = Vec::new();
-        for (i, pem) in self.root_certificates.iter().enumerate() {
-            use rustls::pki_types::CertificateDer;
-            use rustls::pki_types::pem::PemObject as _;
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<_, _>>()
-                .map_err(|e| {
-                    Error::Config(format!("root certificate #{} is not valid PEM: {e}", i + 1))
-                })?;
-            if certs.is_empty() {
-                return Err(Error::Config(format!(
-                    "root certificate #{} holds no certificate",
-                    i + 1
-                )));
-            }
-            roots.extend(certs);
+        let roots = crate::tls::parse_roots(&self.root_certificates)?;
+        #[cfg(feature = "events")]
+        {
+            events.root_certificates = roots.clone();
         }
         let accept_invalid = s.danger_accept_invalid_certs.unwrap_or(false);
         if accept_invalid {

@@ -50,8 +50,8 @@ pub(crate) struct EventsConfig {
     pub(crate) host: String,
     /// Limit on connecting and the WebSocket handshake.
     pub(crate) connect_timeout: Duration,
-    /// Extra root certificates (PEM), as given to the builder.
-    pub(crate) root_certificates: Vec<Vec<u8>>,
+    /// The builder's extra root certificates, parsed.
+    pub(crate) root_certificates: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// Settings of one subscription. The defaults suit production; tests shorten them.
@@ -475,26 +475,8 @@ impl Worker {
         if let Some(config) = &self.tls {
             return Ok(config.clone());
         }
-        use rustls::pki_types::CertificateDer;
-        use rustls::pki_types::pem::PemObject as _;
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        for pem in &self.config.root_certificates {
-            for cert in CertificateDer::pem_slice_iter(pem).flatten() {
-                let _ = roots.add(cert);
-            }
-        }
-        if roots.is_empty() {
-            return Err(Refused::Fatal(Error::Config(
-                "no CA certificates to check the events host with: install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem".into(),
-            )));
-        }
-        let provider = crate::tls::provider();
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Refused::Fatal(Error::Config(format!("cannot set up TLS: {e}"))))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let config =
+            crate::tls::events_config(&self.config.root_certificates).map_err(Refused::Fatal)?;
         let config = Arc::new(config);
         self.tls = Some(config.clone());
         Ok(config)

@@ -1,7 +1,8 @@
 //! TLS settings, with `ring` as rustls' crypto provider (its build is a second or two of C,
 //! where `aws-lc-rs`, reqwest's default, compiles for about half a minute on two cores).
 //!
-//! The HTTP client gets what reqwest would set up itself: the platform's verifier with the
+//! The events socket checks the system's roots and the builder's extra ones. The HTTP client
+//! gets what reqwest would set up itself: the platform's verifier with the
 //! builder's extra roots, or no verification at all when the caller asked for that, and ALPN
 //! for HTTP/2 and HTTP/1.1.
 
@@ -19,6 +20,37 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The builder's extra root certificates, every PEM bundle parsed once: a bundle that is not
+/// PEM, or holds no certificate, is an [`Error::Config`] naming it (1-based).
+pub(crate) fn parse_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = Vec::new();
+    for (i, pem) in pems.iter().enumerate() {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                Error::Config(format!("root certificate #{} is not valid PEM: {e}", i + 1))
+            })?;
+        if certs.is_empty() {
+            return Err(Error::Config(format!(
+                "root certificate #{} holds no certificate",
+                i + 1
+            )));
+        }
+        roots.extend(certs);
+    }
+    Ok(roots)
+}
+
+/// A rustls configuration builder with our provider and the safe default protocol versions.
+fn config_builder(
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, Error> {
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))
+}
+
 /// The HTTP client's TLS settings: `roots` (DER) on top of the platform's, or, with
 /// `accept_invalid`, any certificate.
 pub(crate) fn http_config(
@@ -26,10 +58,7 @@ pub(crate) fn http_config(
     accept_invalid: bool,
 ) -> Result<rustls::ClientConfig, Error> {
     let provider = provider();
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
-        .dangerous();
+    let builder = config_builder(provider.clone())?.dangerous();
     let builder = if accept_invalid {
         builder.with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
     } else {
@@ -48,6 +77,26 @@ pub(crate) fn http_config(
     let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The events socket's TLS settings: the system's roots (`rustls-native-certs`) and `extra`.
+#[cfg(feature = "events")]
+pub(crate) fn events_config(
+    extra: &[CertificateDer<'static>],
+) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    for cert in extra {
+        let _ = roots.add(cert.clone());
+    }
+    if roots.is_empty() {
+        return Err(Error::Config(
+            "no CA certificates to check the events host with: install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem".into(),
+        ));
+    }
+    Ok(config_builder(provider())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 /// Accepts every server certificate (`danger_accept_invalid_certs`); handshake signatures are
