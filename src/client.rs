@@ -176,16 +176,10 @@ impl Client {
 }
 
 impl ClientState {
-    /// The start of a generated operation's request to `path` (as the generated code
-    /// formats it, parameters escaped). The host is not parsed again: the URL is a copy of the
-    /// parsed host with the path set, and the header map has room for every header the
-    /// request gets. build.rs puts this call in every operation.
-    pub(crate) fn start(
-        &self,
-        http: &reqwest::Client,
-        method: reqwest::Method,
-        path: &str,
-    ) -> reqwest::RequestBuilder {
+    /// A request to `path` on the client's host (the path as sent: parameters escaped, no
+    /// query). The host is not parsed again: the URL is a copy of the parsed host with the
+    /// path set, and the header map has room for every header the request gets.
+    pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
         let shared = &self.shared;
         let mut url = shared.base_url.clone();
         if shared.base_path.is_empty() {
@@ -195,7 +189,18 @@ impl ClientState {
         }
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = HeaderMap::with_capacity(shared.header_room);
-        reqwest::RequestBuilder::from_parts(http.clone(), request)
+        request
+    }
+
+    /// The start of a generated operation's request: [`new_request`](Self::new_request) as a
+    /// builder. build.rs puts this call in every operation.
+    pub(crate) fn start(
+        &self,
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        reqwest::RequestBuilder::from_parts(http.clone(), self.new_request(method, path))
     }
 }
 
@@ -204,8 +209,6 @@ impl Shared {
     /// array keys.
     pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
         literal_brackets(request.url_mut());
-        let headers = request.headers_mut();
-        headers.reserve(self.header_room.saturating_sub(headers.len()));
         for (name, value) in &self.fixed_headers {
             request.headers_mut().insert(name, value.clone());
         }

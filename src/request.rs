@@ -104,10 +104,8 @@ impl RawRequest<'_> {
         let query = self.query?;
         let body = self.body?;
         let client = self.client;
-        let mut url = reqwest::Url::parse(&format!("{}{}", client.baseurl, self.path))
-            .map_err(|e| Error::InvalidRequest(format!("path `{}`: {e}", self.path)))?;
-        url.set_query(query.as_deref());
-        let mut request = reqwest::Request::new(self.method.clone(), url);
+        let mut request = client.inner.new_request(self.method.clone(), &self.path);
+        request.url_mut().set_query(query.as_deref());
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
         }
