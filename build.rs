@@ -621,9 +621,8 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
 /// Keeps typify's builder (`types::builder::X`, `types::X::builder()`) only for the types a
 /// request can carry: the request bodies `body_map` works on, and every type they contain, so
 /// that nested values can be built the same way. Types only ever decoded from responses lose
-/// theirs: about two thirds of the builders, a third of the generated code. Returns how many
-/// builders are kept.
-fn prune_type_builders(file: &mut syn::File) -> usize {
+/// theirs: about half of the builders, a third of the generated code.
+fn prune_type_builders(file: &mut syn::File) {
     fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
         for tree in tokens {
             match tree {
@@ -688,7 +687,6 @@ fn prune_type_builders(file: &mut syn::File) -> usize {
     }
     // Drop the other builders and their `builder()` constructors.
     let keep = |name: &Option<String>| name.as_ref().is_none_or(|n| reached.contains(n));
-    let mut kept = 0;
     for item in types.iter_mut() {
         if let syn::Item::Mod(m) = item
             && m.ident == "builder"
@@ -699,10 +697,6 @@ fn prune_type_builders(file: &mut syn::File) -> usize {
                 syn::Item::Impl(imp) => keep(&self_name(imp)),
                 _ => true,
             });
-            kept = items
-                .iter()
-                .filter(|item| matches!(item, syn::Item::Struct(_)))
-                .count();
         }
     }
     types.retain(|item| match item {
@@ -715,7 +709,6 @@ fn prune_type_builders(file: &mut syn::File) -> usize {
         }
         _ => true,
     });
-    kept
 }
 
 /// The items of the generated module `name` (`types`, `builder`).
