@@ -22,7 +22,7 @@ fn main() {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{SPEC} is not JSON: {e}"));
     let groups = keep_enabled_groups(&mut raw);
     let mut for_codegen = raw.clone();
-    let widened = optional_request_arrays(&mut for_codegen);
+    optional_request_arrays(&mut for_codegen);
     let spec: openapiv3::OpenAPI = serde_json::from_value(for_codegen)
         .unwrap_or_else(|e| panic!("{SPEC} is not OpenAPI 3.0: {e}"));
 
@@ -58,7 +58,12 @@ fn main() {
         prune_type_builders(&mut file);
     }
     let (open_enums, opened) = open_string_enums(&mut file);
-    let corrected = lenient_decoding(&mut file, &opened);
+    let lenient =
+        genauth_codegen::lenient::lenient_decoding(module_items(&mut file, "types"), &opened);
+    assert!(
+        lenient.relaxed > 0 && lenient.defaulted_structs > 0,
+        "the lenient pass found nothing to relax: {lenient:?}"
+    );
     ref_field_docs(&mut file, &raw);
     write_group_guides(&file, &raw);
     let client = quote!(#file);
@@ -66,16 +71,8 @@ fn main() {
     let operations = operation_table(&raw, &groups);
     let sensitive = sensitive_fields(&raw);
 
-    let widened_count = widened;
     let file = quote! {
-        /// How many required fields of the generated types decode to a default when missing.
-        #[allow(dead_code)]
-        pub(crate) const CORRECTED_FIELDS: usize = #corrected;
         #open_enums
-        /// How many optional array fields of request bodies are `Option<Vec<_>>`, so that an
-        /// empty list can be sent.
-        #[allow(dead_code)]
-        pub(crate) const OPTIONAL_REQUEST_ARRAYS: usize = #widened_count;
         #client
         #envelopes
         #operations
@@ -427,23 +424,60 @@ fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_jso
     module_items(file, "builder").extend(items);
 }
 
-/// Lighter request set-up in every operation's `send`, which progenitor writes for any API:
+/// Lighter request set-up in every operation's `send`, which progenitor writes for any API,
+/// and [`crate::Error`] as its only error:
 /// - the `api-version` header map goes (the API has no such header; progenitor stamps the
-///   spec's version on every request and the facade used to remove it again);
+///   spec's version on every request);
 /// - `client.client.<method>(url)`, which parses the whole URL string (host included) each
 ///   time, becomes `client.inner.start(..)`: the client's host, parsed once, with this path,
 ///   and a header map sized for every header the request will get. `url` is the path alone:
-///   a literal, or formatted when it has parameters.
+///   a literal, or formatted when it has parameters;
+/// - the end (`pre`, `exec` and `post` hooks, `ResponseValue::from_response`) becomes
+///   `client.inner.respond(.., Call { .. })`: the send loop with the operation's facts
+///   written in (name, read or write), the success rule, and decoding from the bytes it read;
+/// - `send` returns `Result<ResponseValue<T>, crate::Error>`: the builder module imports
+///   `crate::Error` instead of progenitor's (both have `InvalidRequest(String)`), and a
+///   request that cannot be built is `Error::InvalidRequest`.
 ///
-/// - the end, `exec` hook, `post` hook and `ResponseValue::from_response`, becomes
-///   `client.inner.respond(..)`: the send loop's reply decoded from the bytes it read, with no
-///   response rebuilt for the hooks and no copy of the headers.
-///
-/// Panics when the generated code no longer has the expected shape, so that a progenitor
-/// upgrade cannot silently undo this.
+/// Every match reads syntax, never printed tokens. Panics when the generated code no longer
+/// has the expected shape, so that a progenitor upgrade cannot silently undo this.
 fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
+    use heck::ToSnakeCase;
     fn is_ident(expr: &syn::Expr, name: &str) -> bool {
         matches!(expr, syn::Expr::Path(p) if p.path.is_ident(name))
+    }
+    fn is_str(expr: &syn::Expr, value: &str) -> bool {
+        matches!(expr, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == value)
+    }
+    /// `base.member`, e.g. `client.client`.
+    fn is_field(expr: &syn::Expr, base: &str, member: &str) -> bool {
+        matches!(expr, syn::Expr::Field(f)
+            if is_ident(&f.base, base)
+                && matches!(&f.member, syn::Member::Named(m) if m == member))
+    }
+    /// The method call an expression statement or `let` makes, under `?` and `.await`.
+    fn method_called(stmt: &syn::Stmt) -> Option<String> {
+        let mut expr = match stmt {
+            syn::Stmt::Expr(e, _) => e,
+            syn::Stmt::Local(l) => &*l.init.as_ref()?.expr,
+            _ => return None,
+        };
+        loop {
+            expr = match expr {
+                syn::Expr::Try(t) => &t.expr,
+                syn::Expr::Await(a) => &a.base,
+                syn::Expr::MethodCall(c) => return Some(c.method.to_string()),
+                _ => return None,
+            };
+        }
+    }
+    fn local_named<'a>(stmt: &'a mut syn::Stmt, name: &str) -> Option<&'a mut syn::Expr> {
+        match stmt {
+            syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name) => {
+                local.init.as_mut().map(|init| &mut *init.expr)
+            }
+            _ => None,
+        }
     }
     fn is_header_map_setup(stmt: &syn::Stmt) -> bool {
         match stmt {
@@ -453,11 +487,13 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
                 is_ident(&call.receiver, "header_map")
                     && call.method == "append"
-                    && call
-                        .args
-                        .to_token_stream()
-                        .to_string()
-                        .contains("\"api-version\"")
+                    && call.args.first().is_some_and(|a| match a {
+                        // `HeaderName::from_static("api-version")`
+                        syn::Expr::Call(c) => {
+                            c.args.first().is_some_and(|a| is_str(a, "api-version"))
+                        }
+                        other => is_str(other, "api-version"),
+                    })
             }
             _ => false,
         }
@@ -478,7 +514,7 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
         let start = ["get", "post", "put", "delete", "patch"].contains(&method.as_str())
             && call.args.len() == 1
             && is_ident(&call.args[0], "url")
-            && call.receiver.to_token_stream().to_string() == "client . client";
+            && is_field(&call.receiver, "client", "client");
         if start {
             let verb = format_ident!("{}", method.to_ascii_uppercase());
             *expr = syn::parse_quote! {
@@ -516,10 +552,9 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             .strip_prefix("{}")
             .expect("the URL template starts with the host")
             .to_string();
-        let host = args.next().map(|a| a.to_token_stream().to_string());
-        assert_eq!(
-            host.as_deref(),
-            Some("client . baseurl"),
+        assert!(
+            args.next()
+                .is_some_and(|host| is_field(&host, "client", "baseurl")),
             "the host comes first"
         );
         let rest: Vec<syn::Expr> = args.collect();
@@ -533,8 +568,69 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             syn::parse_quote!(format!(#path, #(#rest),*))
         }
     }
+    /// The operation id in `let info = OperationInfo { operation_id: "..." };`.
+    fn operation_id(expr: &syn::Expr) -> String {
+        let syn::Expr::Struct(st) = expr else {
+            panic!("`info` is not a struct literal");
+        };
+        st.fields
+            .iter()
+            .find_map(|f| match (&f.member, &f.expr) {
+                (
+                    syn::Member::Named(m),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ) if m == "operation_id" => Some(s.value()),
+                _ => None,
+            })
+            .expect("OperationInfo has a literal operation_id")
+    }
+    /// `use super::{.., Error, ..}` without `Error`; `true` when it was there.
+    fn drop_error_import(tree: &mut syn::UseTree) -> bool {
+        match tree {
+            syn::UseTree::Path(p) => drop_error_import(&mut p.tree),
+            syn::UseTree::Group(g) => {
+                let before = g.items.len();
+                g.items = std::mem::take(&mut g.items)
+                    .into_iter()
+                    .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "Error"))
+                    .collect();
+                before != g.items.len()
+            }
+            _ => false,
+        }
+    }
+
+    // Which operations only read, by client method name (heck's snake case of the operationId,
+    // as progenitor names them).
+    let mut reads = std::collections::BTreeMap::new();
+    for item in raw["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            if let Some(id) = op["operationId"].as_str() {
+                reads.insert(id.to_snake_case(), op["x-genauth-read"] == true);
+            }
+        }
+    }
+    let items = module_items(file, "builder");
+    let imports = items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Use(u) => Some(drop_error_import(&mut u.tree)),
+            _ => None,
+        })
+        .filter(|dropped| *dropped)
+        .count();
+    assert_eq!(
+        imports, 1,
+        "the builder module imports progenitor's Error once"
+    );
+    items.push(syn::parse_quote!(
+        use crate::Error;
+    ));
     let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
-    for item in module_items(file, "builder").iter_mut() {
+    for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
         for member in &mut imp.items {
             let syn::ImplItem::Fn(f) = member else {
@@ -543,39 +639,59 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             if f.sig.ident != "send" {
                 continue;
             }
-            let tail = f
+            // `Result<ResponseValue<T>, Error<()>>` -> `Result<ResponseValue<T>, Error>`.
+            let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+                panic!("send returns a Result");
+            };
+            let syn::Type::Path(result) = &mut **ty else {
+                panic!("send returns a Result");
+            };
+            let syn::PathArguments::AngleBracketed(args) =
+                &mut result.path.segments.last_mut().expect("Result").arguments
+            else {
+                panic!("send returns Result<_, _>");
+            };
+            let error = args.args.last_mut().expect("Result<_, E>");
+            *error = syn::parse_quote!(Error);
+
+            // The end: `let info = ..; pre; let result = exec; post; let response = ..; match`.
+            let at = f
                 .block
                 .stmts
-                .iter()
-                .position(|stmt| {
-                    stmt.to_token_stream().to_string()
-                        == "let result = client . exec (request , & info) . await ;"
-                })
-                .expect("every send calls the exec hook");
-            let rest: Vec<String> = f.block.stmts[tail + 1..]
-                .iter()
-                .map(|stmt| stmt.to_token_stream().to_string())
-                .collect();
+                .iter_mut()
+                .position(|stmt| local_named(stmt, "info").is_some())
+                .expect("every send names its operation");
+            let id = operation_id(local_named(&mut f.block.stmts[at], "info").expect("info"));
+            let ends: Vec<Option<String>> =
+                f.block.stmts[at + 1..].iter().map(method_called).collect();
             assert!(
-                rest.len() == 3
-                    && rest[0] == "client . post (& result , & info) . await ? ;"
-                    && rest[1] == "let response = result ? ;"
-                    && rest[2]
-                        == "match response . status () . as_u16 () { 200u16 => { ResponseValue :: from_response (response) . await } _ => Err (Error :: UnexpectedResponse (response)) , }",
-                "unexpected end of a generated send: {rest:?}"
+                ends.len() == 5
+                    && ends[0].as_deref() == Some("pre")
+                    && ends[1].as_deref() == Some("exec")
+                    && ends[2].as_deref() == Some("post"),
+                "unexpected end of a generated send: {ends:?}"
             );
-            f.block.stmts.truncate(tail);
+            let read = *reads
+                .get(&id)
+                .unwrap_or_else(|| panic!("{id} is not an operation of the spec"));
+            f.block.stmts.truncate(at);
             f.block.stmts.push(syn::Stmt::Expr(
-                syn::parse_quote!(client.inner.respond(&client.client, request, &info).await),
+                syn::parse_quote!(
+                    client
+                        .inner
+                        .respond(
+                            &client.client,
+                            request,
+                            crate::send::Call { name: #id, read_only: #read, typed: true },
+                        )
+                        .await
+                ),
                 None,
             ));
             tails += 1;
             for stmt in &mut f.block.stmts {
-                if let syn::Stmt::Local(local) = stmt
-                    && matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url")
-                    && let Some(init) = &mut local.init
-                {
-                    *init.expr = path_only(&init.expr);
+                if let Some(init) = local_named(stmt, "url") {
+                    *init = path_only(init);
                     paths += 1;
                 }
             }
@@ -583,18 +699,16 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
             removed_setups += before - f.block.stmts.len();
             for stmt in &mut f.block.stmts {
-                if let syn::Stmt::Local(local) = stmt
-                    && matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "request")
-                    && let Some(init) = &mut local.init
-                {
+                if let Some(init) = local_named(stmt, "request") {
                     // `client.client.get(url)...build()?`: the chain sits under the `?`.
-                    let mut chain = &mut *init.expr;
-                    if let syn::Expr::Try(t) = chain {
-                        chain = &mut *t.expr;
-                    }
-                    let (s, r) = rewrite_chain(chain);
+                    let syn::Expr::Try(t) = init else {
+                        panic!("the request is built with `?`");
+                    };
+                    let (s, r) = rewrite_chain(&mut t.expr);
                     starts += s;
                     removed_maps += r;
+                    let chain = std::mem::replace(&mut *t.expr, syn::parse_quote!(()));
+                    *t.expr = syn::parse_quote!(#chain.map_err(crate::Error::unbuildable));
                 }
             }
         }
@@ -826,143 +940,9 @@ fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSe
     (table, names)
 }
 
-/// Which generated types the types module has a `Default` for.
-fn types_with_default(items: &[syn::Item]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for item in items {
-        match item {
-            syn::Item::Impl(imp) => {
-                let is_default = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
-                    path.segments.last().is_some_and(|s| s.ident == "Default")
-                });
-                if let (true, syn::Type::Path(p)) = (is_default, imp.self_ty.as_ref())
-                    && let Some(ident) = p.path.get_ident()
-                {
-                    out.insert(ident.to_string());
-                }
-            }
-            syn::Item::Struct(st) => {
-                let derives_default = st.attrs.iter().any(|a| {
-                    a.path().is_ident("derive")
-                        && a.meta.to_token_stream().to_string().contains("Default")
-                });
-                if derives_default {
-                    out.insert(st.ident.to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Decoding that survives what the server really sends (client error correction), for every
-/// struct of the generated types; building and sending stay as strict as the spec:
-/// - a "required" field that is missing takes its type's default (`""`, `0`, `false`, `[]`,
-///   `null`, or `UnknownValue("")` for an open enum): the spec marks fields required because
-///   the official SDK's types lack a `?`, not because the server always sends them. Fields of
-///   other types (nested objects, unions) stay required.
-/// - an `i64` or `f64` field, optional or not, also accepts a numeric string (`"1"`).
-///
-/// Returns how many fields were relaxed.
-fn lenient_decoding(file: &mut syn::File, open_enums: &BTreeSet<String>) -> usize {
-    let types = module_items(file, "types");
-    let mut with_default = types_with_default(types);
-    // An open enum without a default of its own gets `UnknownValue("")`: absent, not known.
-    let mut extra: Vec<syn::Item> = Vec::new();
-    for name in open_enums {
-        if with_default.insert(name.clone()) {
-            let ident = format_ident!("{name}");
-            extra.push(syn::parse_quote! {
-                impl ::std::default::Default for #ident {
-                    /// `UnknownValue("")`: what a response that leaves the field out decodes to.
-                    fn default() -> Self {
-                        Self::UnknownValue(::std::string::String::new())
-                    }
-                }
-            });
-        }
-    }
-    const SCALARS: [&str; 7] = ["String", "i64", "f64", "bool", "Vec", "Map", "Value"];
-    let mut relaxed = 0;
-    for item in types.iter_mut() {
-        let syn::Item::Struct(st) = item else {
-            continue;
-        };
-        let syn::Fields::Named(fields) = &mut st.fields else {
-            continue;
-        };
-        for field in fields.named.iter_mut() {
-            let serde_attrs: String = field
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("serde"))
-                .map(|a| a.meta.to_token_stream().to_string())
-                .collect();
-            if serde_attrs.contains("with") {
-                continue;
-            }
-            let syn::Type::Path(ty) = &field.ty else {
-                continue;
-            };
-            let Some(last) = ty.path.segments.last() else {
-                continue;
-            };
-            let name = last.ident.to_string();
-            let inner = match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => {
-                    args.args.first().and_then(|a| match a {
-                        syn::GenericArgument::Type(syn::Type::Path(p)) => {
-                            p.path.segments.last().map(|s| s.ident.to_string())
-                        }
-                        _ => None,
-                    })
-                }
-                _ => None,
-            };
-            let optional = name == "Option";
-            let number = match (optional, name.as_str(), inner.as_deref()) {
-                (false, "i64", _) => Some("crate::lenient::int"),
-                (false, "f64", _) => Some("crate::lenient::float"),
-                (true, _, Some("i64")) => Some("crate::lenient::opt_int"),
-                (true, _, Some("f64")) => Some("crate::lenient::opt_float"),
-                _ => None,
-            };
-            let has_default = serde_attrs.contains("default");
-            let defaultable = !optional
-                && (SCALARS.contains(&name.as_str())
-                    || name == "SensitiveString"
-                    || with_default.contains(&name));
-            if !has_default && (optional || defaultable) && (number.is_some() || defaultable) {
-                field.attrs.push(syn::parse_quote!(#[serde(default)]));
-                if defaultable {
-                    relaxed += 1;
-                }
-            }
-            if let Some(path) = number {
-                field
-                    .attrs
-                    .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
-            }
-        }
-    }
-    types.extend(extra);
-    relaxed
-}
-
 /// The value of a `#[serde(rename = "...")]` attribute.
 fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut rename = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(value.value());
-            }
-            Ok(())
-        });
-    }
-    rename
+    genauth_codegen::serde_attrs::SerdeAttrs::parse(attrs).rename
 }
 
 /// Puts the prose of `$ref` properties on their fields. OpenAPI 3.0 gives a `$ref` no

@@ -52,7 +52,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .user_id(user_id.as_str())
             .send()
             .await
-            .map_err(genauth::Error::from)
             .and_then(|r| r.into_data());
         match result {
             Ok(user) => println!("call {attempt}: found {}", user.user_id),

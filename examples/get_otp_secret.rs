@@ -112,12 +112,7 @@ async fn main() -> ExitCode {
     if let Some(t) = args.user_id_type {
         call = call.user_id_type(t);
     }
-    match call
-        .send()
-        .await
-        .map_err(genauth::Error::from)
-        .and_then(|r| r.into_data())
-    {
+    match call.send().await.and_then(|r| r.into_data()) {
         Ok(otp) => {
             let secret = otp.secret.expose_secret();
             let shown = if args.reveal {

@@ -40,6 +40,7 @@ impl UserAttributionDto {
                 status: 200,
                 message: format!("targetDetail: {e}"),
                 body_snippet: String::new(),
+                request_id: None,
             })
         }
         Ok(Some(match &self.target_type {

@@ -1,20 +1,18 @@
-//! The client type, the state its clones share, per-call views, and the hooks through which
-//! the generated code hands every request to the facade.
+//! The client type, the state its clones share, and per-call views.
 //!
-//! `pre` adds the fixed headers; `exec` runs the send loop (`send.rs`: authentication, attempts,
-//! retries); `post` hands a failure from the loop to the generated code as a typed
-//! [`Failure`], which `From<progenitor_client::Error>` turns back into an [`Error`].
+//! build.rs ends every generated operation's `send` with `ClientState::respond` (`send.rs`):
+//! the fixed headers, authentication, attempts, retries, the success rule and decoding, with
+//! [`Error`] as the only error type. progenitor's hooks are not used.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
-use progenitor_client::{ClientHooks, ClientInfo, Error as GenError, OperationInfo};
+use progenitor_client::ClientHooks;
 
 use crate::auth::{Credentials, SignedNames};
 use crate::builder::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, positive};
-use crate::error::Failure;
 use crate::generated::Client;
 use crate::token::TokenCache;
 use crate::{AuthMode, Brand, Error, ManagementClientBuilder, RetryPolicy};
@@ -224,36 +222,9 @@ pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
     }
 }
 
-impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), GenError<E>> {
-        self.inner.shared.prepare(request);
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let call = crate::send::Call::operation(info.operation_id);
-        Ok(self.inner.run(self.client(), request, call).await)
-    }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), GenError<E>> {
-        match result.as_ref().ok().and_then(Failure::of) {
-            Some(failure) => Err(failure.to_gen_error()),
-            None => Ok(()),
-        }
-    }
-}
+/// progenitor's generated code asserts that the hooks exist; build.rs replaced every call to
+/// them, so the defaults stay unused.
+impl ClientHooks<ClientState> for Client {}
 
 #[cfg(test)]
 mod tests {

@@ -1,15 +1,40 @@
-//! The response envelope every Management API call answers with.
+//! The response envelope every Management API call answers with, and the one rule that says
+//! whether an answer is a success.
 //!
-//! `{statusCode, message, apiCode?, requestId?, data}`: the API reports failure in the body,
-//! often with HTTP 200, so a decoded response is not yet a success. `build.rs` implements
-//! [`Envelope`] for every generated response type of that shape; [`ResponseExt::into_data`]
-//! is the happy path.
+//! Answers are `{statusCode, message, apiCode?, requestId?, data}`. The API reports failure in
+//! the body, often with HTTP 200, so success has to be proven:
+//!
+//! **An answer is a success only when its HTTP status is 2xx and its body is a JSON object
+//! whose `statusCode` is 200.** The JSON number `200` counts, and so does a string holding it
+//! (`"200"`), since the API sends other numbers as strings too; nothing else does.
+//!
+//! Every other answer is an [`Error`]:
+//! - a 2xx whose `statusCode` is another number: [`Error::Api`];
+//! - a 2xx with no body, a body that is not JSON or not an object, or no usable `statusCode`
+//!   (missing, `null`, text, an object, or given twice): [`Error::Decode`], with the HTTP
+//!   status, the request id when one is readable and a masked start of the body. It is retried
+//!   only when the HTTP status alone would be;
+//! - any other HTTP status: [`Error::Api`] when the body is an envelope reporting failure,
+//!   otherwise [`Error::Http`].
+//!
+//! The head fields are read one by one and leniently: a `requestId` or `message` of an odd
+//! type is dropped, and the rest of the head still counts. Every generated operation's
+//! `send()`, [`ManagementClient::request`](crate::ManagementClient::request), the management
+//! token fetch and [`ResponseExt::into_data`] apply this rule, here and nowhere else.
+
+use std::fmt;
 
 use progenitor_client::ResponseValue;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::Error;
+use crate::redact::{masked_snippet, snippet};
 
 /// A decoded response envelope of the Management API.
+///
+/// `build.rs` implements it for every generated response type with `statusCode`, `message`
+/// and `data`. A value a generated `send()` returned is already a success; the trait serves
+/// code that decodes envelopes itself.
 pub trait Envelope: Sized {
     /// The type of the envelope's `data` field.
     type Data;
@@ -24,10 +49,11 @@ pub trait Envelope: Sized {
     /// Consumes the envelope, returning `data` whatever the status.
     fn take_data(self) -> Self::Data;
 
-    /// `data` when `statusCode` is 200, otherwise [`Error::Api`].
+    /// `data` when `statusCode` is 200, otherwise [`Error::Api`] (a missing `statusCode` is
+    /// reported as 0).
     fn into_result(self, http_status: u16) -> Result<Self::Data, Error> {
         match self.status_code() {
-            Some(200) => Ok(self.take_data()),
+            Some(SUCCESS) if (200..300).contains(&http_status) => Ok(self.take_data()),
             code => Err(Error::Api {
                 status_code: code.unwrap_or_default(),
                 api_code: self.api_code(),
@@ -53,5 +79,500 @@ impl<T: Envelope> ResponseExt for ResponseValue<T> {
     fn into_data(self) -> Result<T::Data, Error> {
         let status = self.status().as_u16();
         self.into_inner().into_result(status)
+    }
+}
+
+/// The `statusCode` of a success.
+const SUCCESS: i64 = 200;
+
+/// The head of an answer: the envelope fields other than `data`, each read on its own.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// `statusCode`, when it is an integer (or a string holding one) given once.
+    pub(crate) status_code: Option<i64>,
+    /// `apiCode`, when it is an integer (or a string holding one).
+    pub(crate) api_code: Option<i64>,
+    /// `message`, when it is text.
+    pub(crate) message: Option<String>,
+    /// `requestId`, when it is text.
+    pub(crate) request_id: Option<String>,
+}
+
+/// Why a body has no head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoHead {
+    Empty,
+    NotJson,
+    NotObject,
+}
+
+impl NoHead {
+    fn describe(self) -> &'static str {
+        match self {
+            NoHead::Empty => "the answer has no body",
+            NoHead::NotJson => "the answer is not JSON",
+            NoHead::NotObject => "the answer is JSON but not an object",
+        }
+    }
+}
+
+impl Head {
+    /// Reads the head of `body`. With `quick`, a body that starts with `{"statusCode":200,` is
+    /// taken as a success head without reading further (its other head fields are not read);
+    /// the caller decodes the whole body afterwards, which rejects a second `statusCode`.
+    pub(crate) fn read(body: &[u8], quick: bool) -> Result<Head, NoHead> {
+        if quick && body.starts_with(br#"{"statusCode":200,"#) {
+            return Ok(Head {
+                status_code: Some(SUCCESS),
+                ..Head::default()
+            });
+        }
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Err(NoHead::Empty),
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(if serde_json::from_slice::<IgnoredAny>(body).is_ok() {
+                    NoHead::NotObject
+                } else {
+                    NoHead::NotJson
+                });
+            }
+        }
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let head = de
+            .deserialize_map(HeadVisitor)
+            .map_err(|_| NoHead::NotJson)?;
+        de.end().map_err(|_| NoHead::NotJson)?;
+        Ok(head)
+    }
+}
+
+/// A JSON value as far as a head field cares.
+enum Scalar {
+    Int(i64),
+    Text(String),
+    Other,
+}
+
+impl Scalar {
+    fn int(self) -> Option<i64> {
+        match self {
+            Scalar::Int(n) => Some(n),
+            Scalar::Text(s) => s.parse().ok(),
+            Scalar::Other => None,
+        }
+    }
+    fn text(self) -> Option<String> {
+        match self {
+            Scalar::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Reads any JSON value without failing: integers (whole floats included) and text are kept,
+/// everything else is skipped.
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Scalar;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+        Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+        let whole = v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64;
+        Ok(if whole {
+            Scalar::Int(v as i64)
+        } else {
+            Scalar::Other
+        })
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_string()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_none<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+}
+
+/// Reads the head fields of a JSON object and skips every other value (`data` included)
+/// without building it.
+struct HeadVisitor;
+
+impl<'de> Visitor<'de> for HeadVisitor {
+    type Value = Head;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        let mut status_seen = false;
+        let mut status_conflict = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "statusCode" => {
+                    let code = map.next_value_seed(ScalarSeed)?.int();
+                    // A second statusCode makes the head unusable, whatever the values.
+                    status_conflict |= status_seen;
+                    status_seen = true;
+                    head.status_code = code;
+                }
+                "apiCode" => head.api_code = map.next_value_seed(ScalarSeed)?.int(),
+                "message" => head.message = map.next_value_seed(ScalarSeed)?.text(),
+                "requestId" => head.request_id = map.next_value_seed(ScalarSeed)?.text(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if status_conflict {
+            head.status_code = None;
+        }
+        Ok(head)
+    }
+}
+
+/// The `x-request-id` response header, when it is text.
+pub(crate) fn request_id_header(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
+}
+
+/// One complete answer as the success rule sees it.
+pub(crate) struct Answer<'a> {
+    pub(crate) status: u16,
+    pub(crate) headers: &'a http::HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+impl Answer<'_> {
+    /// Applies the success rule to this answer, whose head `head` is (as [`Head::read`] gave
+    /// it). `Ok(())` only for a success; otherwise the error the answer stands for.
+    pub(crate) fn judge(&self, head: Result<Head, NoHead>) -> Result<(), Error> {
+        let status = self.status;
+        let header_id = || request_id_header(self.headers).map(str::to_string);
+        if !(200..300).contains(&status) {
+            return Err(match head {
+                Ok(Head {
+                    status_code: Some(code),
+                    api_code,
+                    message,
+                    request_id,
+                }) if code != SUCCESS => Error::Api {
+                    status_code: code,
+                    api_code,
+                    message: message.unwrap_or_default(),
+                    request_id: request_id.or_else(header_id),
+                    http_status: status,
+                },
+                head => Error::Http {
+                    status,
+                    body_snippet: snippet(self.body),
+                    request_id: head.ok().and_then(|h| h.request_id).or_else(header_id),
+                },
+            });
+        }
+        match head {
+            Ok(Head {
+                status_code: Some(SUCCESS),
+                ..
+            }) => Ok(()),
+            Ok(Head {
+                status_code: Some(code),
+                api_code,
+                message,
+                request_id,
+            }) => Err(Error::Api {
+                status_code: code,
+                api_code,
+                message: message.unwrap_or_default(),
+                request_id: request_id.or_else(header_id),
+                http_status: status,
+            }),
+            Ok(head) => Err(self.unreadable(
+                "the answer has no usable statusCode, so it cannot count as a success",
+                head.request_id.or_else(header_id),
+            )),
+            Err(why) => Err(self.unreadable(why.describe(), header_id())),
+        }
+    }
+
+    /// [`Error::Decode`] for this answer, with a masked start of the body.
+    pub(crate) fn unreadable(
+        &self,
+        message: impl Into<String>,
+        request_id: Option<String>,
+    ) -> Error {
+        Error::Decode {
+            status: self.status,
+            message: message.into(),
+            body_snippet: masked_snippet(self.body),
+            request_id,
+        }
+    }
+
+    /// The whole body of a success as `T`. A failure names where decoding stopped (e.g.
+    /// `data.list[0].status: invalid type ...`); the body in the error is masked.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(self.body).map_err(|_| self.decode_error::<T>())
+    }
+
+    /// The error for a success body that does not decode as `T`: decoded again, only on this
+    /// path, to learn where it failed.
+    fn decode_error<T: serde::de::DeserializeOwned>(&self) -> Error {
+        let mut de = serde_json::Deserializer::from_slice(self.body);
+        let why = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(_) => "the answer decodes only in part".to_string(),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = masked_reason(&e.into_inner().to_string());
+                if path == "." || path.is_empty() {
+                    inner
+                } else {
+                    format!("{path}: {inner}")
+                }
+            }
+        };
+        let id = Head::read(self.body, false)
+            .ok()
+            .and_then(|h| h.request_id)
+            .or_else(|| request_id_header(self.headers).map(str::to_string));
+        self.unreadable(why, id)
+    }
+
+    /// The `data` of a success as `T`. A missing `data` is read as `null`, so `T` decides
+    /// (an `Option` or `serde_json::Value` takes it; most types do not).
+    pub(crate) fn data<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        #[derive(serde::Deserialize)]
+        struct Data<T> {
+            #[serde(default = "none")]
+            data: Option<T>,
+        }
+        fn none<T>() -> Option<T> {
+            None
+        }
+        let found: Data<T> = self.decode()?;
+        match found.data {
+            Some(data) => Ok(data),
+            None => serde_json::from_value(serde_json::Value::Null)
+                .map_err(|e| self.unreadable(format!("data: {e}"), None)),
+        }
+    }
+}
+
+/// A decoder's reason with the values it quotes masked: serde writes the offending value
+/// (`invalid type: string "a@b.c", expected i64`, ``unknown variant `x` ``), which may be
+/// personal data. Field names (``missing field `email` ``) stay.
+fn masked_reason(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(at) = rest.find('"') {
+        out.push_str(&rest[..at]);
+        out.push_str("\"***\"");
+        rest = match rest[at + 1..].find('"') {
+            Some(end) => &rest[at + 1 + end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    if let Some(at) = out.find("unknown variant `") {
+        let start = at + "unknown variant `".len();
+        if let Some(len) = out[start..].find('`') {
+            out.replace_range(start..start + len, "***");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge(status: u16, body: &str) -> Result<(), Error> {
+        let headers = http::HeaderMap::new();
+        let answer = Answer {
+            status,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        answer.judge(Head::read(body.as_bytes(), false))
+    }
+
+    #[test]
+    fn only_a_2xx_object_with_status_code_200_is_a_success() {
+        for ok in [
+            r#"{"statusCode":200,"message":"","data":{}}"#,
+            r#"{"statusCode":200.0}"#,
+            r#"{"statusCode":"200"}"#,
+            r#" {"message":"ok","statusCode":200,"requestId":7}"#,
+        ] {
+            judge(200, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        judge(204, r#"{"statusCode":200}"#).unwrap();
+        for bad in [
+            "",
+            "  ",
+            "null",
+            "[]",
+            "\"ok\"",
+            "<html>",
+            "{}",
+            r#"{"statusCode":null}"#,
+            r#"{"statusCode":"ok"}"#,
+            r#"{"statusCode":{"v":200}}"#,
+            r#"{"statusCode":200.5}"#,
+            r#"{"statusCode":200,"statusCode":200}"#,
+            r#"{"statusCode":200"#,
+            r#"{"statusCode":200} x"#,
+            r#"{"message":"denied","apiCode":40301}"#,
+        ] {
+            let err = judge(200, bad).expect_err(bad);
+            assert!(
+                matches!(err, Error::Decode { status: 200, .. }),
+                "{bad}: {err:?}"
+            );
+            assert!(!err.is_retryable(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn head_fields_are_read_one_by_one() {
+        let err = judge(200, r#"{"statusCode":403,"message":"no","requestId":7}"#).unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { status_code: 403, message, request_id: None, http_status: 200, .. } if message == "no"),
+            "{err:?}"
+        );
+        let err = judge(
+            200,
+            r#"{"statusCode":"503","apiCode":"5001","message":[1]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { status_code: 503, api_code: Some(5001), message, .. } if message.is_empty()),
+            "{err:?}"
+        );
+        assert!(err.is_retryable());
+        let head = Head::read(
+            br#"{"data":{"statusCode":1,"x":[{"requestId":"no"}]},"requestId":"r-1","statusCode":200}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(head.status_code, Some(200));
+        assert_eq!(head.request_id.as_deref(), Some("r-1"));
+        // The quick read trusts only the exact success prefix.
+        assert_eq!(
+            Head::read(br#"{"statusCode":200,"data":1}"#, true)
+                .unwrap()
+                .status_code,
+            Some(200)
+        );
+        assert_eq!(
+            Head::read(br#"{"statusCode":2000}"#, true)
+                .unwrap()
+                .status_code,
+            Some(2000)
+        );
+    }
+
+    #[test]
+    fn other_statuses_are_http_or_api_errors() {
+        let err = judge(503, "<html>busy</html>").unwrap_err();
+        assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
+        assert!(err.is_retryable());
+        let err = judge(403, r#"{"statusCode":403,"apiCode":1,"message":"m"}"#).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    status_code: 403,
+                    http_status: 403,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = judge(500, r#"{"statusCode":200}"#).unwrap_err();
+        assert!(matches!(err, Error::Http { status: 500, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn decode_failures_name_the_path_and_mask_values() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            count: i64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Env {
+            data: Vec<Inner>,
+        }
+        let body = br#"{"statusCode":200,"message":"ok","requestId":"r-9","data":[{"count":1},{"count":"x@y.z"}]}"#;
+        let headers = http::HeaderMap::new();
+        let answer = Answer {
+            status: 200,
+            headers: &headers,
+            body,
+        };
+        let err = answer.decode::<Env>().unwrap_err();
+        let Error::Decode {
+            message,
+            body_snippet,
+            request_id,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert!(message.starts_with("data[1].count: "), "{message}");
+        assert_eq!(request_id.as_deref(), Some("r-9"));
+        assert!(!body_snippet.contains("x@y.z"), "{body_snippet}");
+        assert!(!format!("{err} {err:?}").contains("x@y.z"));
+        assert_eq!(
+            masked_reason(r#"invalid type: string "a@b", expected i64 at line 1"#),
+            r#"invalid type: string "***", expected i64 at line 1"#
+        );
+        assert_eq!(
+            masked_reason("unknown variant `secretive`, expected `a` or `b`"),
+            "unknown variant `***`, expected `a` or `b`"
+        );
+        assert_eq!(
+            masked_reason("missing field `email`"),
+            "missing field `email`"
+        );
+        // `data` missing: read as null, which an Option takes and a struct does not.
+        let answer = Answer {
+            status: 200,
+            headers: &headers,
+            body: br#"{"statusCode":200}"#,
+        };
+        assert_eq!(answer.data::<Option<i64>>().unwrap(), None);
+        assert!(answer.data::<Inner>().is_err());
     }
 }

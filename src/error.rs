@@ -3,13 +3,6 @@
 //! Every failure, from a bad setting to an in-body `statusCode`, ends up as an [`Error`]. Error
 //! texts never contain credentials: nothing secret is ever formatted into them.
 
-use std::fmt;
-use std::sync::{Arc, Mutex};
-
-use progenitor_client::Error as GenError;
-
-use crate::redact::snippet;
-
 /// Anything that can go wrong when calling the Management API.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -66,15 +59,21 @@ pub enum Error {
         http_status: u16,
     },
 
-    /// The response could not be decoded into the expected type.
+    /// The answer cannot be read as a success: a 2xx whose body is not an API envelope with
+    /// a usable `statusCode` (see [`envelope`](crate::envelope) for the rule), or a success
+    /// whose body does not decode into the expected type.
     #[error("cannot decode the response (HTTP {status}): {message}; body starts: {body_snippet}")]
     Decode {
         /// The HTTP status.
         status: u16,
-        /// Why decoding failed.
+        /// Why the answer could not be read; for a type mismatch, where it was found (e.g.
+        /// `data.list[0].status: ...`).
         message: String,
-        /// The start of the response body (at most 512 bytes, lossily decoded).
+        /// The start of the response body (at most 512 bytes, lossily decoded), with string
+        /// values outside the envelope's head masked and secret fields redacted.
         body_snippet: String,
+        /// The server's request id (envelope or `x-request-id` header), when readable.
+        request_id: Option<String>,
     },
 }
 
@@ -110,9 +109,19 @@ impl Error {
     /// The server's request id, when the failure came with one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Api { request_id, .. } | Error::Http { request_id, .. } => request_id.as_deref(),
+            Error::Api { request_id, .. }
+            | Error::Http { request_id, .. }
+            | Error::Decode { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
+    }
+
+    /// A request the generated code could not build (a header or body it cannot encode).
+    pub(crate) fn unbuildable(source: reqwest::Error) -> Self {
+        Error::InvalidRequest(format!(
+            "cannot build the request: {}",
+            describe(&without_query(source))
+        ))
     }
 
     /// A transport failure, with the query removed from the URL the error carries (it may hold
@@ -165,10 +174,12 @@ impl Error {
                 status,
                 message,
                 body_snippet,
+                request_id,
             } => Error::Decode {
                 status: *status,
                 message: message.clone(),
                 body_snippet: body_snippet.clone(),
+                request_id: request_id.clone(),
             },
         }
     }
@@ -197,174 +208,6 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
-}
-
-/// The fields of an API envelope, read leniently from any body.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LooseEnvelope {
-    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
-    status_code: Option<i64>,
-    message: Option<String>,
-    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
-    api_code: Option<i64>,
-    request_id: Option<String>,
-}
-
-/// Whether `body` can be a JSON object: its first non-blank byte is `{`. Checked before
-/// parsing, so that HTML pages and other bodies cost nothing.
-fn may_be_object(body: &[u8]) -> bool {
-    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
-
-/// Reads `body` as an envelope, leniently.
-fn loose_envelope(body: &[u8]) -> Option<LooseEnvelope> {
-    may_be_object(body)
-        .then(|| serde_json::from_slice(body).ok())
-        .flatten()
-}
-
-/// The `x-request-id` response header, when it is text.
-pub(crate) fn request_id_header(headers: &http::HeaderMap) -> Option<&str> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok())
-}
-
-/// `Error::Api` when `body` is an envelope reporting failure.
-pub(crate) fn api_error_from_body(body: &[u8], http_status: u16) -> Option<Error> {
-    let env = loose_envelope(body)?;
-    let status_code = env.status_code?;
-    if status_code == 200 {
-        return None;
-    }
-    Some(Error::Api {
-        status_code,
-        api_code: env.api_code,
-        message: env.message.unwrap_or_default(),
-        request_id: env.request_id,
-        http_status,
-    })
-}
-
-/// What the retry loop and the tracing span read from any envelope.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct EnvelopeHead<'a> {
-    /// The envelope's `statusCode`, whatever its value (a numeric string counts).
-    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
-    status_code: Option<i64>,
-    /// The envelope's `requestId`.
-    #[serde(default, borrow)]
-    pub(crate) request_id: Option<std::borrow::Cow<'a, str>>,
-}
-
-impl EnvelopeHead<'_> {
-    /// The `statusCode` as an integer.
-    pub(crate) fn status_code(&self) -> Option<i64> {
-        self.status_code
-    }
-}
-
-/// The head of `body` when it is an envelope: only the fields the hooks need, borrowed.
-/// `need_request_id` false allows a shortcut for the usual success body, which starts with
-/// `{"statusCode":200,`: its request id is then not looked for.
-pub(crate) fn envelope_head(body: &[u8], need_request_id: bool) -> Option<EnvelopeHead<'_>> {
-    if !need_request_id && body.starts_with(br#"{"statusCode":200,"#) {
-        return Some(EnvelopeHead {
-            status_code: Some(200),
-            request_id: None,
-        });
-    }
-    may_be_object(body)
-        .then(|| serde_json::from_slice(body).ok())
-        .flatten()
-}
-
-/// The one channel from the hooks to [`Error`]: a hook can only hand the generated code a
-/// `progenitor_client::Error`, so it hands over a stand-in response that carries the typed
-/// error, and the conversion below takes it out again.
-#[derive(Clone)]
-pub(crate) struct Failure(Arc<Mutex<Option<Error>>>);
-
-impl Failure {
-    /// A stand-in response carrying `error`.
-    pub(crate) fn response(error: Error) -> reqwest::Response {
-        Failure(Arc::new(Mutex::new(Some(error)))).into_response()
-    }
-
-    fn into_response(self) -> reqwest::Response {
-        let mut response = http::Response::new(bytes::Bytes::new());
-        response.extensions_mut().insert(self);
-        reqwest::Response::from(response)
-    }
-
-    /// The failure `response` carries, if it is a stand-in.
-    pub(crate) fn of(response: &reqwest::Response) -> Option<&Failure> {
-        response.extensions().get::<Failure>()
-    }
-
-    /// The same failure as a generated-code error, to return from a hook.
-    pub(crate) fn to_gen_error<E>(&self) -> GenError<E> {
-        GenError::UnexpectedResponse(self.clone().into_response())
-    }
-
-    /// A generated-code error carrying `error`.
-    pub(crate) fn gen_error<E>(error: Error) -> GenError<E> {
-        GenError::UnexpectedResponse(Self::response(error))
-    }
-
-    fn take(&self) -> Error {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .unwrap_or_else(|| Error::InvalidRequest("the failure was already reported".into()))
-    }
-}
-
-/// The error for a response the generated code did not expect: an envelope's failure, or the
-/// HTTP status with the start of the body.
-pub(crate) fn unexpected_response(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
-    if let Some(api) = api_error_from_body(body, status) {
-        return api;
-    }
-    Error::Http {
-        status,
-        body_snippet: snippet(body),
-        request_id: request_id_header(headers).map(str::to_string),
-    }
-}
-
-impl<E: fmt::Debug> From<GenError<E>> for Error {
-    fn from(err: GenError<E>) -> Self {
-        match err {
-            GenError::InvalidRequest(message) => Error::InvalidRequest(message),
-            GenError::CommunicationError(e)
-            | GenError::ResponseBodyError(e)
-            | GenError::InvalidUpgrade(e) => Error::transport(e),
-            GenError::InvalidResponsePayload(body, e) => api_error_from_body(&body, 200)
-                .unwrap_or_else(|| Error::Decode {
-                    status: 200,
-                    message: e.to_string(),
-                    body_snippet: snippet(&body),
-                }),
-            GenError::UnexpectedResponse(response) => {
-                // The send loop reports every status but 200 itself; only a stand-in arrives.
-                match Failure::of(&response) {
-                    Some(failure) => failure.take(),
-                    None => {
-                        unexpected_response(response.status().as_u16(), response.headers(), &[])
-                    }
-                }
-            }
-            GenError::ErrorResponse(response) => Error::Http {
-                status: response.status().as_u16(),
-                body_snippet: format!("{:?}", response.into_inner()),
-                request_id: None,
-            },
-            // Our hooks never return this variant; keep the text as it is.
-            GenError::Custom(text) => Error::InvalidRequest(text),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -397,41 +240,5 @@ mod tests {
         assert_eq!(http.status(), Some(404));
         assert!(Error::Timeout("t".into()).is_retryable());
         assert!(!Error::Config("c".into()).is_retryable());
-    }
-
-    #[test]
-    fn envelope_bodies_become_api_errors() {
-        let e = api_error_from_body(
-            br#"{"statusCode":403.0,"message":"no","apiCode":40301}"#,
-            200,
-        )
-        .unwrap();
-        assert!(matches!(
-            e,
-            Error::Api {
-                status_code: 403,
-                api_code: Some(40301),
-                ..
-            }
-        ));
-        assert!(api_error_from_body(br#"{"statusCode":200,"message":"ok"}"#, 200).is_none());
-        assert!(api_error_from_body(b"<html>", 500).is_none());
-    }
-
-    #[test]
-    fn hook_failures_arrive_typed() {
-        let e: Error = Failure::gen_error::<()>(Error::Auth("refused".into())).into();
-        assert!(matches!(e, Error::Auth(ref m) if m == "refused"));
-        let e: Error = Failure::gen_error::<()>(Error::Decode {
-            status: 200,
-            message: "too big".into(),
-            body_snippet: String::new(),
-        })
-        .into();
-        assert!(
-            matches!(e, Error::Decode { status: 200, ref message, .. } if message == "too big")
-        );
-        let e: Error = GenError::<()>::InvalidRequest("user_id missing".into()).into();
-        assert!(matches!(e, Error::InvalidRequest(ref m) if m == "user_id missing"));
     }
 }

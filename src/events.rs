@@ -450,7 +450,7 @@ impl Worker {
                 let error = Error::Http {
                     status,
                     body_snippet: body,
-                    request_id: crate::error::request_id_header(response.headers())
+                    request_id: crate::envelope::request_id_header(response.headers())
                         .map(str::to_string),
                 };
                 if matches!(status, 408 | 429) || status >= 500 {

@@ -56,9 +56,6 @@ pub use generated::ResponseValue;
 pub use generated::types;
 /// HTTP methods, for [`ManagementClient::request`].
 pub use http::Method;
-/// The error a generated call's `send()` returns before conversion; `?` turns it into
-/// [`Error`], which is what to match on.
-pub use progenitor_client::Error as SendError;
 #[cfg(feature = "events")]
 pub use publish::DEFAULT_EVENT_SOURCE;
 pub use retry::RetryPolicy;

@@ -2,6 +2,8 @@
 //!
 //! Works on any bytes (truncated JSON, HTML, binary): it never parses, it scans. A value under
 //! a secret key, whether a string, a number, an object or an array, becomes `"[REDACTED]"`.
+//! [`masked_snippet`], for answers that may carry personal data, also masks every string value
+//! but those of the envelope's head, keeping the keys and the structure.
 
 /// How many bytes of a response body an error keeps for diagnosis.
 pub(crate) const SNIPPET_BYTES: usize = 512;
@@ -9,7 +11,18 @@ pub(crate) const SNIPPET_BYTES: usize = 512;
 /// The start of a body for an error text, with the values of secret-looking JSON fields
 /// replaced by `[REDACTED]`.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let clean = redacted(body, SNIPPET_BYTES);
+    cut(redacted(body, SNIPPET_BYTES, false))
+}
+
+/// [`snippet`] that also replaces every string value with `"***"`, except the values of the
+/// top-level head fields (`statusCode`, `message`, `apiCode`, `requestId`). Object keys,
+/// numbers, booleans and the structure stay, so a decode failure can still be understood,
+/// while names, emails and phone numbers cannot reach a log.
+pub(crate) fn masked_snippet(body: &[u8]) -> String {
+    cut(redacted(body, SNIPPET_BYTES, true))
+}
+
+fn cut(clean: Vec<u8>) -> String {
     let cut = &clean[..clean.len().min(SNIPPET_BYTES)];
     String::from_utf8_lossy(cut).into_owned()
 }
@@ -44,27 +57,46 @@ fn string_end(body: &[u8], start: usize) -> (usize, usize) {
     (body.len(), body.len())
 }
 
+/// The head fields whose values a masked snippet keeps (at the top level only).
+const HEAD_KEYS: [&[u8]; 4] = [b"statusCode", b"message", b"apiCode", b"requestId"];
+
 /// Copies `body` until about `budget` bytes are written, replacing the value of every
-/// sensitive key. Works on any bytes, including truncated or invalid JSON.
-fn redacted(body: &[u8], budget: usize) -> Vec<u8> {
+/// sensitive key, and with `mask` every string value outside the head. Works on any bytes,
+/// including truncated or invalid JSON.
+fn redacted(body: &[u8], budget: usize, mask: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len().min(budget) + 16);
     let mut last_string: Option<(usize, usize)> = None;
+    // Nesting depth outside strings, and whether the value being read belongs to a head key.
+    let mut depth = 0usize;
+    let mut head_value = false;
     let mut i = 0;
     while i < body.len() && out.len() < budget {
         match body[i] {
             b'"' => {
                 let (end, content_end) = string_end(body, i);
-                out.extend_from_slice(&body[i..end]);
-                last_string = Some((i + 1, content_end));
+                let is_key = body[end..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| *b == b':');
+                if mask && !is_key && !head_value {
+                    out.extend_from_slice(b"\"***\"");
+                } else {
+                    out.extend_from_slice(&body[i..end]);
+                }
+                last_string = is_key.then_some((i + 1, content_end));
+                head_value = false;
                 i = end;
             }
             b':' => {
                 out.push(b':');
                 i += 1;
                 let key = last_string.take();
+                head_value =
+                    depth == 1 && key.is_some_and(|(a, b)| HEAD_KEYS.contains(&&body[a..b]));
                 if !key.is_some_and(|(a, b)| is_sensitive_key(&body[a..b])) {
                     continue;
                 }
+                head_value = false;
                 while i < body.len() && body[i].is_ascii_whitespace() {
                     out.push(body[i]);
                     i += 1;
@@ -92,6 +124,12 @@ fn redacted(body: &[u8], budget: usize) -> Vec<u8> {
                 i += 1;
             }
             b => {
+                match b {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    b',' => head_value = false,
+                    _ => {}
+                }
                 out.push(b);
                 last_string = None;
                 i += 1;
@@ -166,5 +204,21 @@ mod tests {
         );
         let long = vec![b'a'; 10_000];
         assert_eq!(snippet(&long).len(), SNIPPET_BYTES);
+    }
+
+    #[test]
+    fn masked_snippets_keep_keys_structure_numbers_and_the_head() {
+        let body = br#"{"statusCode":200,"message":"ok","requestId":"r-1","data":{"email":"a@b.c","phone":"+1 555","age":33,"ok":true,"tags":["vip"],"message":"inner","secret":42,"n":null}}"#;
+        let text = masked_snippet(body);
+        assert_eq!(
+            text,
+            r#"{"statusCode":200,"message":"ok","requestId":"r-1","data":{"email":"***","phone":"***","age":33,"ok":true,"tags":["***"],"message":"***","secret":[REDACTED],"n":null}}"#
+        );
+        // Cut short, HTML, and a key whose value is missing.
+        assert_eq!(
+            masked_snippet(br#"{"data":{"name":"Ad"#),
+            r#"{"data":{"name":"***""#
+        );
+        assert_eq!(masked_snippet(br#"<a href="x">"#), r#"<a href="***">"#);
     }
 }

@@ -27,8 +27,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::redact::snippet;
-use crate::send::Call;
+use crate::send::{Call, Reply};
 use crate::{Error, ManagementClient};
 
 /// A request built with [`ManagementClient::request`]; nothing is sent until
@@ -84,22 +83,20 @@ impl RawRequest<'_> {
     }
 
     /// Sends the request and decodes the whole response body as `T` (an envelope type such
-    /// as `types::CommonResponseDto`, or `serde_json::Value`). An envelope whose `statusCode`
-    /// is not 200 is [`Error::Api`].
+    /// as `types::CommonResponseDto`, or `serde_json::Value`). Only a success reaches the
+    /// decoding: an answer that is not one (see [`crate::envelope`]) is an error, e.g.
+    /// [`Error::Api`] for a `statusCode` other than 200.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        decode(&self.send_bytes().await?)
+        self.send_reply().await?.judged().decode()
     }
 
-    /// Sends the request and decodes the envelope's `data` as `T`.
+    /// Sends the request and decodes the envelope's `data` as `T`, after the same success
+    /// check as [`send`](Self::send). A success without `data` decodes `T` from `null`.
     pub async fn data<T: DeserializeOwned>(self) -> Result<T, Error> {
-        #[derive(serde::Deserialize)]
-        struct Data<T> {
-            data: T,
-        }
-        decode::<Data<T>>(&self.send_bytes().await?).map(|d| d.data)
+        self.send_reply().await?.judged().data()
     }
 
-    async fn send_bytes(self) -> Result<bytes::Bytes, Error> {
+    async fn send_reply(self) -> Result<Reply, Error> {
         check_path(&self.path)?;
         let query = self.query?;
         let body = self.body?;
@@ -116,20 +113,11 @@ impl RawRequest<'_> {
             None => Call {
                 name: "request",
                 read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),
+                typed: false,
             },
         };
-        let reply = client.inner.call(&client.client, request, call).await?;
-        Ok(reply.body)
+        client.inner.call(&client.client, request, call).await
     }
-}
-
-/// A successful answer's body as `T`, or [`Error::Decode`] with the start of the body.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        status: 200,
-        message: e.to_string(),
-        body_snippet: snippet(body),
-    })
 }
 
 /// A path the URL parser keeps as it is: starts with `/`, no query or fragment, no `.` or `..`

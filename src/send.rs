@@ -5,53 +5,53 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::ResponseBuilderExt as _;
 use tracing::Instrument as _;
 
 use crate::client::ClientState;
-use crate::error::{
-    EnvelopeHead, Failure, api_error_from_body, envelope_head, request_id_header,
-    unexpected_response, without_query,
-};
+use crate::envelope::{Answer as Judged, Head, NoHead, request_id_header};
+use crate::error::{is_retryable_status, without_query};
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
 use crate::token::{Token, fetch_token};
 use crate::{AuthMode, Error};
 
-/// What the send loop needs to know of the call: its name for the span, and whether
-/// repeating it is safe.
+/// What the send loop needs to know of the call: its name for the span, whether repeating it
+/// is safe, and whether its answer is decoded into a generated type (which rejects a second
+/// `statusCode`, so the head may be read quickly). build.rs writes one for every operation.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Call {
     pub(crate) name: &'static str,
     pub(crate) read_only: bool,
+    pub(crate) typed: bool,
 }
 
 impl Call {
-    /// A generated operation, by its client method name.
+    /// A generated operation, looked up by its client method name (for `request()` to a
+    /// known path); untyped, since the caller picks the type.
     pub(crate) fn operation(name: &'static str) -> Self {
         let read_only = crate::operations::by_method(name).is_some_and(|op| op.read_only);
-        Self { name, read_only }
+        Self {
+            name,
+            read_only,
+            typed: false,
+        }
     }
 }
 
 /// A complete answer: status, headers and the whole body, read into memory.
 pub(crate) struct Reply {
     pub(crate) status: http::StatusCode,
-    pub(crate) version: http::Version,
     pub(crate) headers: http::HeaderMap,
     pub(crate) body: bytes::Bytes,
 }
 
 impl Reply {
-    /// As a `reqwest::Response` again, for a caller that wants one (the `exec` hook).
-    fn into_response(self, url: reqwest::Url) -> reqwest::Response {
-        let mut response = http::Response::builder()
-            .url(url)
-            .body(self.body)
-            .unwrap_or_else(|e| http::Response::new(bytes::Bytes::from(e.to_string())));
-        *response.status_mut() = self.status;
-        *response.version_mut() = self.version;
-        *response.headers_mut() = self.headers;
-        reqwest::Response::from(response)
+    /// The answer as the success rule sees it.
+    pub(crate) fn judged(&self) -> Judged<'_> {
+        Judged {
+            status: self.status.as_u16(),
+            headers: &self.headers,
+            body: &self.body,
+        }
     }
 }
 
@@ -111,7 +111,6 @@ pub(crate) async fn attempt(
     }
     Attempt::Answered(Reply {
         status,
-        version: response.version(),
         headers: std::mem::take(response.headers_mut()),
         body,
     })
@@ -175,33 +174,18 @@ fn transient(e: &reqwest::Error) -> bool {
     !(e.is_builder() || e.is_redirect() || e.is_status())
 }
 
-/// A complete answer, kept while the retry decision is made.
+/// A complete answer and its head, read once, kept while the retry decision is made.
 struct Answer {
     reply: Reply,
-    in_body: Option<i64>,
+    head: Result<Head, NoHead>,
 }
 
 impl Answer {
-    /// The call's result when this answer is the last: the reply for the caller to decode, or
-    /// the failure it reports (HTTP status or in-body `statusCode`).
+    /// The call's result when this answer is the last: the reply of a success, for the caller
+    /// to decode, or the error the answer stands for (see [`crate::envelope`]).
     fn finish(self) -> Result<Reply, Error> {
-        let reply = self.reply;
-        let status = reply.status.as_u16();
-        if status != 200 {
-            return Err(unexpected_response(status, &reply.headers, &reply.body));
-        }
-        match self.in_body {
-            Some(code) if code != 200 => Err(api_error_from_body(&reply.body, status).unwrap_or(
-                Error::Api {
-                    status_code: code,
-                    api_code: None,
-                    message: String::new(),
-                    request_id: None,
-                    http_status: status,
-                },
-            )),
-            _ => Ok(reply),
-        }
+        self.reply.judged().judge(self.head)?;
+        Ok(self.reply)
     }
 }
 
@@ -226,7 +210,7 @@ impl ClientState {
             request_id = tracing::field::Empty,
         );
         let mut attempts = 0;
-        let calls = self.attempts(http, request, call.read_only, &mut attempts);
+        let calls = self.attempts(http, request, call, &mut attempts);
         let outcome = if span.is_disabled() {
             calls.await
         } else {
@@ -237,45 +221,23 @@ impl ClientState {
         outcome
     }
 
-    /// [`call`](Self::call) for a generated operation, decoded: what build.rs puts at the end
-    /// of every operation's `send`, in place of progenitor's `exec`/`post` hooks and
-    /// `ResponseValue::from_response`. The body is decoded from the bytes the send loop read,
-    /// and the headers move into the answer rather than being copied.
-    pub(crate) async fn respond<T: serde::de::DeserializeOwned, E>(
+    /// A generated operation's call, decoded: what build.rs puts at the end of every
+    /// operation's `send`. It adds the fixed headers, runs the loop, and decodes a success
+    /// from the bytes the loop read; the headers move into the answer.
+    pub(crate) async fn respond<T: serde::de::DeserializeOwned>(
         &self,
         http: &reqwest::Client,
-        request: reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-        let reply = self
-            .call(http, request, Call::operation(info.operation_id))
-            .await
-            .map_err(Failure::gen_error)?;
-        match serde_json::from_slice(&reply.body) {
-            Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-                inner,
-                reply.status,
-                reply.headers,
-            )),
-            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
-                reply.body, e,
-            )),
-        }
-    }
-
-    /// [`call`](Self::call) with the answer as a `reqwest::Response`; a failure comes back as
-    /// a stand-in response carrying it (see [`Failure`]). For the `exec` hook.
-    pub(crate) async fn run(
-        &self,
-        http: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         call: Call,
-    ) -> reqwest::Response {
-        let url = request.url().clone();
-        match self.call(http, request, call).await {
-            Ok(reply) => reply.into_response(url),
-            Err(error) => Failure::response(error),
-        }
+    ) -> Result<progenitor_client::ResponseValue<T>, Error> {
+        self.shared.prepare(&mut request);
+        let reply = self.call(http, request, call).await?;
+        let inner = reply.judged().decode()?;
+        Ok(progenitor_client::ResponseValue::new(
+            inner,
+            reply.status,
+            reply.headers,
+        ))
     }
 
     /// The current management token, waiting for it until `deadline` at most.
@@ -300,11 +262,12 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        read: bool,
+        this: Call,
         attempts: &mut u32,
     ) -> Result<Reply, Error> {
         let s = &self.shared;
         let call = self.call;
+        let read = this.read_only;
         // A total timeout too large for the clock means no deadline.
         let deadline = Instant::now().checked_add(call.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -336,7 +299,8 @@ impl ClientState {
                     Ok(token) => {
                         s.apply_token(&mut request, &token);
                         used_token = Some(token.header);
-                        self.send(http, request, remaining(), attempts).await?
+                        self.send(http, request, this, remaining(), attempts)
+                            .await?
                     }
                     Err(e) => (
                         Outcome::NoToken {
@@ -347,7 +311,8 @@ impl ClientState {
                 },
                 _ => {
                     s.sign(&mut request)?;
-                    self.send(http, request, remaining(), attempts).await?
+                    self.send(http, request, this, remaining(), attempts)
+                        .await?
                 }
             };
             progress.remaining = remaining();
@@ -396,6 +361,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
+        this: Call,
         remaining: Option<Duration>,
         attempts: &mut u32,
     ) -> Result<(Outcome, Result<Answer, Error>), Error> {
@@ -415,6 +381,7 @@ impl ClientState {
                     "the response body is larger than the limit of {limit} bytes (see max_response_bytes)"
                 ),
                 body_snippet: String::new(),
+                request_id: None,
             }),
             Attempt::Failed(e) if e.is_timeout() && cut_by_deadline => {
                 Err(Error::Timeout(format!(
@@ -432,11 +399,12 @@ impl ClientState {
             Attempt::Answered(reply) => {
                 let http_status = reply.status.as_u16();
                 let span = tracing::Span::current();
-                let head = envelope_head(&reply.body, !span.is_disabled());
-                let in_body = head.as_ref().and_then(EnvelopeHead::status_code);
-                record_answer(&span, &reply, head.as_ref());
-                let retryable = crate::error::is_retryable_status(i64::from(http_status))
-                    || in_body.is_some_and(crate::error::is_retryable_status);
+                // Read once; the quick read skips the request id, which only the span wants.
+                let head = Head::read(&reply.body, this.typed && span.is_disabled());
+                let in_body = head.as_ref().ok().and_then(|h| h.status_code);
+                record_answer(&span, &reply, head.as_ref().ok());
+                let retryable = is_retryable_status(i64::from(http_status))
+                    || in_body.is_some_and(is_retryable_status);
                 let retry_after = if retryable {
                     tracing::debug!(
                         attempt = *attempts,
@@ -457,14 +425,14 @@ impl ClientState {
                     in_body,
                     retry_after,
                 };
-                Ok((outcome, Ok(Answer { reply, in_body })))
+                Ok((outcome, Ok(Answer { reply, head })))
             }
         }
     }
 }
 
 /// Puts the status and the request id (header, else envelope) of an answer on the span.
-fn record_answer(span: &tracing::Span, reply: &Reply, head: Option<&EnvelopeHead<'_>>) {
+fn record_answer(span: &tracing::Span, reply: &Reply, head: Option<&Head>) {
     if span.is_disabled() {
         return;
     }

@@ -17,8 +17,7 @@ use tokio::sync::watch;
 use crate::Error;
 use crate::auth::sensitive_value;
 use crate::client::Shared;
-use crate::error::{api_error_from_body, is_retryable_status};
-use crate::redact::snippet;
+use crate::envelope::Head;
 use crate::send::{Attempt, attempt};
 
 /// How long before its expiry a token is replaced.
@@ -199,8 +198,8 @@ pub(crate) async fn fetch_token(
         .build()
         .map_err(Error::transport)?;
     *request.timeout_mut() = Some(timeout);
-    let (status, bytes) = match attempt(&http, request, shared.max_response_bytes).await {
-        Attempt::Answered(reply) => (reply.status.as_u16(), reply.body),
+    let reply = match attempt(&http, request, shared.max_response_bytes).await {
+        Attempt::Answered(reply) => reply,
         Attempt::Failed(e) => {
             return Err(match Error::transport(e) {
                 Error::Timeout(m) => Error::Timeout(format!("management token request: {m}")),
@@ -218,60 +217,50 @@ pub(crate) async fn fetch_token(
                     "the management token response is larger than the limit of {limit} bytes"
                 ),
                 body_snippet: String::new(),
+                request_id: None,
             });
         }
     };
     #[derive(serde::Deserialize)]
     struct TokenData {
         access_token: String,
+        #[serde(deserialize_with = "crate::lenient::float")]
         expires_in: f64,
     }
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct TokenEnvelope {
-        status_code: Option<f64>,
-        data: Option<TokenData>,
+    // The success rule first, then the token: a failure that another try can fix stays
+    // retryable, any other is a refusal of the access key.
+    let answer = reply.judged();
+    let data = answer
+        .judge(Head::read(&reply.body, false))
+        .and_then(|()| answer.data::<TokenData>())
+        .map_err(|e| match e {
+            e if e.is_retryable() => e,
+            Error::Api {
+                status_code,
+                api_code,
+                message,
+                http_status,
+                ..
+            } => Error::Auth(format!(
+                "the token endpoint refused the access key (HTTP {http_status}, statusCode {status_code}{}): {message}",
+                api_code
+                    .map(|c| format!(", apiCode {c}"))
+                    .unwrap_or_default()
+            )),
+            other => Error::Auth(format!("the token endpoint answered without a token: {other}")),
+        })?;
+    if data.access_token.is_empty() {
+        return Err(Error::Auth(
+            "the token endpoint answered with an empty token".into(),
+        ));
     }
-    if let Ok(TokenEnvelope {
-        status_code: Some(code),
-        data: Some(data),
-    }) = serde_json::from_slice::<TokenEnvelope>(&bytes)
-        && code == 200.0
-        && (200..300).contains(&status)
-        && !data.access_token.is_empty()
-    {
-        let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 {
-            data.expires_in
-        } else {
-            0.0
-        };
-        let lifetime = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
-        return Token::new(data.access_token, lifetime);
-    }
-    // Not a token: a retryable failure stays retryable, anything else is a refusal.
-    match api_error_from_body(&bytes, status) {
-        Some(api) if api.is_retryable() => Err(api),
-        Some(Error::Api {
-            status_code,
-            api_code,
-            message,
-            ..
-        }) => Err(Error::Auth(format!(
-            "the token endpoint refused the access key (HTTP {status}, statusCode {status_code}{}): {message}",
-            api_code
-                .map(|c| format!(", apiCode {c}"))
-                .unwrap_or_default()
-        ))),
-        _ if is_retryable_status(i64::from(status)) => Err(Error::Http {
-            status,
-            body_snippet: snippet(&bytes),
-            request_id: None,
-        }),
-        _ => Err(Error::Auth(format!(
-            "the token endpoint answered HTTP {status} without a token: {}",
-            snippet(&bytes)
-        ))),
-    }
+    let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 {
+        data.expires_in
+    } else {
+        0.0
+    };
+    let lifetime = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+    Token::new(data.access_token, lifetime)
 }
 
 /// The `scoped_userpool_id` claim of a JWT, read without verification (the server verifies;

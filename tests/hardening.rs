@@ -242,7 +242,7 @@ async fn path_parameters_cannot_change_the_path() {
                 .await
                 .map(|_| ()),
         ] {
-            let err = Error::from(result.unwrap_err());
+            let err = result.unwrap_err();
             assert!(
                 matches!(err, Error::InvalidRequest(ref m) if m.contains("path parameter `id`")),
                 "{err:?}"
@@ -260,7 +260,7 @@ const EMAIL: &str = "alice.private@example.com";
 
 async fn lookup_by_email(client: &ManagementClient) -> Error {
     let result = client.get_otp_secret_by_user().user_id(EMAIL).send().await;
-    Error::from(result.unwrap_err())
+    result.unwrap_err()
 }
 
 fn assert_no_query(err: &Error, logs: &str) {
@@ -388,7 +388,7 @@ async fn in_body_failures_fail_send_for_every_envelope() {
     .await;
     let client = quick_builder(&server.base_url).build().unwrap();
     // CommonResponseDto: an envelope without data.
-    let err = Error::from(client.delete_by_id().id("ip-1").send().await.unwrap_err());
+    let err = client.delete_by_id().id("ip-1").send().await.unwrap_err();
     assert!(
         matches!(
             err,

@@ -98,7 +98,7 @@ async fn a_scripted_503_is_retried_for_reads_and_returned_for_writes() {
         .into_data()
         .unwrap();
     assert_eq!(otp.secret.expose_secret(), "S");
-    let err = Error::from(client.delete_by_id().id("ip-1").send().await.unwrap_err());
+    let err = client.delete_by_id().id("ip-1").send().await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.is_retryable());
     let operations: Vec<_> = mock.requests().iter().map(|r| r.operation).collect();
@@ -137,7 +137,7 @@ async fn in_body_failures_wrong_keys_and_unset_answers_are_errors() {
     let err = fetch_otp(&wrong).await.unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     assert!(!mock.requests().last().unwrap().authenticated);
-    let err = Error::from(client.delete_by_id().id("x").send().await.unwrap_err());
+    let err = client.delete_by_id().id("x").send().await.unwrap_err();
     assert!(
         err.to_string().contains("no answer set for `delete_by_id`"),
         "{err}"

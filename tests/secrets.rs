@@ -70,8 +70,7 @@ async fn no_secret_in_debug_display_errors_or_logs() {
         .user_id("u1")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     shown += &format!("{err:?}{err}");
 
     let logs = capture.text();

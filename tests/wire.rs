@@ -341,8 +341,7 @@ async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
             c.get_otp_secret_by_user()
                 .user_id("u1")
                 .send()
-                .await
-                .map_err(Error::from)?
+                .await?
                 .into_data()
         })
     });
@@ -460,7 +459,6 @@ async fn token_mode_retries_a_401_only_once() {
         .user_id("u1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(
         matches!(
