@@ -51,7 +51,7 @@ fn main() {
     let client = checked_path_segments(client, &raw);
     let mut file: syn::File = syn::parse2(client).expect("generated client parses");
     add_page_streams(&mut file, &generator, &raw);
-    streamline_requests(&mut file, &raw);
+    let answers = streamline_requests(&mut file, &raw);
     // A builder for every type is the `all-builders` feature's; by default only the types a
     // request can carry have one.
     if std::env::var_os("CARGO_FEATURE_ALL_BUILDERS").is_none() {
@@ -69,6 +69,7 @@ fn main() {
     let client = quote!(#file);
     let envelopes = envelope_impls(&generator, &raw);
     let operations = operation_table(&raw, &groups);
+    let answers = every_operation_answered(&answers, &raw);
     let sensitive = sensitive_fields(&raw);
 
     let file = quote! {
@@ -76,6 +77,7 @@ fn main() {
         #client
         #envelopes
         #operations
+        #answers
         #sensitive
     };
     let ast = syn::parse2(file).expect("generated code parses");
@@ -441,7 +443,7 @@ fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_jso
 ///
 /// Every match reads syntax, never printed tokens. Panics when the generated code no longer
 /// has the expected shape, so that a progenitor upgrade cannot silently undo this.
-fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
+fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) -> Vec<(String, syn::Type)> {
     use heck::ToSnakeCase;
     fn is_ident(expr: &syn::Expr, name: &str) -> bool {
         matches!(expr, syn::Expr::Path(p) if p.path.is_ident(name))
@@ -630,6 +632,7 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
         use crate::Error;
     ));
     let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
+    let mut answered = Vec::new();
     for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
         for member in &mut imp.items {
@@ -653,6 +656,19 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
             };
             let error = args.args.last_mut().expect("Result<_, E>");
             *error = syn::parse_quote!(Error);
+            // `ResponseValue<T>`: T, for the table of answers.
+            let answer_ty = match args.args.first() {
+                Some(syn::GenericArgument::Type(syn::Type::Path(rv))) => {
+                    match &rv.path.segments.last().expect("ResponseValue").arguments {
+                        syn::PathArguments::AngleBracketed(inner) => match inner.args.first() {
+                            Some(syn::GenericArgument::Type(t)) => t.clone(),
+                            _ => panic!("ResponseValue<T>"),
+                        },
+                        _ => panic!("ResponseValue<T>"),
+                    }
+                }
+                _ => panic!("send returns Result<ResponseValue<T>, _>"),
+            };
 
             // The end: `let info = ..; pre; let result = exec; post; let response = ..; match`.
             let at = f
@@ -675,6 +691,7 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
                 .get(&id)
                 .unwrap_or_else(|| panic!("{id} is not an operation of the spec"));
             f.block.stmts.truncate(at);
+            answered.push((id.clone(), answer_ty));
             f.block.stmts.push(syn::Stmt::Expr(
                 syn::parse_quote!(
                     client
@@ -730,6 +747,76 @@ fn streamline_requests(file: &mut syn::File, raw: &serde_json::Value) {
         ),
         "every operation's send must be rewritten (starts, header maps, their set-up, ends, paths)"
     );
+    answered
+}
+
+/// For the crate's unit tests only: every operation's call made through the same
+/// `ClientState::respond` its `send` ends with (its answer type, its `Call`), to a path with
+/// each `{parameter}` filled in. The tests check that an answer that is not a success fails
+/// every one of them.
+fn every_operation_answered(
+    answered: &[(String, syn::Type)],
+    raw: &serde_json::Value,
+) -> proc_macro2::TokenStream {
+    use heck::ToSnakeCase;
+    let mut routes = std::collections::BTreeMap::new();
+    for (path, item) in raw["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if let Some(id) = op["operationId"].as_str() {
+                let filled: String = path
+                    .split('/')
+                    .map(|seg| if seg.starts_with('{') { "p" } else { seg })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let read = op["x-genauth-read"] == true;
+                routes.insert(
+                    id.to_snake_case(),
+                    (method.to_ascii_uppercase(), filled, read),
+                );
+            }
+        }
+    }
+    let fns = answered.iter().map(|(id, ty)| {
+        let (method, path, read) = &routes[id];
+        let verb = format_ident!("{method}");
+        let name = format_ident!("{id}");
+        quote! {
+            pub(super) fn #name(
+                client: &Client,
+            ) -> ::std::pin::Pin<::std::boxed::Box<
+                dyn ::std::future::Future<Output = ::std::result::Result<(), crate::Error>> + '_,
+            >> {
+                ::std::boxed::Box::pin(async move {
+                    client.inner.respond::<#ty>(
+                        &client.client,
+                        client.inner.new_request(::reqwest::Method::#verb, #path),
+                        crate::send::Call { name: #id, read_only: #read, typed: true },
+                    ).await.map(|_| ())
+                })
+            }
+        }
+    });
+    let entries = answered.iter().map(|(id, _)| {
+        let name = format_ident!("{id}");
+        quote!((#id, every_operation_calls::#name as AnsweredCall))
+    });
+    quote! {
+        /// One operation's call through `respond` (unit tests only).
+        #[cfg(test)]
+        pub(crate) type AnsweredCall = for<'a> fn(
+            &'a Client,
+        ) -> ::std::pin::Pin<::std::boxed::Box<
+            dyn ::std::future::Future<Output = ::std::result::Result<(), crate::Error>> + 'a,
+        >>;
+        #[cfg(test)]
+        mod every_operation_calls {
+            use super::{types, Client};
+            #(#fns)*
+        }
+        /// Every operation's answer type and call, through `respond` (unit tests only).
+        #[cfg(test)]
+        pub(crate) static EVERY_OPERATION: &[(&str, AnsweredCall)] = &[#(#entries),*];
+    }
 }
 
 /// Keeps typify's builder (`types::builder::X`, `types::X::builder()`) only for the types a

@@ -36,3 +36,57 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fail_closed {
+    use serde_json::json;
+
+    use crate::testing::MockApi;
+    use crate::{Error, RetryPolicy};
+
+    /// Every operation, through the same `respond` and `Call` its `send` ends with: an answer
+    /// that does not prove success is an error for each one, whatever its type (those with no
+    /// `data` included). Before the success rule, `{}` and an envelope without `statusCode`
+    /// were Ok for the 55 operations whose answer has no `data`.
+    #[tokio::test]
+    async fn an_answer_that_is_not_a_success_fails_every_operation() {
+        let mock = MockApi::start().await.unwrap();
+        let client = mock
+            .client_builder()
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let all = crate::operations::all();
+        for body in [
+            json!({}),
+            json!({"message": "denied", "apiCode": 40301}),
+            json!({"statusCode": null, "data": {}}),
+            json!({"statusCode": 403, "message": "no", "requestId": 7}),
+            json!([{"statusCode": 200}]),
+        ] {
+            for op in all {
+                mock.respond(op.method, &body).unwrap();
+            }
+            assert_eq!(super::EVERY_OPERATION.len(), all.len());
+            for (name, call) in super::EVERY_OPERATION {
+                let result = call(&client).await;
+                let err = result.expect_err(&format!("{name} took {body} for a success"));
+                let expected = if body.get("statusCode").is_some_and(|c| c == 403) {
+                    matches!(
+                        err,
+                        Error::Api {
+                            status_code: 403,
+                            http_status: 200,
+                            ..
+                        }
+                    )
+                } else {
+                    matches!(err, Error::Decode { status: 200, .. })
+                };
+                assert!(expected, "{name} with {body}: {err:?}");
+            }
+        }
+        // Every call reached the server: nothing was refused before sending.
+        assert_eq!(mock.requests().len(), 5 * all.len());
+    }
+}

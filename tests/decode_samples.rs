@@ -1258,6 +1258,35 @@ fn responses_as_the_server_sends_them_decode() {
     assert_eq!(user.status_code, 200);
     let identity = &user.data.identities[0];
     assert!(identity.user_info_in_idp.is_null());
+    // Nested objects the types declare required, left out: each can be built empty, so each
+    // takes its empty value (the second step of lenient decoding).
+    let mut function = sample("getPipelineFunction.json");
+    function["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("lastExecuteStatus");
+    let function: genauth::types::PipelineFunctionSingleRespDto =
+        serde_json::from_value(function).unwrap();
+    assert!(function.data.last_execute_status.is_empty());
+    let names: genauth::types::LangObject =
+        serde_json::from_value(serde_json::json!({"zh-CN": {"enabled": true, "value": "管理员"}}))
+            .unwrap();
+    assert!(names.zh_cn.enabled);
+    assert_eq!(names.ja_jp.value, "");
+    // A success envelope without `data`, whose data type can be built empty.
+    let app: genauth::types::ApplicationSingleRespDto =
+        serde_json::from_value(serde_json::json!({"statusCode": 200, "message": "ok"})).unwrap();
+    assert_eq!(app.data.app_id, "");
+    // A role check's `message` says why validation failed, as text.
+    let check: genauth::types::RoleCheckParamsRespDto = serde_json::from_value(serde_json::json!({
+        "statusCode": 200,
+        "message": "Operation successful",
+        "requestId": "5b1f0a8e-2c1d-4d0e-9a7b-6f3e2d1c0b9a",
+        "data": {"isValid": false, "message": "The role code already exists"}
+    }))
+    .unwrap();
+    assert!(!check.data.is_valid);
+    assert_eq!(check.data.message, "The role code already exists");
     // What cannot be a number is still an error.
     let mut bad = sample("listRoles.json");
     bad["data"]["totalCount"] = "many".into();

@@ -84,3 +84,70 @@ async fn no_secret_in_debug_display_errors_or_logs() {
     }
     assert!(shown.contains("AK_PUBLIC"), "the key id is not a secret");
 }
+
+#[tokio::test]
+async fn a_user_answer_that_cannot_decode_shows_none_of_its_values() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // A real-shaped user whose `createdAt` has the wrong type, so the answer cannot decode.
+    let mut user: serde_json::Value =
+        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+    user["data"]["createdAt"] = serde_json::json!({"at": "2023-03-14"});
+    let personal: Vec<String> = [
+        "email",
+        "phone",
+        "name",
+        "nickname",
+        "username",
+        "externalId",
+    ]
+    .iter()
+    .filter_map(|k| user["data"][k].as_str().map(str::to_string))
+    .filter(|v| v.len() > 3)
+    .collect();
+    assert!(
+        personal.len() >= 4,
+        "the sample holds personal data: {personal:?}"
+    );
+    let body = user.to_string();
+    let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, &body)))
+        .await
+        .unwrap();
+    let client = ManagementClient::builder()
+        .access_key_id("AK")
+        .access_key_secret(KEY_SECRET)
+        .host(&server.base_url)
+        .build()
+        .unwrap();
+    let err = client
+        .get_user()
+        .user_id("643d517fe6ebab7b8cfcf98d")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode {
+        message,
+        body_snippet,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    // The keys, the structure and the path stay.
+    assert!(message.starts_with("data.createdAt: "), "{message}");
+    assert!(body_snippet.contains(r#""email":"***""#), "{body_snippet}");
+    assert!(
+        body_snippet.contains(r#""emailVerified":true"#),
+        "{body_snippet}"
+    );
+    let shown = format!("{err}{err:?}{}", capture.text());
+    for value in &personal {
+        assert!(!shown.contains(value.as_str()), "{value} leaked: {shown}");
+    }
+}

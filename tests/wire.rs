@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use calls::fetch_otp;
+use calls::{bounded, fetch_otp, quick_builder};
 use genauth::prelude::*;
 use genauth::{AuthMode, Brand, Error, Lang, ManagementClient, types};
 use hmac::{Hmac, Mac};
@@ -500,4 +500,157 @@ async fn a_failed_token_fetch_is_an_auth_error_and_is_not_cached() {
     let ok = fetch_otp(&client).await.unwrap();
     assert_eq!(ok.secret.expose_secret(), OTP);
     assert_eq!(server.hits(), 3, "a second fetch, then the call");
+}
+
+// Fail closed: only a 2xx whose body is a JSON object with `statusCode` 200 is a success.
+
+/// A server answering every request with HTTP 200 and `body`.
+async fn answering(body: &'static str) -> MockServer {
+    let server = MockServer::start_async().await;
+    answer_all(&server, body).await;
+    server
+}
+
+async fn answer_all<'a>(server: &'a MockServer, body: &'static str) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_refused_or_empty_answer_to_a_revoke_is_never_ok() {
+    for body in [
+        "{}",
+        r#"{"message":"denied","apiCode":40301}"#,
+        r#"{"statusCode":"ok"}"#,
+        "",
+        "null",
+    ] {
+        let server = MockServer::start_async().await;
+        let mock = answer_all(&server, body).await;
+        let client = quick_builder(&server.base_url()).build().unwrap();
+        let err = bounded(
+            client
+                .delete_access_key()
+                .body_map(|b| b.access_key_id("ak-1"))
+                .send(),
+        )
+        .await
+        .expect_err(body);
+        assert!(
+            matches!(&err, Error::Decode { status: 200, message, .. } if message.contains("statusCode") || message.contains("body") || message.contains("object")),
+            "{body}: {err:?}"
+        );
+        assert!(!err.is_retryable(), "{body}");
+        // A write, and not retryable: sent once.
+        assert_eq!(mock.calls_async().await, 1);
+    }
+    // The same operation with a real success.
+    let server = answering(r#"{"statusCode":200,"message":"ok"}"#).await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let ok = bounded(
+        client
+            .delete_access_key()
+            .body_map(|b| b.access_key_id("ak-1"))
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status_code, 200);
+}
+
+#[tokio::test]
+async fn an_odd_request_id_does_not_hide_a_failure_from_request() {
+    let server = answering(r#"{"statusCode":403,"message":"no","requestId":7}"#).await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let err = bounded(
+        client
+            .request(genauth::Method::GET, "/api/v3/anything")
+            .send::<serde_json::Value>(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status_code: 403, message, request_id: None, http_status: 200, .. } if message == "no"),
+        "{err:?}"
+    );
+    // `data()` follows the same rule, and the numeric string "200" counts as success.
+    let server = answering(r#"{"statusCode":"200","data":{"k":1}}"#).await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let data: serde_json::Value = bounded(client.request(genauth::Method::GET, "/api/v3/x").data())
+        .await
+        .unwrap();
+    assert_eq!(data, serde_json::json!({"k": 1}));
+    for body in ["{}", "[1]", "<html>"] {
+        let server = answering(body).await;
+        let client = quick_builder(&server.base_url()).build().unwrap();
+        let err = bounded(
+            client
+                .request(genauth::Method::GET, "/api/v3/x")
+                .data::<serde_json::Value>(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { status: 200, .. }),
+            "{body}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn required_fields_named_default_something_decode_when_missing() {
+    // `defaultProtocol` is required; its JSON name contains "default", which the build used to
+    // mistake for a serde default.
+    let mut sample: serde_json::Value =
+        serde_json::from_str(include_str!("samples/getApplication.json")).unwrap();
+    sample["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("defaultProtocol")
+        .expect("the sample has defaultProtocol");
+    let body: &'static str = Box::leak(sample.to_string().into_boxed_str());
+    let server = answering(body).await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let app = bounded(async {
+        client
+            .get_application()
+            .app_id("6319a1504f3e1a2b3f214dd5")
+            .send()
+            .await?
+            .into_data()
+    })
+    .await
+    .unwrap();
+    assert_eq!(app.app_id, "6319a1504f3e1a2b3f214dd5");
+    assert_eq!(
+        app.default_protocol,
+        types::DefaultProtocol::UnknownValue(String::new())
+    );
+}
+
+#[tokio::test]
+async fn a_decode_failure_names_its_path_and_carries_the_request_id() {
+    let server = answering(
+        r#"{"statusCode":200,"message":"ok","requestId":"r-42","data":{"secret":["x"]}}"#,
+    )
+    .await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let err = bounded(fetch_otp(&client)).await.unwrap_err();
+    let Error::Decode {
+        message,
+        request_id,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(message.starts_with("data.secret: "), "{message}");
+    assert_eq!(request_id.as_deref(), Some("r-42"));
+    assert_eq!(err.request_id(), Some("r-42"));
 }

@@ -157,6 +157,22 @@ fn field_defaults(field: &syn::Field, empty: &BTreeSet<String>) -> bool {
     }
 }
 
+/// A newtype struct (`struct X(T);`) whose `T` has an empty value, such as a JSON map.
+fn empty_newtype(item: &syn::Item, empty: &BTreeSet<String>) -> Option<String> {
+    let syn::Item::Struct(st) = item else {
+        return None;
+    };
+    let syn::Fields::Unnamed(fields) = &st.fields else {
+        return None;
+    };
+    let [field] = fields.unnamed.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let shape = Shape::of(&field.ty)?;
+    (SCALARS.contains(&shape.name.as_str()) || empty.contains(&shape.name))
+        .then(|| st.ident.to_string())
+}
+
 /// The structs of `items` that can be built empty, to a fixpoint, besides those in `known`.
 fn buildable_empty(items: &mut [syn::Item], known: &BTreeSet<String>) -> BTreeSet<String> {
     let mut empty = known.clone();
@@ -164,6 +180,14 @@ fn buildable_empty(items: &mut [syn::Item], known: &BTreeSet<String>) -> BTreeSe
     loop {
         let mut changed = false;
         for item in items.iter_mut() {
+            if let Some(name) = empty_newtype(item, &empty)
+                && !empty.contains(&name)
+            {
+                empty.insert(name.clone());
+                found.insert(name);
+                changed = true;
+                continue;
+            }
             let Some((ident, fields)) = named_fields(item) else {
                 continue;
             };
@@ -231,6 +255,22 @@ pub fn lenient_decoding(types: &mut Vec<syn::Item>, open_enums: &BTreeSet<String
     }
     let empty = buildable_empty(types, &with_default);
     for item in types.iter_mut() {
+        if let syn::Item::Struct(st) = item
+            && matches!(st.fields, syn::Fields::Unnamed(_))
+            && empty.contains(&st.ident.to_string())
+        {
+            let ident = &st.ident;
+            extra.push(syn::parse_quote! {
+                impl ::std::default::Default for #ident {
+                    /// Empty: what an answer that leaves this value out decodes to.
+                    fn default() -> Self {
+                        Self(::std::default::Default::default())
+                    }
+                }
+            });
+            report.defaulted_structs += 1;
+            continue;
+        }
         if let Some((ident, fields)) = named_fields(item)
             && empty.contains(&ident.to_string())
         {
@@ -415,16 +455,18 @@ mod tests {
                 #[serde(default = "defaults::ten")]
                 pub limit: i64,
             }
-            pub struct Inner { pub name: String, pub tags: Vec<String>, pub kind: Kind }
+            pub struct Inner { pub name: String, pub tags: Vec<String>, pub kind: Kind, pub status: Status }
+            pub struct Status(pub ::serde_json::Map<String, ::serde_json::Value>);
             pub struct Strict { pub closed: Closed }
             pub enum Kind { A, UnknownValue(String) }
             pub enum Closed { A }
         });
         let open: BTreeSet<String> = ["Kind".to_string()].into();
         let report = lenient_decoding(&mut types, &open);
-        // Inner, then Outer (through Inner); Strict has a closed enum, so Env cannot be
-        // built empty either, though its `data` can.
-        assert_eq!(report.defaulted_structs, 2, "{report:?}");
+        // Status (a newtype over a map), Inner, then Outer (through Inner); Strict has a
+        // closed enum, so Env cannot be built empty either, though its `data` can.
+        assert_eq!(report.defaulted_structs, 3, "{report:?}");
+        assert!(field_attrs(&types, "Inner", "status").default);
         assert!(field_attrs(&types, "Env", "data").default);
         assert!(!field_attrs(&types, "Env", "strict").default);
         assert!(!field_attrs(&types, "Strict", "closed").default);
