@@ -17,15 +17,20 @@ const OTP: &str = "OTP-must-never-print-5c2e";
 const TOKEN: &str =
     "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwMSJ9.TOKEN-must-never-print";
 
-#[tokio::test]
-async fn no_secret_in_debug_display_errors_or_logs() {
+/// Every log line at every level, kept for inspection while the guard lives.
+fn trace_capture() -> (Capture, tracing::subscriber::DefaultGuard) {
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (capture, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn no_secret_in_debug_display_errors_or_logs() {
+    let (capture, _guard) = trace_capture();
 
     let otp_body = format!(r#"{{"statusCode":200,"message":"ok","data":{{"secret":"{OTP}"}}}}"#);
     let server = Loopback::start(Arc::new(move |req, n| {
@@ -87,13 +92,7 @@ async fn no_secret_in_debug_display_errors_or_logs() {
 
 #[tokio::test]
 async fn a_user_answer_that_cannot_decode_shows_none_of_its_values() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = trace_capture();
 
     // A real-shaped user whose `createdAt` has the wrong type, so the answer cannot decode.
     let mut user: serde_json::Value =

@@ -564,38 +564,35 @@ async fn a_refused_or_empty_answer_to_a_revoke_is_never_ok() {
     assert_eq!(ok.status_code, 200);
 }
 
+/// `request(GET, ..).data::<Value>()` (or `send::<Value>()` with `whole`) against a server
+/// answering `body`.
+async fn raw_get(body: &'static str, whole: bool) -> Result<serde_json::Value, Error> {
+    let server = answering(body).await;
+    let client = quick_builder(&server.base_url()).build().unwrap();
+    let request = client.request(genauth::Method::GET, "/api/v3/x");
+    if whole {
+        bounded(request.send()).await
+    } else {
+        bounded(request.data()).await
+    }
+}
+
 #[tokio::test]
 async fn an_odd_request_id_does_not_hide_a_failure_from_request() {
-    let server = answering(r#"{"statusCode":403,"message":"no","requestId":7}"#).await;
-    let client = quick_builder(&server.base_url()).build().unwrap();
-    let err = bounded(
-        client
-            .request(genauth::Method::GET, "/api/v3/anything")
-            .send::<serde_json::Value>(),
-    )
-    .await
-    .unwrap_err();
+    let err = raw_get(r#"{"statusCode":403,"message":"no","requestId":7}"#, true)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Api { status_code: 403, message, request_id: None, http_status: 200, .. } if message == "no"),
         "{err:?}"
     );
     // `data()` follows the same rule, and the numeric string "200" counts as success.
-    let server = answering(r#"{"statusCode":"200","data":{"k":1}}"#).await;
-    let client = quick_builder(&server.base_url()).build().unwrap();
-    let data: serde_json::Value = bounded(client.request(genauth::Method::GET, "/api/v3/x").data())
+    let data = raw_get(r#"{"statusCode":"200","data":{"k":1}}"#, false)
         .await
         .unwrap();
     assert_eq!(data, serde_json::json!({"k": 1}));
     for body in ["{}", "[1]", "<html>"] {
-        let server = answering(body).await;
-        let client = quick_builder(&server.base_url()).build().unwrap();
-        let err = bounded(
-            client
-                .request(genauth::Method::GET, "/api/v3/x")
-                .data::<serde_json::Value>(),
-        )
-        .await
-        .unwrap_err();
+        let err = raw_get(body, false).await.unwrap_err();
         assert!(
             matches!(err, Error::Decode { status: 200, .. }),
             "{body}: {err:?}"
@@ -653,4 +650,32 @@ async fn a_decode_failure_names_its_path_and_carries_the_request_id() {
     assert!(message.starts_with("data.secret: "), "{message}");
     assert_eq!(request_id.as_deref(), Some("r-42"));
     assert_eq!(err.request_id(), Some("r-42"));
+}
+
+#[tokio::test]
+async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
+    for token_body in [
+        r#"{"data":{"access_token":"tok","expires_in":7200}}"#,
+        r#"{"statusCode":200,"message":"ok"}"#,
+        r#"{"statusCode":200,"data":{"access_token":"","expires_in":7200}}"#,
+    ] {
+        let server = Loopback::start(Arc::new(move |req, _| {
+            if req.path() == "/api/v3/get-management-token" {
+                Reply::json(200, token_body)
+            } else {
+                Reply::json(200, SAMPLE)
+            }
+        }))
+        .await
+        .unwrap();
+        let client = token_client(&server.base_url);
+        let err = fetch_otp(&client).await.unwrap_err();
+        assert!(matches!(&err, Error::Auth(_)), "{token_body}: {err:?}");
+        assert!(!format!("{err} {err:?}").contains("tok\""), "{err:?}");
+        assert_eq!(
+            server.hits(),
+            1,
+            "{token_body}: only the token endpoint was asked"
+        );
+    }
 }
