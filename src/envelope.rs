@@ -391,16 +391,24 @@ impl Answer<'_> {
 /// personal data. Field names (``missing field `email` ``) stay.
 fn masked_reason(reason: &str) -> String {
     let mut out = String::with_capacity(reason.len());
-    let mut rest = reason;
-    while let Some(at) = rest.find('"') {
-        out.push_str(&rest[..at]);
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        // A quoted value, as `{:?}` writes it: skip to the closing quote, past escapes.
         out.push_str("\"***\"");
-        rest = match rest[at + 1..].find('"') {
-            Some(end) => &rest[at + 1 + end + 1..],
-            None => "",
-        };
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
     }
-    out.push_str(rest);
     if let Some(at) = out.find("unknown variant `") {
         let start = at + "unknown variant `".len();
         if let Some(len) = out[start..].find('`') {
@@ -561,6 +569,10 @@ mod tests {
         assert_eq!(
             masked_reason("unknown variant `secretive`, expected `a` or `b`"),
             "unknown variant `***`, expected `a` or `b`"
+        );
+        assert_eq!(
+            masked_reason(r#"invalid type: string "[\"60b4\", \\\"x\"]", expected a sequence"#),
+            r#"invalid type: string "***", expected a sequence"#
         );
         assert_eq!(
             masked_reason("missing field `email`"),

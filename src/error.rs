@@ -59,6 +59,11 @@ pub enum Error {
         http_status: u16,
     },
 
+    /// A page stream ended because the server's pages cannot be walked to an end: a page was
+    /// served again, or the stream reached its page limit. The items before it were valid.
+    #[error("pagination stopped: {0}")]
+    Pagination(String),
+
     /// The answer cannot be read as a success: a 2xx whose body is not an API envelope with
     /// a usable `statusCode` (see [`envelope`](crate::envelope) for the rule), or a success
     /// whose body does not decode into the expected type.
@@ -148,6 +153,7 @@ impl Error {
                 source: None,
             },
             Error::Timeout(m) => Error::Timeout(m.clone()),
+            Error::Pagination(m) => Error::Pagination(m.clone()),
             Error::Http {
                 status,
                 body_snippet,

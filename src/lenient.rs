@@ -1,8 +1,10 @@
-//! Lenient decoding of response numbers: the API sometimes sends a number as a string (`"1"`).
+//! Lenient decoding of response numbers and booleans: the API sometimes sends a number as a
+//! string (`"1"`), and a boolean as one (`"false"`).
 //!
-//! build.rs points every `i64`/`f64` field of the generated types here (`deserialize_with`),
-//! so a numeric string decodes as the number; anything else fails as before. What the crate
-//! sends is unchanged: serialisation writes plain numbers.
+//! build.rs points every `i64`/`f64`/`bool` field of the generated types here
+//! (`deserialize_with`), so a numeric string decodes as the number and `"true"`/`"false"` as
+//! the boolean; anything else fails as before. What the crate sends is unchanged:
+//! serialisation writes plain numbers and booleans.
 
 use std::fmt;
 
@@ -115,6 +117,53 @@ pub(crate) fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, 
     d.deserialize_option(Optional::<f64>(std::marker::PhantomData))
 }
 
+struct Boolean;
+
+impl<'de> Visitor<'de> for Boolean {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean or the string \"true\" or \"false\"")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+
+struct OptionalBoolean;
+
+impl<'de> Visitor<'de> for OptionalBoolean {
+    type Value = Option<bool>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null, a boolean or the string \"true\" or \"false\"")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<bool>, D::Error> {
+        d.deserialize_any(Boolean).map(Some)
+    }
+}
+
+/// A `bool` from a JSON boolean or the string `"true"` or `"false"`.
+pub(crate) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    d.deserialize_any(Boolean)
+}
+
+/// An `Option<bool>`: `null`, a boolean, or the string `"true"` or `"false"`.
+pub(crate) fn opt_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_option(OptionalBoolean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +178,35 @@ mod tests {
         c: f64,
         #[serde(default, deserialize_with = "opt_float")]
         d: Option<f64>,
+    }
+
+    #[test]
+    fn booleans_and_boolean_strings() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Flags {
+            #[serde(deserialize_with = "boolean")]
+            a: bool,
+            #[serde(default, deserialize_with = "opt_boolean")]
+            b: Option<bool>,
+        }
+        let f: Flags = serde_json::from_str(r#"{"a":"false","b":"true"}"#).unwrap();
+        assert_eq!(
+            f,
+            Flags {
+                a: false,
+                b: Some(true)
+            }
+        );
+        let f: Flags = serde_json::from_str(r#"{"a":true,"b":null}"#).unwrap();
+        assert_eq!(f, Flags { a: true, b: None });
+        for bad in [
+            r#"{"a":"yes"}"#,
+            r#"{"a":1}"#,
+            r#"{"a":"TRUE"}"#,
+            r#"{"a":true,"b":0}"#,
+        ] {
+            assert!(serde_json::from_str::<Flags>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

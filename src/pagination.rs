@@ -22,14 +22,28 @@
 //! page, or that brings the count to `totalCount`; or when [`Pages::max_items`] is reached. A
 //! failed page is one `Err` item, after which the stream ends. Each page is an ordinary call:
 //! signed, retried and timed as the client is configured.
+//!
+//! A stream always ends, whatever the server answers:
+//! - `totalCount` is trusted only when the answer carries one: a total below the items already
+//!   received (a missing total decodes as 0) is ignored, and the page lengths decide.
+//! - A page with the same items as the page before (a server that ignores the page number)
+//!   ends the stream with [`Error::Pagination`] instead of looping.
+//! - At most [`DEFAULT_MAX_PAGES`] pages are fetched per stream ([`Pages::max_pages`] changes
+//!   it); a stream that needs more ends with [`Error::Pagination`], never silently.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use std::hash::{Hash as _, Hasher as _};
 
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
 
 use crate::Error;
+
+/// How many pages one stream fetches at most, unless [`Pages::max_pages`] says otherwise:
+/// 10,000 pages (a million items at 100 a page).
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 /// One page: its items and, when the API reports it, the total number of items.
 #[doc(hidden)]
@@ -89,6 +103,10 @@ pub struct Pages<'a, T> {
     fetched: u64,
     yielded: u64,
     max_items: Option<u64>,
+    max_pages: u64,
+    pages: u64,
+    /// A fingerprint of the previous page's items, to notice a page served again.
+    previous: Option<u64>,
     last_page: bool,
     done: bool,
 }
@@ -110,6 +128,9 @@ impl<'a, T> Pages<'a, T> {
             fetched: 0,
             yielded: 0,
             max_items: None,
+            max_pages: DEFAULT_MAX_PAGES,
+            pages: 0,
+            previous: None,
             last_page: false,
             done: false,
         }
@@ -120,6 +141,24 @@ impl<'a, T> Pages<'a, T> {
         self.max_items = Some(cap);
         self
     }
+
+    /// Fetches at most `cap` pages (at least one); a stream that would need more ends with
+    /// [`Error::Pagination`]. The default is [`DEFAULT_MAX_PAGES`].
+    pub fn max_pages(mut self, cap: u64) -> Self {
+        self.max_pages = cap.max(1);
+        self
+    }
+}
+
+/// A fingerprint of a page's items: their JSON, hashed.
+fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match serde_json::to_vec(items) {
+        Ok(json) => json.hash(&mut hasher),
+        // Not representable as JSON: never equal to another page.
+        Err(_) => return rand::random(),
+    }
+    hasher.finish()
 }
 
 impl<T> std::fmt::Debug for Pages<'_, T> {
@@ -128,12 +167,13 @@ impl<T> std::fmt::Debug for Pages<'_, T> {
             .field("next_page", &self.next_page)
             .field("yielded", &self.yielded)
             .field("max_items", &self.max_items)
+            .field("max_pages", &self.max_pages)
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
 }
 
-impl<T> Stream for Pages<'_, T> {
+impl<T: serde::Serialize> Stream for Pages<'_, T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -152,6 +192,13 @@ impl<T> Stream for Pages<'_, T> {
                 return Poll::Ready(None);
             }
             let page = this.next_page;
+            if this.in_flight.is_none() && this.pages >= this.max_pages {
+                this.done = true;
+                return Poll::Ready(Some(Err(Error::Pagination(format!(
+                    "stopped before page {page}: the stream has fetched its limit of {} pages (see max_pages)",
+                    this.max_pages
+                )))));
+            }
             let fetch = &this.fetch;
             let future = this.in_flight.get_or_insert_with(|| fetch(page));
             let result = match future.as_mut().poll(cx) {
@@ -165,13 +212,29 @@ impl<T> Stream for Pages<'_, T> {
                     return Poll::Ready(Some(Err(e)));
                 }
                 Ok(Page { items, total }) => {
+                    this.pages += 1;
                     let len = items.len();
+                    if len > 0 {
+                        let print = fingerprint(&items);
+                        if this.previous == Some(print) {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(Error::Pagination(format!(
+                                "page {page} has the same {len} items as page {}: the server \
+                                 does not seem to honour the page number",
+                                page - 1
+                            )))));
+                        }
+                        this.previous = Some(print);
+                    }
                     let first = *this.first_page_len.get_or_insert(len);
                     this.fetched += len as u64;
                     this.next_page = this.next_page.saturating_add(1);
-                    this.last_page = len == 0
-                        || len < first
-                        || total.is_some_and(|t| this.fetched >= u64::try_from(t).unwrap_or(0));
+                    // A total below what has arrived is absent (decoded as 0) or wrong.
+                    let total = total
+                        .and_then(|t| u64::try_from(t).ok())
+                        .filter(|t| *t >= this.fetched);
+                    this.last_page =
+                        len == 0 || len < first || total.is_some_and(|t| this.fetched >= t);
                     this.buffered = items.into_iter();
                 }
             }

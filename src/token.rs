@@ -4,8 +4,11 @@
 //! runs as its own task, so a caller that gives up does not cancel it for the others; it is
 //! bounded by the attempt timeout and the response size limit, and each caller waits for it
 //! no longer than its own total timeout. Its result, success or failure, goes to every caller
-//! that waited for it; a failure is not kept, so the next call tries again. A token is
-//! replaced a margin before it expires and forgotten when the server refuses it.
+//! that waited for it. A failure is shared for [`FAILED_FETCH_COOLDOWN`] with the calls that
+//! come after it (their retries included), so that a retry round under an outage costs about
+//! one fetch; after that the next call tries again. A token is replaced a margin before it
+//! expires (the lesser of [`REFRESH_MARGIN`] and half its lifetime) and forgotten when the
+//! server refuses it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,8 +23,12 @@ use crate::client::Shared;
 use crate::envelope::Head;
 use crate::send::{Attempt, attempt};
 
-/// How long before its expiry a token is replaced.
+/// How long before its expiry a token is replaced, at most: a token that lives less than
+/// twice this is replaced when half its lifetime is left.
 pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a failed fetch answers for the token instead of a new fetch.
+pub(crate) const FAILED_FETCH_COOLDOWN: Duration = Duration::from_millis(250);
 
 /// A token in force, ready to go into headers.
 #[derive(Clone)]
@@ -32,6 +39,8 @@ pub(crate) struct Token {
     pub(crate) userpool: Option<HeaderValue>,
     /// `None` when the lifetime is too long to represent: it never expires here.
     expires_at: Option<Instant>,
+    /// How long before `expires_at` it is replaced.
+    margin: Duration,
 }
 
 impl Token {
@@ -53,11 +62,12 @@ impl Token {
             header,
             userpool,
             expires_at: Instant::now().checked_add(expires_in),
+            margin: REFRESH_MARGIN.min(expires_in / 2),
         })
     }
 
     fn fresh(&self) -> bool {
-        match (self.expires_at, Instant::now().checked_add(REFRESH_MARGIN)) {
+        match (self.expires_at, Instant::now().checked_add(self.margin)) {
             (Some(expiry), Some(soon)) => soon < expiry,
             (None, _) => true,
             (Some(_), None) => false,
@@ -75,6 +85,8 @@ struct Slot {
     flight: Option<watch::Receiver<Outcome>>,
     /// Counts fetches, so that a finished fetch clears only its own flight.
     generation: u64,
+    /// The last fetch's failure and when it came, shared during the cooldown.
+    failed: Option<(Instant, Arc<Error>)>,
 }
 
 /// The cached token shared by every clone of a client.
@@ -100,6 +112,12 @@ impl TokenCache {
                 return Ok(token.clone());
             }
             slot.token = None;
+            if slot.flight.is_none()
+                && let Some((at, error)) = &slot.failed
+                && at.elapsed() < FAILED_FETCH_COOLDOWN
+            {
+                return Err(error.duplicate());
+            }
             match &slot.flight {
                 Some(flight) => flight.clone(),
                 None => self.start(&mut slot, fetch()),
@@ -141,6 +159,7 @@ impl TokenCache {
             cache: TokenCache,
             generation: u64,
             token: Option<Token>,
+            failed: Option<Arc<Error>>,
         }
         impl Drop for Landing {
             fn drop(&mut self) {
@@ -149,6 +168,10 @@ impl TokenCache {
                     slot.flight = None;
                     if let Some(token) = self.token.take() {
                         slot.token = Some(token);
+                        slot.failed = None;
+                    }
+                    if let Some(error) = self.failed.take() {
+                        slot.failed = Some((Instant::now(), error));
                     }
                 }
             }
@@ -157,10 +180,12 @@ impl TokenCache {
             cache: self.clone(),
             generation: slot.generation,
             token: None,
+            failed: None,
         };
         tokio::spawn(async move {
             let result = fetch.await.map_err(Arc::new);
             landing.token = result.as_ref().ok().cloned();
+            landing.failed = result.as_ref().err().cloned();
             // Store first, then wake the waiters: a caller arriving in between finds the
             // token, never a finished flight.
             drop(landing);
@@ -297,12 +322,11 @@ mod tests {
         assert!(token.header.is_sensitive());
         assert!(token.fresh());
         assert_eq!(scoped_userpool_id("not-a-jwt"), None);
-        // A token that lives shorter than the margin is never considered fresh.
-        assert!(
-            !Token::new(jwt("{}"), Duration::from_secs(30))
-                .unwrap()
-                .fresh()
-        );
+        // A token that lives shorter than twice the margin is fresh for half its life.
+        let short = Token::new(jwt("{}"), Duration::from_secs(30)).unwrap();
+        assert!(short.fresh());
+        assert_eq!(short.margin, Duration::from_secs(15));
+        assert!(!Token::new(jwt("{}"), Duration::ZERO).unwrap().fresh());
         // A lifetime too long for the clock never expires instead of panicking.
         assert!(Token::new(jwt("{}"), Duration::MAX).unwrap().fresh());
         // Neither a token nor a pool claim that cannot be a header value is accepted.

@@ -198,7 +198,7 @@ async fn body_page_is_set_at_the_top_level() {
     let server = paged_server(
         &[1, 1, 0],
         100,
-        |n| json!({"id": format!("p{n}")}),
+        |n| json!({"policyId": format!("p{n}")}),
         |seen| body(seen)["page"].as_u64().unwrap_or(0) as usize,
     )
     .await;
@@ -284,4 +284,78 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
         .count();
     assert_eq!(streams, marked);
     assert_eq!(marked, 69, "paginated operations in today's spec");
+}
+
+/// Pages of `sizes` roles with no `totalCount` at all.
+async fn untotalled_server(sizes: &'static [usize]) -> Loopback {
+    Loopback::start(Arc::new(move |seen, _| {
+        let page = query_page(seen);
+        let before: usize = sizes.iter().take(page - 1).sum();
+        let size = sizes.get(page - 1).copied().unwrap_or(0);
+        let items: Vec<Value> = (before..before + size).map(role).collect();
+        Reply::json(
+            200,
+            &json!({"statusCode": 200, "message": "ok", "data": {"list": items}}).to_string(),
+        )
+    }))
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn without_a_total_the_page_lengths_decide() {
+    // A missing totalCount decodes as 0; it used to end the stream after page 1.
+    let server = untotalled_server(&[2, 2, 2, 1]).await;
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let roles: Vec<types::RoleDto> = bounded(client.list_roles().into_stream().try_collect())
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 7);
+    assert_eq!(server.hits(), 4, "the short fourth page is the last");
+}
+
+#[tokio::test]
+async fn a_page_served_again_ends_the_stream_with_an_error() {
+    // The same full page whatever the page number, with a total that never comes.
+    let server = Loopback::start(Arc::new(|_, _| {
+        Reply::json(200, &page_body(vec![role(0), role(1)], 1_000_000_000_000))
+    }))
+    .await
+    .unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let items: Vec<Result<types::RoleDto, Error>> =
+        bounded(client.list_roles().into_stream().collect()).await;
+    assert_eq!(items.len(), 3, "two items, then the error");
+    assert!(items[..2].iter().all(Result::is_ok));
+    let err = items[2].as_ref().unwrap_err();
+    assert!(
+        matches!(err, Error::Pagination(m) if m.contains("page 2") && m.contains("same")),
+        "{err:?}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn the_page_cap_ends_an_endless_walk_with_an_error() {
+    // Distinct full pages forever, and a total far away.
+    let server = Loopback::start(Arc::new(|seen, _| {
+        let page = query_page(seen);
+        Reply::json(
+            200,
+            &page_body(vec![role(2 * page), role(2 * page + 1)], 1_000_000_000_000),
+        )
+    }))
+    .await
+    .unwrap();
+    let client = quick_builder(&server.base_url).build().unwrap();
+    let items: Vec<Result<types::RoleDto, Error>> =
+        bounded(client.list_roles().into_stream().max_pages(3).collect()).await;
+    assert_eq!(items.len(), 7, "three pages of two, then the error");
+    assert!(
+        matches!(items.last().unwrap(), Err(Error::Pagination(m)) if m.contains("limit of 3 pages")),
+        "{:?}",
+        items.last()
+    );
+    assert_eq!(server.hits(), 3);
+    assert_eq!(genauth::pagination::DEFAULT_MAX_PAGES, 10_000);
 }

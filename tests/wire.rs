@@ -475,7 +475,7 @@ async fn token_mode_retries_a_401_only_once() {
 }
 
 #[tokio::test]
-async fn a_failed_token_fetch_is_an_auth_error_and_is_not_cached() {
+async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     let server = Loopback::start(Arc::new(|req, n| {
         if req.path() == "/api/v3/get-management-token" {
             if n == 1 {
@@ -497,6 +497,15 @@ async fn a_failed_token_fetch_is_an_auth_error_and_is_not_cached() {
     );
     assert!(!err.to_string().contains(SECRET));
     assert_eq!(server.hits(), 1, "nothing sent after the failed fetch");
+    // Within the cooldown a call shares the failure without asking again...
+    let again = fetch_otp(&client).await.unwrap_err();
+    assert!(
+        matches!(&again, Error::Auth(m) if m.contains("bad key")),
+        "{again:?}"
+    );
+    assert_eq!(server.hits(), 1, "the failure was shared");
+    // ...and after it, the next call fetches anew.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let ok = fetch_otp(&client).await.unwrap();
     assert_eq!(ok.secret.expose_secret(), OTP);
     assert_eq!(server.hits(), 3, "a second fetch, then the call");
@@ -678,4 +687,69 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
             "{token_body}: only the token endpoint was asked"
         );
     }
+}
+
+#[tokio::test]
+async fn a_short_lived_token_is_reused_for_half_its_life() {
+    // A token that lives 30 s used to be fetched again for every call (60 s margin).
+    let server = Loopback::start(Arc::new(|req, n| {
+        if req.path() == "/api/v3/get-management-token" {
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":30}}}}"#,
+                    jwt("pool-1", n)
+                ),
+            )
+        } else {
+            Reply::json(200, SAMPLE)
+        }
+    }))
+    .await
+    .unwrap();
+    let client = token_client(&server.base_url);
+    for _ in 0..10 {
+        fetch_otp(&client).await.unwrap();
+    }
+    let fetches = server
+        .seen()
+        .iter()
+        .filter(|s| s.path() == "/api/v3/get-management-token")
+        .count();
+    assert_eq!(fetches, 1);
+    assert_eq!(server.hits(), 11);
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_asked_about_once_per_retry_round() {
+    let server = Loopback::start(Arc::new(|req, _| {
+        if req.path() == "/api/v3/get-management-token" {
+            Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#)
+        } else {
+            Reply::json(200, SAMPLE)
+        }
+    }))
+    .await
+    .unwrap();
+    let client = quick_builder(&server.base_url)
+        .auth_mode(AuthMode::ManagementToken)
+        .build()
+        .unwrap();
+    let calls = (0..20).map(|_| fetch_otp(&client));
+    let results = bounded(futures::future::join_all(calls)).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_err_and(Error::is_retryable))
+    );
+    // 20 calls of 3 attempts each used to make 12 fetches; the failure is now shared for a
+    // short cooldown, and these retries (milliseconds apart) all fall inside it.
+    let fetches = server.hits();
+    assert!(fetches <= 3, "{fetches} fetches");
+    assert!(
+        server
+            .seen()
+            .iter()
+            .all(|s| s.path() == "/api/v3/get-management-token")
+    );
 }

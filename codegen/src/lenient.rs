@@ -8,7 +8,8 @@
 //!   empty: every one of its own fields is optional or has a default (decided to a fixpoint,
 //!   so nesting of any depth works). Such types get an `impl Default` that honours the
 //!   spec's field defaults. This covers an envelope's `data` as well.
-//! - An `i64` or `f64` field, optional or not, also accepts a numeric string (`"1"`).
+//! - An `i64` or `f64` field, optional or not, also accepts a numeric string (`"1"`), and a
+//!   `bool` field the string `"true"` or `"false"`.
 //! - A field typed as any JSON (`serde_json::Value`) is left out of what is sent when it is
 //!   `null`, as the official SDK leaves an unset field out; the request builders no longer
 //!   demand a value for it.
@@ -304,6 +305,8 @@ pub fn lenient_decoding(types: &mut Vec<syn::Item>, open_enums: &BTreeSet<String
                 (false, "f64", _) => Some("crate::lenient::float"),
                 (true, _, Some("i64")) => Some("crate::lenient::opt_int"),
                 (true, _, Some("f64")) => Some("crate::lenient::opt_float"),
+                (false, "bool", _) => Some("crate::lenient::boolean"),
+                (true, _, Some("bool")) => Some("crate::lenient::opt_boolean"),
                 _ => None,
             };
             let can_default = !optional

@@ -364,6 +364,15 @@ pub(crate) fn apply_fixes(
                     *prop = definition;
                 }
             }
+            "optional_property" => {
+                let (schema, property) = (s("schema")?, s("property")?);
+                if let Some(required) = schema_mut(doc, schema)
+                    .and_then(|o| o.get_mut("required"))
+                    .and_then(Value::as_array_mut)
+                {
+                    required.retain(|name| name != property);
+                }
+            }
             "add_schema" => {
                 let name = s("name")?;
                 let definition = definition("schema_of_schema")?;
