@@ -167,8 +167,8 @@ impl ManagementClientBuilder {
     }
 
     /// The API host, e.g. `https://api.genauth.ai` or a private deployment. Defaults to the
-    /// brand's host. Plain `http://` is accepted only for loopback hosts (`127.0.0.1`, `::1`,
-    /// `localhost`) unless [`allow_insecure_http`](Self::allow_insecure_http) is on; a user
+    /// brand's host. Plain `http://` is accepted only for loopback hosts (127.0.0.0/8, `::1`,
+    /// the name `localhost`) unless [`allow_insecure_http`](Self::allow_insecure_http) is on; a user
     /// name or password in the URL is refused.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.explicit.host = Some(host.into());
@@ -507,15 +507,14 @@ fn without_userinfo(host: &str) -> String {
     }
 }
 
-/// Whether an http URL's host is this machine.
+/// Whether an http URL's host is this machine: 127.0.0.0/8, ::1, or the literal name
+/// `localhost`. Other names under `.localhost` are refused: ordinary DNS may resolve them
+/// anywhere.
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -631,7 +630,7 @@ mod tests {
             "http://127.8.9.10",
             "http://[::1]:80",
             "http://localhost:3000",
-            "http://api.localhost",
+            "http://LOCALHOST:3000",
         ] {
             base()
                 .host(local)
@@ -642,6 +641,9 @@ mod tests {
             "http://api.genauth.ai",
             "http://10.0.0.8",
             "http://[2001:db8::1]",
+            "http://evil.localhost",
+            "http://api.localhost",
+            "http://localhost.example.com",
         ] {
             let e = err(base().host(remote));
             assert!(

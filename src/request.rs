@@ -102,6 +102,16 @@ impl RawRequest<'_> {
         let body = self.body?;
         let client = self.client;
         let mut request = client.inner.new_request(self.method.clone(), &self.path);
+        // The URL parser must have kept every segment: none resolved away under the host's path.
+        let sent = request.url().path().matches('/').count();
+        let meant =
+            client.inner.shared.base_path.matches('/').count() + self.path.matches('/').count();
+        if sent != meant {
+            return Err(Error::InvalidRequest(format!(
+                "path `{}` does not stay a path of its own under the host",
+                self.path
+            )));
+        }
         request.url_mut().set_query(query.as_deref());
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
@@ -120,8 +130,8 @@ impl RawRequest<'_> {
     }
 }
 
-/// A path the URL parser keeps as it is: starts with `/`, no query or fragment, no `.` or `..`
-/// segment, no `\`.
+/// A path the URL parser keeps as it is: starts with `/`, no query or fragment, no `\`, and no
+/// segment that is `.` or `..` once percent-decoded (the parser resolves `%2e%2e` too).
 fn check_path(path: &str) -> Result<(), Error> {
     let bad = |why: &str| Err(Error::InvalidRequest(format!("path `{path}` {why}")));
     if !path.starts_with('/') {
@@ -130,8 +140,12 @@ fn check_path(path: &str) -> Result<(), Error> {
     if path.contains(['?', '#']) {
         return bad("must not hold a query or fragment: use .query(..)");
     }
-    if path.contains('\\') || path.split('/').any(|s| s == "." || s == "..") {
-        return bad("must not contain `\\`, `.` or `..` segments");
+    let dots = |segment: &str| {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        decoded == "." || decoded == ".."
+    };
+    if path.contains('\\') || path.split('/').any(dots) {
+        return bad("must not contain `\\`, `.` or `..` segments (percent-encoded or not)");
     }
     if path.chars().any(|c| c.is_control() || c == ' ') {
         return bad("must not contain spaces or control characters");
@@ -193,6 +207,10 @@ mod tests {
             "/a\\b",
             "/a b",
             "/api/./x",
+            "/api/%2e%2e/%2e%2e/x",
+            "/api/.%2E/x",
+            "/api/%2E./x",
+            "/api/%2e/x",
         ] {
             assert!(check_path(bad).is_err(), "{bad}");
         }

@@ -11,6 +11,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::{Error, SensitiveString};
 
+/// The widest window [`Totp::verify_at`] takes: two steps either side (five codes, about two
+/// minutes at 30-second steps). A wider window makes a guessed code far likelier to pass, so
+/// it is refused: every code is rejected.
+pub const MAX_VERIFY_WINDOW: u8 = 2;
+
 /// The HMAC behind the codes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -147,8 +152,16 @@ impl Totp {
     }
 
     /// Whether `code` is the code for `time` or for one of the `window` steps before or after
-    /// it (1 allows for a clock off by up to one step). Compared in constant time.
+    /// it (1 allows for a clock off by up to one step). Compared in constant time. A window
+    /// above [`MAX_VERIFY_WINDOW`] is refused: the answer is `false` for every code.
+    ///
+    /// A code stays valid for its whole window, so the caller must also refuse a code that
+    /// was already accepted for the same user (remember the last step that passed), or a code
+    /// seen once can be replayed.
     pub fn verify_at(&self, code: &str, time: SystemTime, window: u8) -> bool {
+        if window > MAX_VERIFY_WINDOW {
+            return false;
+        }
         let code = code.trim();
         let now = unix_secs(time);
         let step = self.inner.step;
@@ -283,7 +296,11 @@ mod tests {
             totp.code_at(SystemTime::UNIX_EPOCH - Duration::from_secs(5)),
             totp.code_at(at(0))
         );
-        assert!(totp.verify_at(&totp.code_at(at(0)), at(0), 3));
+        assert!(totp.verify_at(&totp.code_at(at(0)), at(0), 2));
+        // A window past the limit is refused outright, even for the current code.
+        assert!(!totp.verify_at(&totp.code_at(now), now, MAX_VERIFY_WINDOW + 1));
+        assert!(!totp.verify_at(&totp.code_at(now), now, u8::MAX));
+        assert!(totp.verify_at(&two_back, now, MAX_VERIFY_WINDOW));
     }
 
     #[test]

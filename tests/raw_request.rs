@@ -177,12 +177,18 @@ async fn bad_paths_and_queries_send_nothing() {
     let server = Loopback::start(Arc::new(|_, _| Reply::json(200, OK)))
         .await
         .unwrap();
-    let client = quick_builder(&server.base_url).build().unwrap();
+    // A host with a path prefix: percent-encoded dot segments would climb out of it.
+    let client = quick_builder(&format!("{}/prefix", server.base_url))
+        .build()
+        .unwrap();
     for path in [
         "api/v3/x",
         "/api/v3/../user-list/X",
         "/api/v3/x?a=1",
         "/a\\b",
+        "/api/%2e%2e/%2e%2e/x",
+        "/api/.%2E/x",
+        "/api/%2E./%2e%2E/x",
     ] {
         let err = client
             .request(Method::GET, path)
@@ -205,6 +211,11 @@ async fn bad_paths_and_queries_send_nothing() {
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert_eq!(server.hits(), 1, "only the last call was sent");
+    assert!(
+        server.seen()[0].path().starts_with("/prefix/api/v3/"),
+        "{}",
+        server.seen()[0].path()
+    );
 }
 
 #[tokio::test]
