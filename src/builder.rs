@@ -349,8 +349,9 @@ impl ManagementClientBuilder {
                     s.connect_timeout,
                     DEFAULT_CONNECT_TIMEOUT,
                 )?,
-                // Set below, once parsed.
-                root_certificates: Vec::new(),
+                // Set below, with the HTTP client's.
+                tls: None,
+                proxy: None,
             }
         };
         let fixed_headers = fixed_headers(brand, s.lang.unwrap_or_default(), s.tenant_id)?;
@@ -397,10 +398,6 @@ impl ManagementClientBuilder {
             http = http.proxy(proxy);
         }
         let roots = crate::tls::parse_roots(&self.root_certificates)?;
-        #[cfg(feature = "events")]
-        {
-            events.root_certificates = roots.clone();
-        }
         let accept_invalid = s.danger_accept_invalid_certs.unwrap_or(false);
         if accept_invalid {
             tracing::warn!(
@@ -408,7 +405,14 @@ impl ManagementClientBuilder {
                 "TLS certificate verification is OFF for this GenAuth client: traffic can be read and altered"
             );
         }
-        http = http.tls_backend_preconfigured(crate::tls::http_config(roots, accept_invalid)?);
+        let tls = crate::tls::http_config(roots, accept_invalid)?;
+        #[cfg(feature = "events")]
+        {
+            // The same verification and proxy as HTTP, settled once here.
+            events.tls = Some(Arc::new(crate::tls::events_config(&tls)));
+            events.proxy = crate::events::proxy_for(&events.host, s.proxy.as_ref());
+        }
+        http = http.tls_backend_preconfigured(tls);
         let http = http.build().map_err(|e| {
             Error::Config(format!(
                 "cannot set up the HTTP client: {}. If this machine has no CA certificates, install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem",

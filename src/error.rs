@@ -59,6 +59,16 @@ pub enum Error {
         http_status: u16,
     },
 
+    /// The events host closed the subscription's connection with this WebSocket close code
+    /// and reason.
+    #[error("the events host closed the connection (code {code}): {reason}")]
+    Closed {
+        /// The close code (1005 when the close frame had none).
+        code: u16,
+        /// The close reason the server gave, possibly empty.
+        reason: String,
+    },
+
     /// A page stream ended because the server's pages cannot be walked to an end: a page was
     /// served again, or the stream reached its page limit. The items before it were valid.
     #[error("pagination stopped: {0}")]
@@ -154,6 +164,10 @@ impl Error {
             },
             Error::Timeout(m) => Error::Timeout(m.clone()),
             Error::Pagination(m) => Error::Pagination(m.clone()),
+            Error::Closed { code, reason } => Error::Closed {
+                code: *code,
+                reason: reason.clone(),
+            },
             Error::Http {
                 status,
                 body_snippet,

@@ -245,6 +245,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         deadline: Option<Instant>,
+        seen: &mut Option<u64>,
     ) -> Result<Token, Error> {
         let shared = &self.shared;
         let timeout = self.call.attempt_timeout;
@@ -254,7 +255,7 @@ impl ClientState {
         };
         // Boxed: most calls find a cached token, and the wait would make every call's future
         // larger.
-        Box::pin(shared.tokens.get(fetch, deadline)).await
+        Box::pin(shared.tokens.get(fetch, deadline, seen)).await
     }
 
     /// The loop. `attempts` counts the requests sent.
@@ -281,6 +282,8 @@ impl ClientState {
             None
         };
         let mut pending = Some(request);
+        // The last token failure this call received, so that its retry fetches anew.
+        let mut seen_failure = None;
         let mut progress = Progress {
             failures: 0,
             read,
@@ -295,20 +298,22 @@ impl ClientState {
             let mut used_token: Option<http::HeaderValue> = None;
             // Authenticate this attempt: a fresh signature, or the current token.
             let (outcome, result) = match s.auth_mode {
-                AuthMode::ManagementToken => match self.token(http, deadline).await {
-                    Ok(token) => {
-                        s.apply_token(&mut request, &token);
-                        used_token = Some(token.header);
-                        self.send(http, request, this, remaining(), attempts)
-                            .await?
+                AuthMode::ManagementToken => {
+                    match self.token(http, deadline, &mut seen_failure).await {
+                        Ok(token) => {
+                            s.apply_token(&mut request, &token);
+                            used_token = Some(token.header);
+                            self.send(http, request, this, remaining(), attempts)
+                                .await?
+                        }
+                        Err(e) => (
+                            Outcome::NoToken {
+                                retryable: e.is_retryable(),
+                            },
+                            Err(e),
+                        ),
                     }
-                    Err(e) => (
-                        Outcome::NoToken {
-                            retryable: e.is_retryable(),
-                        },
-                        Err(e),
-                    ),
-                },
+                }
                 _ => {
                     s.sign(&mut request)?;
                     self.send(http, request, this, remaining(), attempts)

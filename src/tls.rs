@@ -1,10 +1,10 @@
 //! TLS settings, with `ring` as rustls' crypto provider (its build is a second or two of C,
 //! where `aws-lc-rs`, reqwest's default, compiles for about half a minute on two cores).
 //!
-//! The events socket checks the system's roots and the builder's extra ones. The HTTP client
-//! gets what reqwest would set up itself: the platform's verifier with the
+//! The HTTP client gets what reqwest would set up itself: the platform's verifier with the
 //! builder's extra roots, or no verification at all when the caller asked for that, and ALPN
-//! for HTTP/2 and HTTP/1.1.
+//! for HTTP/2 and HTTP/1.1. The events socket gets the same verification, built once by the
+//! client builder, with HTTP/1.1 only (the WebSocket upgrade).
 
 use std::sync::Arc;
 
@@ -79,24 +79,12 @@ pub(crate) fn http_config(
     Ok(config)
 }
 
-/// The events socket's TLS settings: the system's roots (`rustls-native-certs`) and `extra`.
+/// The events socket's TLS settings: those of [`http_config`], offering HTTP/1.1 only.
 #[cfg(feature = "events")]
-pub(crate) fn events_config(
-    extra: &[CertificateDer<'static>],
-) -> Result<rustls::ClientConfig, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    for cert in extra {
-        let _ = roots.add(cert.clone());
-    }
-    if roots.is_empty() {
-        return Err(Error::Config(
-            "no CA certificates to check the events host with: install them (e.g. the ca-certificates package), point SSL_CERT_FILE at a PEM bundle, or pass one to add_root_certificate_pem".into(),
-        ));
-    }
-    Ok(config_builder(provider())?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+pub(crate) fn events_config(http: &rustls::ClientConfig) -> rustls::ClientConfig {
+    let mut config = http.clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
 }
 
 /// Accepts every server certificate (`danger_accept_invalid_certs`); handshake signatures are

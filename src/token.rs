@@ -4,9 +4,10 @@
 //! runs as its own task, so a caller that gives up does not cancel it for the others; it is
 //! bounded by the attempt timeout and the response size limit, and each caller waits for it
 //! no longer than its own total timeout. Its result, success or failure, goes to every caller
-//! that waited for it. A failure is shared for [`FAILED_FETCH_COOLDOWN`] with the calls that
-//! come after it (their retries included), so that a retry round under an outage costs about
-//! one fetch; after that the next call tries again. A token is replaced a margin before it
+//! that waited for it. A failure is then shared for [`FAILED_FETCH_COOLDOWN`] with the calls
+//! that come after it and have not seen it yet; a call that already received that failure
+//! (its retry) starts the next fetch, which the others join. So a retry round under an outage
+//! costs about one fetch, and a single call's retry still gets a fresh try. A token is replaced a margin before it
 //! expires (the lesser of [`REFRESH_MARGIN`] and half its lifetime) and forgotten when the
 //! server refuses it.
 
@@ -85,8 +86,9 @@ struct Slot {
     flight: Option<watch::Receiver<Outcome>>,
     /// Counts fetches, so that a finished fetch clears only its own flight.
     generation: u64,
-    /// The last fetch's failure and when it came, shared during the cooldown.
-    failed: Option<(Instant, Arc<Error>)>,
+    /// The last fetch's failure, when it came and the fetch's generation, shared during the
+    /// cooldown.
+    failed: Option<(Instant, u64, Arc<Error>)>,
 }
 
 /// The cached token shared by every clone of a client.
@@ -102,26 +104,36 @@ impl TokenCache {
 
     /// The current token, fetched with `fetch` when there is none or it is about to expire.
     /// Waits until `deadline` at most (then [`Error::Timeout`]); the fetch goes on for others.
-    pub(crate) async fn get<F>(&self, fetch: F, deadline: Option<Instant>) -> Result<Token, Error>
+    /// `seen` is the call's memory across its attempts: the generation of the last fetch
+    /// failure it received.
+    pub(crate) async fn get<F>(
+        &self,
+        fetch: F,
+        deadline: Option<Instant>,
+        seen: &mut Option<u64>,
+    ) -> Result<Token, Error>
     where
         F: FnOnce() -> futures_core::future::BoxFuture<'static, Result<Token, Error>>,
     {
-        let mut flight = {
+        let (mut flight, generation) = {
             let mut slot = self.lock();
             if let Some(token) = slot.token.as_ref().filter(|t| t.fresh()) {
                 return Ok(token.clone());
             }
             slot.token = None;
             if slot.flight.is_none()
-                && let Some((at, error)) = &slot.failed
+                && let Some((at, generation, error)) = &slot.failed
                 && at.elapsed() < FAILED_FETCH_COOLDOWN
+                && *seen != Some(*generation)
             {
+                *seen = Some(*generation);
                 return Err(error.duplicate());
             }
-            match &slot.flight {
+            let flight = match &slot.flight {
                 Some(flight) => flight.clone(),
                 None => self.start(&mut slot, fetch()),
-            }
+            };
+            (flight, slot.generation)
         };
         let done = flight.wait_for(Option::is_some);
         let outcome = match deadline {
@@ -140,7 +152,10 @@ impl TokenCache {
         })?;
         match outcome.as_ref() {
             Some(Ok(token)) => Ok(token.clone()),
-            Some(Err(error)) => Err(error.duplicate()),
+            Some(Err(error)) => {
+                *seen = Some(generation);
+                Err(error.duplicate())
+            }
             None => unreachable!("wait_for returns a completed outcome"),
         }
     }
@@ -171,7 +186,7 @@ impl TokenCache {
                         slot.failed = None;
                     }
                     if let Some(error) = self.failed.take() {
-                        slot.failed = Some((Instant::now(), error));
+                        slot.failed = Some((Instant::now(), self.generation, error));
                     }
                 }
             }

@@ -104,8 +104,31 @@ impl WsServer {
     }
 }
 
-/// The log output of every test in this file: one global subscriber, because a scoped one
-/// does not reliably see events while other tests run in parallel.
+/// Every `log` record at every level (what tungstenite and other libraries write), into the
+/// same capture as the `tracing` events.
+struct LogCapture(Capture);
+
+impl log::Log for LogCapture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        use std::io::Write as _;
+        let mut out = self.0.clone();
+        let _ = writeln!(
+            out,
+            "log {} {}: {}",
+            record.level(),
+            record.target(),
+            record.args()
+        );
+    }
+    fn flush(&self) {}
+}
+
+/// The log output of every test in this file, `tracing` and `log` alike, at every level: one
+/// global subscriber, because a scoped one does not reliably see events while other tests run
+/// in parallel.
 fn logs() -> Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE
@@ -118,6 +141,8 @@ fn logs() -> Capture {
                 .with_writer(move || writer.clone())
                 .finish();
             tracing::subscriber::set_global_default(subscriber).unwrap();
+            log::set_boxed_logger(Box::new(LogCapture(capture.clone()))).unwrap();
+            log::set_max_level(log::LevelFilter::Trace);
             capture
         })
         .clone()
@@ -258,7 +283,7 @@ async fn a_dropped_connection_is_reconnected_and_no_later_event_is_lost() {
             .any(|line| line.contains(message) && line.contains("code=log.test"))
     };
     assert!(ours("genauth events: connected"), "{logs}");
-    assert!(ours("genauth events: reconnecting"), "{logs}");
+    assert!(ours("connection failed; reconnecting"), "{logs}");
     // The signature is the same for every test here: no test's logs may show it.
     let signature = server.handshakes()[0].authorization.clone().unwrap();
     assert!(
@@ -465,4 +490,293 @@ async fn publish_reports_in_body_failures() {
     );
     let err = bounded(client.publish_event("", &"x")).await.unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+}
+
+// Streams that end: a server that closes at once, oversized messages, byte budgets, reported
+// failures, certificates, proxies, and no signature in any log.
+
+fn close_with(code: u16, reason: &'static str) -> Message {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    }))
+}
+
+#[tokio::test]
+async fn a_server_that_closes_at_once_with_an_application_code_ends_the_stream() {
+    let _logs = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        let _ = conn.send(close_with(4001, "bad signature")).await;
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick().max_reconnects(2));
+    let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::Closed { code: 4001, reason } if reason == "bad signature"),
+        "{err:?}"
+    );
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(server.handshakes().len(), 1, "no reconnection");
+}
+
+#[tokio::test]
+async fn a_server_that_closes_at_once_normally_uses_up_the_reconnects() {
+    let _logs = logs();
+    // A close frame used to count as progress and reset the count: 199 connections in 15 s.
+    let server = WsServer::start(None, |_, mut conn| async move {
+        let _ = conn.send(close_with(1000, "bye")).await;
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick().max_reconnects(2));
+    let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::Closed { code: 1000, reason } if reason == "bye"),
+        "{err:?}"
+    );
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(
+        server.handshakes().len(),
+        3,
+        "the first connection and two more"
+    );
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_ends_the_stream_and_a_higher_limit_takes_it() {
+    let _logs = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        let big = format!(
+            r#"{{"eventType":"big","eventData":"{}"}}"#,
+            "x".repeat(2 << 20)
+        );
+        let _ = conn.send(Message::text(big)).await;
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick().max_reconnects(5));
+    let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { status: 101, message, .. } if message.contains("over the limit of 1048576")),
+        "{err:?}"
+    );
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(server.handshakes().len(), 1);
+    let mut roomy = client.subscribe_with("test.event", quick().max_message_bytes(4 << 20));
+    let event = bounded(roomy.next()).await.unwrap().unwrap();
+    assert_eq!(event.event_type.as_deref(), Some("big"));
+}
+
+#[tokio::test]
+async fn a_byte_budget_smaller_than_a_message_still_delivers_in_order() {
+    let _logs = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        for n in 1..=5 {
+            conn.send(event(n)).await.unwrap();
+        }
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick().buffer_bytes(10).buffer(1));
+    for n in 1..=5 {
+        assert_eq!(
+            next_event(&mut stream).await.data,
+            serde_json::json!({ "n": n })
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_can_be_reported_without_ending_the_stream() {
+    let _logs = logs();
+    let server = WsServer::start(Some(503), |_, conn| drain(conn)).await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with(
+        "test.event",
+        quick().max_reconnects(2).report_failures(true),
+    );
+    for _ in 0..3 {
+        let err = bounded(stream.next()).await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
+    }
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(server.handshakes().len(), 3);
+}
+
+/// A `wss` server with the test leaf certificate (`tests/data/tls`), sending one event per
+/// connection; returns its URL and a count of TCP connections.
+async fn wss_server() -> (String, Arc<AtomicUsize>) {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(include_bytes!("data/tls/leaf.pem"))
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("data/tls/leaf.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
+                    let _ = ws.send(event(1)).await;
+                    while let Some(Ok(_)) = ws.next().await {}
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+#[tokio::test]
+async fn a_certificate_the_client_does_not_trust_ends_the_stream_at_once() {
+    let _logs = logs();
+    let (url, connections) = wss_server().await;
+    // Without the test CA: refused, and not retried forever.
+    let client = client(Brand::GenAuth, &url);
+    let mut stream = client.subscribe_with("test.event", quick());
+    let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { message, .. } if message.contains("TLS") && message.to_lowercase().contains("certificate")),
+        "{err:?}"
+    );
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    // With the CA as an extra root, as HTTP takes it: the event arrives.
+    let trusting = ManagementClient::builder()
+        .access_key_id("AK")
+        .access_key_secret(SECRET)
+        .host("http://127.0.0.1:9")
+        .events_host(&url)
+        .add_root_certificate_pem(include_bytes!("data/tls/ca.pem"))
+        .build()
+        .unwrap();
+    let mut stream = trusting.subscribe_with("test.event", quick());
+    assert_eq!(
+        next_event(&mut stream).await.data,
+        serde_json::json!({ "n": 1 })
+    );
+}
+
+/// An HTTP proxy on 127.0.0.1 that tunnels `CONNECT`; records each request head.
+async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head.split(' ').nth(1).unwrap_or("").to_string();
+                seen.lock().unwrap().push(head);
+                let Ok(mut upstream) = TcpStream::connect(target).await else {
+                    return;
+                };
+                let _ = client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (url, heads)
+}
+
+#[tokio::test]
+async fn events_go_through_the_clients_proxy() {
+    let _logs = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        conn.send(event(7)).await.unwrap();
+        drain(conn).await;
+    })
+    .await;
+    let (proxy, heads) = connect_proxy().await;
+    let proxy_with_user = proxy.replace("http://", "http://ops:pa%3Ass@");
+    let client = ManagementClient::builder()
+        .access_key_id("AK")
+        .access_key_secret(SECRET)
+        .host("http://127.0.0.1:9")
+        .events_host(&server.url)
+        .proxy(proxy_with_user)
+        .build()
+        .unwrap();
+    let mut stream = client.subscribe_with("test.event", quick());
+    assert_eq!(
+        next_event(&mut stream).await.data,
+        serde_json::json!({ "n": 7 })
+    );
+    let heads = heads.lock().unwrap().clone();
+    let authority = server.url.trim_start_matches("ws://");
+    assert_eq!(heads.len(), 1);
+    assert!(
+        heads[0].starts_with(&format!("CONNECT {authority} HTTP/1.1\r\n")),
+        "{heads:?}"
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode("ops:pa:ss");
+    assert!(
+        heads[0].contains(&format!("Proxy-Authorization: Basic {basic}\r\n")),
+        "{heads:?}"
+    );
+    assert_eq!(server.handshakes().len(), 1);
+}
+
+#[tokio::test]
+async fn the_signed_upgrade_reaches_no_log_at_any_level() {
+    let capture = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        conn.send(event(1)).await.unwrap();
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick());
+    next_event(&mut stream).await;
+    drop(stream);
+    let signature = server.handshakes()[0].authorization.clone().unwrap();
+    let logs = capture.text();
+    // The capture is live for both `tracing` and `log` (tungstenite writes frames at trace).
+    assert!(logs.contains("genauth events: connected"), "{logs}");
+    assert!(
+        logs.contains("log TRACE tokio_tungstenite") || logs.contains("log TRACE tungstenite"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains(&signature[8..]),
+        "the signature is in the logs"
+    );
+    assert!(!logs.contains(SECRET));
 }
