@@ -44,7 +44,8 @@ mod fail_closed {
     use crate::testing::MockApi;
     use crate::{Error, RetryPolicy};
 
-    /// Every operation, through the same `respond` and `Call` its `send` ends with: an answer
+    /// Every operation, through the send loop with the `Call` its `send` ends with, and its
+    /// answer type: an answer
     /// that does not prove success is an error for each one, whatever its type (those with no
     /// `data` included). Before the success rule, `{}` and an envelope without `statusCode`
     /// were Ok for the 55 operations whose answer has no `data`.
@@ -68,8 +69,9 @@ mod fail_closed {
                 mock.respond(op.method, &body).unwrap();
             }
             assert_eq!(super::EVERY_OPERATION.len(), all.len());
-            for (name, call) in super::EVERY_OPERATION {
-                let result = call(&client).await;
+            for op in super::EVERY_OPERATION {
+                let name = op.call.name;
+                let result = client.inner.answer(&client.client, op).await;
                 let err = result.expect_err(&format!("{name} took {body} for a success"));
                 let expected = if body.get("statusCode").is_some_and(|c| c == 403) {
                     matches!(
@@ -187,9 +189,9 @@ mod published_samples {
                 .iter()
                 .find(|op| op.id == id)
                 .unwrap_or_else(|| panic!("{id} is not an operation"));
-            let (_, call) = super::EVERY_OPERATION
+            let answered = super::EVERY_OPERATION
                 .iter()
-                .find(|(name, _)| *name == op.method)
+                .find(|a| a.call.name == op.method)
                 .unwrap();
             let mut body: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -197,7 +199,7 @@ mod published_samples {
             // Each round undoes one artefact; a sample has a few at most.
             let outcome = loop {
                 mock.respond(op.method, &body).unwrap();
-                match call(&client).await {
+                match client.inner.answer(&client.client, answered).await {
                     Ok(()) => break Ok(()),
                     Err(e) if undone < 20 && undo_artefact(&mut body, &e) => undone += 1,
                     Err(e) => break Err(e),

@@ -37,6 +37,16 @@ impl Call {
     }
 }
 
+/// One operation as its generated `send` ends (build.rs's table for the unit tests): its
+/// call, a path to it, and how its answer decodes.
+#[cfg(test)]
+pub(crate) struct AnsweredOperation {
+    pub(crate) call: Call,
+    pub(crate) method: reqwest::Method,
+    pub(crate) path: &'static str,
+    pub(crate) decode: fn(&Reply) -> Result<(), Error>,
+}
+
 /// A complete answer: status, headers and the whole body, read into memory.
 pub(crate) struct Reply {
     pub(crate) status: http::StatusCode,
@@ -238,6 +248,19 @@ impl ClientState {
             reply.status,
             reply.headers,
         ))
+    }
+
+    /// What [`respond`](Self::respond) does for `op`, its decoding by table (unit tests).
+    #[cfg(test)]
+    pub(crate) async fn answer(
+        &self,
+        http: &reqwest::Client,
+        op: &AnsweredOperation,
+    ) -> Result<(), Error> {
+        let mut request = self.new_request(op.method.clone(), op.path);
+        self.shared.prepare(&mut request);
+        let reply = self.call(http, request, op.call).await?;
+        (op.decode)(&reply)
     }
 
     /// The current management token, waiting for it until `deadline` at most.
