@@ -41,8 +41,7 @@ mod tests {
 mod fail_closed {
     use serde_json::json;
 
-    use crate::testing::MockApi;
-    use crate::{Error, RetryPolicy};
+    use crate::Error;
 
     /// Every operation, through the send loop with the `Call` its `send` ends with, and its
     /// answer type: an answer
@@ -51,12 +50,7 @@ mod fail_closed {
     /// were Ok for the 55 operations whose answer has no `data`.
     #[tokio::test]
     async fn an_answer_that_is_not_a_success_fails_every_operation() {
-        let mock = MockApi::start().await.unwrap();
-        let client = mock
-            .client_builder()
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let (mock, client) = crate::testing::tests::mock_client().await;
         let all = crate::operations::all();
         for body in [
             json!({}),
@@ -98,8 +92,7 @@ mod fail_closed {
 mod published_samples {
     use serde_json::Value;
 
-    use crate::testing::MockApi;
-    use crate::{Error, RetryPolicy};
+    use crate::Error;
 
     /// Samples that cannot decode, and why: each is refused by the success rule, as it must
     /// be, or shows a field's description in place of its value.
@@ -171,12 +164,7 @@ mod published_samples {
     #[tokio::test]
     async fn published_samples_decode_through_their_operations() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples/published");
-        let mock = MockApi::start().await.unwrap();
-        let client = mock
-            .client_builder()
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let (mock, client) = crate::testing::tests::mock_client().await;
         let (mut as_published, mut after_undo, mut refused) = (0, 0, Vec::new());
         let mut unexplained = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {

@@ -507,3 +507,20 @@ pub async fn read_request(stream: &mut TcpStream) -> Option<Raw> {
         body,
     })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::MockApi;
+    use crate::{ManagementClient, RetryPolicy};
+
+    /// A mock and a client of it that makes one attempt per call.
+    pub(crate) async fn mock_client() -> (MockApi, ManagementClient) {
+        let mock = MockApi::start().await.unwrap();
+        let client = mock
+            .client_builder()
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        (mock, client)
+    }
+}

@@ -504,47 +504,44 @@ fn close_with(code: u16, reason: &'static str) -> Message {
     }))
 }
 
-#[tokio::test]
-async fn a_server_that_closes_at_once_with_an_application_code_ends_the_stream() {
+/// A server that answers every connection with a close frame at once, and a stream on it
+/// allowed two reconnections: the stream's error, and how many connections were made.
+async fn closed_at_once(code: u16, reason: &'static str) -> (Error, usize) {
     let _logs = logs();
-    let server = WsServer::start(None, |_, mut conn| async move {
-        let _ = conn.send(close_with(4001, "bad signature")).await;
+    let server = WsServer::start(None, move |_, mut conn| async move {
+        let _ = conn.send(close_with(code, reason)).await;
         drain(conn).await;
     })
     .await;
     let client = client(Brand::GenAuth, &server.url);
     let mut stream = client.subscribe_with("test.event", quick().max_reconnects(2));
     let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    assert!(
+        bounded(stream.next()).await.is_none(),
+        "the error is the last item"
+    );
+    (err, server.handshakes().len())
+}
+
+#[tokio::test]
+async fn a_server_that_closes_at_once_with_an_application_code_ends_the_stream() {
+    let (err, connections) = closed_at_once(4001, "bad signature").await;
     assert!(
         matches!(&err, Error::Closed { code: 4001, reason } if reason == "bad signature"),
         "{err:?}"
     );
-    assert!(bounded(stream.next()).await.is_none());
-    assert_eq!(server.handshakes().len(), 1, "no reconnection");
+    assert_eq!(connections, 1, "no reconnection");
 }
 
 #[tokio::test]
 async fn a_server_that_closes_at_once_normally_uses_up_the_reconnects() {
-    let _logs = logs();
     // A close frame used to count as progress and reset the count: 199 connections in 15 s.
-    let server = WsServer::start(None, |_, mut conn| async move {
-        let _ = conn.send(close_with(1000, "bye")).await;
-        drain(conn).await;
-    })
-    .await;
-    let client = client(Brand::GenAuth, &server.url);
-    let mut stream = client.subscribe_with("test.event", quick().max_reconnects(2));
-    let err = bounded(stream.next()).await.unwrap().unwrap_err();
+    let (err, connections) = closed_at_once(1000, "bye").await;
     assert!(
         matches!(&err, Error::Closed { code: 1000, reason } if reason == "bye"),
         "{err:?}"
     );
-    assert!(bounded(stream.next()).await.is_none());
-    assert_eq!(
-        server.handshakes().len(),
-        3,
-        "the first connection and two more"
-    );
+    assert_eq!(connections, 3, "the first connection and two more");
 }
 
 #[tokio::test]

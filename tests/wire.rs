@@ -542,15 +542,7 @@ async fn a_refused_or_empty_answer_to_a_revoke_is_never_ok() {
     ] {
         let server = MockServer::start_async().await;
         let mock = answer_all(&server, body).await;
-        let client = quick_builder(&server.base_url()).build().unwrap();
-        let err = bounded(
-            client
-                .delete_access_key()
-                .body_map(|b| b.access_key_id("ak-1"))
-                .send(),
-        )
-        .await
-        .expect_err(body);
+        let err = revoke(&server).await.expect_err(body);
         assert!(
             matches!(&err, Error::Decode { status: 200, message, .. } if message.contains("statusCode") || message.contains("body") || message.contains("object")),
             "{body}: {err:?}"
@@ -561,16 +553,20 @@ async fn a_refused_or_empty_answer_to_a_revoke_is_never_ok() {
     }
     // The same operation with a real success.
     let server = answering(r#"{"statusCode":200,"message":"ok"}"#).await;
+    assert_eq!(revoke(&server).await.unwrap().status_code, 200);
+}
+
+/// `delete_access_key` for `ak-1` against `server`.
+async fn revoke(server: &MockServer) -> Result<types::CommonResponseDto, Error> {
     let client = quick_builder(&server.base_url()).build().unwrap();
-    let ok = bounded(
+    let response = bounded(
         client
             .delete_access_key()
             .body_map(|b| b.access_key_id("ak-1"))
             .send(),
     )
-    .await
-    .unwrap();
-    assert_eq!(ok.status_code, 200);
+    .await?;
+    Ok(response.into_inner())
 }
 
 /// `request(GET, ..).data::<Value>()` (or `send::<Value>()` with `whole`) against a server
