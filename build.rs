@@ -1,9 +1,10 @@
 //! Generates the API client from the vendored spec `openapi/management-v3.json`.
 //!
 //! Reads nothing else and never touches the network. Output, all in `$OUT_DIR/codegen.rs`:
-//! the progenitor client (builder style, one extension trait per tag, hooks expected), the
-//! envelope impls the facade's `into_data()` relies on, and the operation table (method name,
-//! operationId, read or write) the hooks consult.
+//! the progenitor client (builder style, one extension trait per tag), with every `send`
+//! ending in the facade's send loop; the envelope impls `into_data()` relies on; and the
+//! operation table (method name, operationId, read or write, group). The passes over the
+//! generated types live in the `genauth-codegen` crate (`codegen/`), with unit tests.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -168,8 +169,8 @@ fn envelope_impls(generator: &Generator, raw: &serde_json::Value) -> proc_macro2
     quote! { #(#impls)* }
 }
 
-/// One entry per operation, sorted by method name (which is what progenitor passes to the hooks
-/// as `OperationInfo::operation_id`): the spec's operationId and whether it only reads.
+/// One entry per operation, sorted by method name (progenitor's name for it): the spec's
+/// operationId and whether it only reads.
 fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro2::TokenStream {
     use heck::ToSnakeCase;
     let mut rows = std::collections::BTreeMap::new();

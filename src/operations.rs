@@ -1,11 +1,11 @@
-//! The table of every Management API operation: what the hooks know about a call.
+//! The table of every Management API operation: name, route, read or write, group.
 
 /// One operation of the Management API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The client method, e.g. `get_otp_secret_by_user`. This is the
-    /// `OperationInfo::operation_id` the generated code hands to hooks.
+    /// The client method, e.g. `get_otp_secret_by_user`; also the operation's name in
+    /// tracing spans.
     pub method: &'static str,
     /// The operationId in the spec, e.g. `getOtpSecretByUser`.
     pub id: &'static str,
