@@ -5,6 +5,8 @@
 mod capture;
 #[path = "support/loopback.rs"]
 mod loopback;
+#[path = "support/tls.rs"]
+mod tls;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -610,22 +612,7 @@ async fn failures_can_be_reported_without_ending_the_stream() {
 /// A `wss` server with the test leaf certificate (`tests/data/tls`), sending one event per
 /// connection; returns its URL and a count of TCP connections.
 async fn wss_server() -> (String, Arc<AtomicUsize>) {
-    use rustls::pki_types::pem::PemObject as _;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(include_bytes!("data/tls/leaf.pem"))
-            .collect::<Result<_, _>>()
-            .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("data/tls/leaf.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tls::acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("wss://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let connections = Arc::new(AtomicUsize::new(0));

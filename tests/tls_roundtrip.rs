@@ -3,35 +3,20 @@
 //! valid until 2126). The client's TLS (rustls with `ring`, src/tls.rs) must accept the leaf
 //! with the CA as an extra root, refuse it without, and take anything when told to.
 
-use std::sync::Arc;
+#[path = "support/tls.rs"]
+mod tls;
 
 use genauth::prelude::*;
 use genauth::{Error, ManagementClient, ManagementClientBuilder};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
 const CA: &str = include_str!("data/tls/ca.pem");
-const LEAF: &[u8] = include_bytes!("data/tls/leaf.pem");
-const KEY: &[u8] = include_bytes!("data/tls/leaf.key");
 const OK: &str = r#"{"statusCode":200,"message":"ok","requestId":"r1","data":{"secret":"S3CR3T"}}"#;
 
 /// An HTTPS server on 127.0.0.1 answering every request with `OK`; returns its base URL.
 async fn https_server() -> String {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(LEAF)
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tls::acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!(
         "https://127.0.0.1:{}",
