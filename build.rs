@@ -955,10 +955,7 @@ fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSe
     // `Display` writes the unknown value as it is.
     for item in types.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
-        let is_display = imp
-            .trait_
-            .as_ref()
-            .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Display"));
+        let is_display = genauth_codegen::lenient::implements(imp, "Display");
         let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
             continue;
         };

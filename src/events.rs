@@ -681,7 +681,7 @@ impl Worker {
             None => TcpStream::connect((target.host.as_str(), target.port))
                 .await
                 .map_err(|e| {
-                    Refused::Retry(io_error(
+                    Refused::Retry(transport(
                         format!("cannot connect to the events host {host}"),
                         &e,
                     ))
@@ -719,7 +719,7 @@ impl Worker {
             target.path, target.authority
         );
         let lost = |e: std::io::Error| {
-            Refused::Retry(io_error(
+            Refused::Retry(transport(
                 format!("the upgrade to the events host {} failed", self.config.host),
                 &e,
             ))
@@ -966,7 +966,7 @@ fn accept_key(key: &str) -> String {
 /// A tunnel to `target` through `proxy` (`CONNECT`).
 async fn tunnel(proxy: &Proxy, target: &Target) -> Result<TcpStream, Refused> {
     let fail = |what: &str, e: &std::io::Error| {
-        Refused::Retry(io_error(
+        Refused::Retry(transport(
             format!("events proxy {}:{}: {what}", proxy.host, proxy.port),
             e,
         ))
@@ -1017,7 +1017,7 @@ fn tls_refusal(host: &str, e: &std::io::Error) -> Refused {
     let rustls_error = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let error = io_error(format!("TLS with the events host {host} failed"), e);
+    let error = transport(format!("TLS with the events host {host} failed"), e);
     match rustls_error {
         Some(
             rustls::Error::InvalidCertificate(_)
@@ -1030,22 +1030,15 @@ fn tls_refusal(host: &str, e: &std::io::Error) -> Refused {
     }
 }
 
-/// A transport error from an I/O failure.
-fn io_error(context: String, e: &std::io::Error) -> Error {
-    Error::Transport {
-        message: format!("{context}: {e}"),
-        source: None,
-    }
-}
-
 /// Sends a close frame, waiting for it a short while at most.
 async fn close(mut socket: Socket) {
     let _ = timeout(CLOSE_GRACE, socket.close(None)).await;
 }
 
-/// A transport error with the library's reason. The upgrade request is ours and is never
-/// part of an error text, so the authorization value cannot show.
-fn transport(context: String, e: &tungstenite::Error) -> Error {
+/// A transport error with the failure's reason (an I/O or a tungstenite error). The upgrade
+/// request is ours and is never part of an error text, so the authorization value cannot
+/// show.
+fn transport(context: String, e: &dyn fmt::Display) -> Error {
     Error::Transport {
         message: format!("{context}: {e}"),
         source: None,

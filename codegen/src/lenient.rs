@@ -105,16 +105,22 @@ fn derives_default(attrs: &[syn::Attribute]) -> bool {
         })
 }
 
+/// Whether `imp` implements the trait whose last path segment is `name` (`Default`,
+/// `Display`, ...).
+pub fn implements(imp: &syn::ItemImpl, name: &str) -> bool {
+    imp.trait_
+        .as_ref()
+        .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == name))
+}
+
 /// Which types of `items` have a `Default`: derived or implemented.
 pub fn types_with_default(items: &[syn::Item]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for item in items {
         match item {
             syn::Item::Impl(imp) => {
-                let is_default = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
-                    path.segments.last().is_some_and(|s| s.ident == "Default")
-                });
-                if let (true, syn::Type::Path(p)) = (is_default, imp.self_ty.as_ref())
+                if let (true, syn::Type::Path(p)) =
+                    (implements(imp, "Default"), imp.self_ty.as_ref())
                     && let Some(ident) = p.path.get_ident()
                 {
                     out.insert(ident.to_string());
@@ -369,10 +375,7 @@ fn optional_json_in_builders(types: &mut [syn::Item]) -> usize {
     let mut changed = 0;
     for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
-        let is_default = imp
-            .trait_
-            .as_ref()
-            .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Default"));
+        let is_default = implements(imp, "Default");
         let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
             continue;
         };
