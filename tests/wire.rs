@@ -313,6 +313,20 @@ fn jwt(pool: &str, n: usize) -> String {
     )
 }
 
+/// A loopback server whose token endpoint answers `token(n)` (`n` counts requests, from 1)
+/// and whose every other path answers `SAMPLE`.
+async fn token_server(token: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Loopback {
+    Loopback::start(Arc::new(move |req, n| {
+        if req.path() == "/api/v3/get-management-token" {
+            token(n)
+        } else {
+            Reply::json(200, SAMPLE)
+        }
+    }))
+    .await
+    .unwrap()
+}
+
 fn token_reply(n: usize) -> Reply {
     Reply::json(
         200,
@@ -325,15 +339,7 @@ fn token_reply(n: usize) -> Reply {
 
 #[tokio::test]
 async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
-    let server = Loopback::start(Arc::new(|req, _| {
-        if req.path() == "/api/v3/get-management-token" {
-            token_reply(1).after(Duration::from_millis(50))
-        } else {
-            Reply::json(200, SAMPLE)
-        }
-    }))
-    .await
-    .unwrap();
+    let server = token_server(|_| token_reply(1).after(Duration::from_millis(50))).await;
     let client = token_client(&server.base_url);
     let calls = (0..100).map(|_| {
         let c = client.clone();
@@ -476,19 +482,14 @@ async fn token_mode_retries_a_401_only_once() {
 
 #[tokio::test]
 async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
-    let server = Loopback::start(Arc::new(|req, n| {
-        if req.path() == "/api/v3/get-management-token" {
-            if n == 1 {
-                Reply::json(200, r#"{"statusCode":403,"message":"bad key"}"#)
-            } else {
-                token_reply(n)
-            }
+    let server = token_server(|n| {
+        if n == 1 {
+            Reply::json(200, r#"{"statusCode":403,"message":"bad key"}"#)
         } else {
-            Reply::json(200, SAMPLE)
+            token_reply(n)
         }
-    }))
-    .await
-    .unwrap();
+    })
+    .await;
     let client = token_client(&server.base_url);
     let err = fetch_otp(&client).await.unwrap_err();
     assert!(
@@ -664,15 +665,7 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
         r#"{"statusCode":200,"message":"ok"}"#,
         r#"{"statusCode":200,"data":{"access_token":"","expires_in":7200}}"#,
     ] {
-        let server = Loopback::start(Arc::new(move |req, _| {
-            if req.path() == "/api/v3/get-management-token" {
-                Reply::json(200, token_body)
-            } else {
-                Reply::json(200, SAMPLE)
-            }
-        }))
-        .await
-        .unwrap();
+        let server = token_server(move |_| Reply::json(200, token_body)).await;
         let client = token_client(&server.base_url);
         let err = fetch_otp(&client).await.unwrap_err();
         assert!(matches!(&err, Error::Auth(_)), "{token_body}: {err:?}");
@@ -688,21 +681,16 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
 #[tokio::test]
 async fn a_short_lived_token_is_reused_for_half_its_life() {
     // A token that lives 30 s used to be fetched again for every call (60 s margin).
-    let server = Loopback::start(Arc::new(|req, n| {
-        if req.path() == "/api/v3/get-management-token" {
-            Reply::json(
-                200,
-                &format!(
-                    r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":30}}}}"#,
-                    jwt("pool-1", n)
-                ),
-            )
-        } else {
-            Reply::json(200, SAMPLE)
-        }
-    }))
-    .await
-    .unwrap();
+    let server = token_server(|n| {
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":30}}}}"#,
+                jwt("pool-1", n)
+            ),
+        )
+    })
+    .await;
     let client = token_client(&server.base_url);
     for _ in 0..10 {
         fetch_otp(&client).await.unwrap();
@@ -718,15 +706,7 @@ async fn a_short_lived_token_is_reused_for_half_its_life() {
 
 #[tokio::test]
 async fn a_failing_token_endpoint_is_asked_about_once_per_retry_round() {
-    let server = Loopback::start(Arc::new(|req, _| {
-        if req.path() == "/api/v3/get-management-token" {
-            Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#)
-        } else {
-            Reply::json(200, SAMPLE)
-        }
-    }))
-    .await
-    .unwrap();
+    let server = token_server(|_| Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#)).await;
     let client = quick_builder(&server.base_url)
         .auth_mode(AuthMode::ManagementToken)
         .build()
