@@ -1,59 +1,113 @@
-//! Credentials and how a request proves who sends it: the AK/SK signature headers, or the
-//! management token as a bearer header.
+//! How a request proves who sends it: [`Auth`] is either the AK/SK signature (the HMAC key,
+//! the brand's header names, the `date` header cache) or the management token (its cache).
+//! It sits on `transport` and `token`; the send loop calls it once per attempt.
 
-use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderName, HeaderValue};
 
-use crate::client::Shared;
-use crate::token::Token;
-use crate::{Brand, Error, SensitiveString};
+use crate::config::Credentials;
+use crate::token::{Token, TokenCache, fetch_token};
+use crate::transport::Endpoint;
+use crate::{AuthMode, Brand, Error};
 
-/// An access key: the id is public, the secret never prints.
-#[derive(Clone)]
-pub struct Credentials {
-    pub(crate) access_key_id: String,
-    pub(crate) access_key_secret: SensitiveString,
+/// Source of the `date` header; replaceable (feature `test-util`) so tests can pin signatures.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+/// Source of the signature nonce; replaceable (feature `test-util`) so tests can pin
+/// signatures.
+pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// The client's authentication: its settings and the state they need (signature key and
+/// names, date cache, token cache).
+pub(crate) struct Auth {
+    pub(crate) brand: Brand,
+    pub(crate) mode: AuthMode,
+    pub(crate) credentials: Credentials,
+    /// The user pool header in token mode, when set explicitly.
+    userpool_id: Option<HeaderValue>,
+    names: SignedNames,
+    /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
+    mac: hmac::Hmac<sha1::Sha1>,
+    /// What the `authorization` value has before the signature: `<scheme> <accessKeyId>:`.
+    auth_prefix: String,
+    /// The last `date` header made and the second it is for: one formatting per second.
+    date: Mutex<Option<(u64, HeaderValue)>>,
+    /// The time: for `date` and for `retry-after` dates.
+    pub(crate) clock: Clock,
+    nonce: NonceSource,
+    tokens: TokenCache,
 }
 
-impl Credentials {
-    /// Pairs an access key id with its secret.
-    pub fn new(
-        access_key_id: impl Into<String>,
-        access_key_secret: impl Into<SensitiveString>,
+impl Auth {
+    /// The authentication for these settings; nothing is fetched yet.
+    pub(crate) fn new(
+        brand: Brand,
+        mode: AuthMode,
+        credentials: Credentials,
+        userpool_id: Option<HeaderValue>,
+        clock: Option<Clock>,
+        nonce: Option<NonceSource>,
     ) -> Self {
         Self {
-            access_key_id: access_key_id.into(),
-            access_key_secret: access_key_secret.into(),
+            brand,
+            mode,
+            mac: crate::signing::keyed_mac(credentials.access_key_secret.expose_secret()),
+            auth_prefix: format!(
+                "{} {}:",
+                brand.signature_scheme(),
+                credentials.access_key_id
+            ),
+            credentials,
+            userpool_id,
+            names: SignedNames::new(brand),
+            date: Mutex::new(None),
+            clock: clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
+            nonce: nonce.unwrap_or_else(|| Arc::new(random_nonce)),
+            tokens: TokenCache::default(),
         }
     }
 
-    /// The access key id.
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+    /// The current management token, waiting for it until `deadline` at most. A fetch runs
+    /// within `timeout`; `seen` is the call's memory of the last failure it received.
+    pub(crate) async fn token(
+        &self,
+        http: &reqwest::Client,
+        endpoint: &Arc<Endpoint>,
+        timeout: Duration,
+        deadline: Option<Instant>,
+        seen: &mut Option<u64>,
+    ) -> Result<Token, Error> {
+        let fetch = || {
+            let future = fetch_token(
+                endpoint.clone(),
+                self.credentials.clone(),
+                http.clone(),
+                timeout,
+            );
+            Box::pin(future) as futures_core::future::BoxFuture<'static, _>
+        };
+        // Boxed: most calls find a cached token, and the wait would make every call's future
+        // larger.
+        Box::pin(self.tokens.get(fetch, deadline, seen)).await
     }
-}
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &self.access_key_secret)
-            .finish()
+    /// Forgets the token sent as `rejected`, if it is still the cached one.
+    pub(crate) fn forget_token(&self, rejected: &HeaderValue) {
+        self.tokens.invalidate(rejected);
     }
 }
 
 /// The brand's header names the signer sets on every request, made once.
-pub(crate) struct SignedNames {
+struct SignedNames {
     nonce: HeaderName,
     method: HeaderName,
     version: HeaderName,
-    pub(crate) userpool: HeaderName,
+    userpool: HeaderName,
 }
 
 impl SignedNames {
-    pub(crate) fn new(brand: Brand) -> Self {
+    fn new(brand: Brand) -> Self {
         let name = |suffix: &str| {
             HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
                 .expect("brand prefixes make valid header names")
@@ -80,7 +134,7 @@ pub(crate) fn http_date(now: SystemTime) -> String {
 }
 
 /// 32 random lowercase hex characters.
-pub(crate) fn random_nonce() -> String {
+fn random_nonce() -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 16] = rand::random();
     let mut nonce = String::with_capacity(32);
@@ -91,7 +145,7 @@ pub(crate) fn random_nonce() -> String {
     nonce
 }
 
-impl Shared {
+impl Auth {
     /// Adds `date`, nonce and signature headers over the request as it will be sent. The
     /// canonical string goes straight into the HMAC; the headers made here are the nonce and
     /// the `authorization` value, one allocation each.
@@ -169,15 +223,6 @@ impl Shared {
     }
 }
 
-/// A header value marked sensitive (hidden from HTTP/2 header compression tables and from
-/// `Debug`).
-pub(crate) fn sensitive_value(value: &str) -> Result<HeaderValue, Error> {
-    let mut v = HeaderValue::from_str(value)
-        .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
-    v.set_sensitive(true);
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,11 +244,5 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_ne!(n, random_nonce());
-    }
-
-    #[test]
-    fn credentials_debug_is_redacted() {
-        let creds = Credentials::new("AK", "SK-secret");
-        assert!(!format!("{creds:?}").contains("SK-secret"));
     }
 }

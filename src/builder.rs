@@ -3,14 +3,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::auth::{Credentials, SignedNames, random_nonce};
-use crate::client::{CallOptions, ClientState, Clock, ManagementClient, NonceSource, Shared};
+use crate::auth::{Auth, Clock, NonceSource};
+use crate::config::Credentials;
 use crate::generated::Client;
-use crate::token::TokenCache;
+use crate::send::{CallOptions, ClientState, Shared};
+use crate::transport::Endpoint;
 use crate::{AuthMode, Brand, Error, Lang, RetryPolicy, SensitiveString};
 
 /// Default limit on one attempt: connecting, sending and reading the whole response.
@@ -70,7 +71,7 @@ settings! {
     nonce: NonceSource,
 }
 
-/// Settings for a [`ManagementClient`]. Values set by method calls win over values read by
+/// Settings for a [`ManagementClient`](crate::ManagementClient). Values set by method calls win over values read by
 /// [`from_env`](Self::from_env), which win over the defaults.
 #[derive(Default, Clone)]
 pub struct ManagementClientBuilder {
@@ -303,7 +304,7 @@ impl ManagementClientBuilder {
     }
 
     /// Validates the settings and builds the client. Nothing is sent.
-    pub fn build(self) -> Result<ManagementClient, Error> {
+    pub fn build(self) -> Result<Client, Error> {
         for (setting, message) in &self.env_errors {
             // An explicit value makes a bad environment variable irrelevant.
             if !self.explicit.has(setting) {
@@ -420,34 +421,28 @@ impl ManagementClientBuilder {
             ))
         })?;
 
-        let base_url = reqwest::Url::parse(&host)
-            .map_err(|e| Error::Config(format!("host `{host}` is not a URL: {e}")))?;
-        let base_path = base_url.path().trim_end_matches('/').to_string();
-        // Fixed headers, accept and content-type, and the five of the signature.
-        let header_room = fixed_headers.len() + 7;
+        let endpoint = Endpoint::new(
+            host.clone(),
+            fixed_headers,
+            s.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            call.attempt_timeout,
+        )?;
+        let credentials = Credentials {
+            access_key_id,
+            access_key_secret: secret,
+        };
+        let auth = Auth::new(
+            brand,
+            s.auth_mode.unwrap_or_default(),
+            credentials,
+            userpool_id,
+            s.clock,
+            s.nonce,
+        );
         let state = ClientState {
             shared: Arc::new(Shared {
-                brand,
-                mac: crate::signing::keyed_mac(secret.expose_secret()),
-                auth_prefix: format!("{} {access_key_id}:", brand.signature_scheme()),
-                http_timeout: call.attempt_timeout,
-                date: std::sync::Mutex::new(None),
-                credentials: Credentials {
-                    access_key_id,
-                    access_key_secret: secret,
-                },
-                auth_mode: s.auth_mode.unwrap_or_default(),
-                userpool_id,
-                fixed_headers,
-                host: host.clone(),
-                base_path,
-                base_url,
-                header_room,
-                clock: s.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-                nonce: s.nonce.unwrap_or_else(|| Arc::new(random_nonce)),
-                tokens: TokenCache::default(),
-                max_response_bytes: s.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                names: SignedNames::new(brand),
+                endpoint: Arc::new(endpoint),
+                auth,
                 #[cfg(feature = "events")]
                 events,
             }),
@@ -486,7 +481,7 @@ fn fixed_headers(brand: Brand, lang: Lang, tenant_id: Option<String>) -> Result<
 }
 
 /// `value` if set and above zero, else `default`; zero is an error. Used by the builder and by
-/// [`ManagementClient::with_timeouts`] alike.
+/// [`ManagementClient::with_timeouts`](crate::ManagementClient::with_timeouts) alike.
 pub(crate) fn positive(
     name: &str,
     value: Option<Duration>,
@@ -740,7 +735,7 @@ mod tests {
             .host("http://127.0.0.1:9")
             .build()
             .unwrap();
-        let creds = &client.inner.shared.credentials;
+        let creds = &client.inner.shared.auth.credentials;
         assert_eq!(creds.access_key_id, "AK");
         assert_eq!(creds.access_key_secret.expose_secret(), "SK");
     }

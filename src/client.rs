@@ -1,98 +1,33 @@
-//! The client type, the state its clones share, and per-call views.
+//! The client type and its views: every inherent method of [`ManagementClient`] outside the
+//! generated operations is here; the features' own modules (`events`, `publish`, `request`)
+//! do the work.
 //!
-//! build.rs ends every generated operation's `send` with `ClientState::respond` (`send.rs`):
-//! the fixed headers, authentication, attempts, retries, the success rule and decoding, with
-//! [`Error`] as the only error type. progenitor's hooks are not used.
+//! The top of the layering: this module uses the builder and the feature modules, and none
+//! of them uses it. A call goes from a generated `send` to `ClientState::respond` (`send.rs`)
+//! and returns from there, with [`Error`] as the only error type.
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue};
 use progenitor_client::ClientHooks;
 
-use crate::auth::{Credentials, SignedNames};
+#[cfg(feature = "events")]
+use crate::DEFAULT_EVENT_SOURCE;
 use crate::builder::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, positive};
+#[cfg(feature = "events")]
+use crate::events::{EventStream, SubscribeOptions};
 use crate::generated::Client;
-use crate::token::TokenCache;
-use crate::{AuthMode, Brand, Error, ManagementClientBuilder, RetryPolicy};
+use crate::request::RawRequest;
+use crate::send::{CallOptions, ClientState};
+#[cfg(feature = "events")]
+use crate::types;
+use crate::{Brand, Error, ManagementClientBuilder, RetryPolicy};
+#[cfg(feature = "events")]
+use serde::Serialize;
 
 /// The client of the GenAuth Management API: every operation is a method (bring the traits in
 /// with `use genauth::prelude::*`). Cheap to clone; clones share one connection pool and one
 /// token cache.
 pub type ManagementClient = Client;
-
-/// Source of the `date` header; replaceable (feature `test-util`) so tests can pin signatures.
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-/// Source of the signature nonce; replaceable (feature `test-util`) so tests can pin
-/// signatures.
-pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
-
-/// What the generated client carries besides its connection pool. An implementation detail:
-/// it is public only because the generated code names it.
-#[derive(Clone)]
-pub struct ClientState {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) call: CallOptions,
-}
-
-/// What a client view may change per call without touching the shared state.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CallOptions {
-    pub(crate) retry: RetryPolicy,
-    pub(crate) attempt_timeout: Duration,
-    pub(crate) total_timeout: Duration,
-}
-
-/// The settings and caches every clone of a client shares.
-pub(crate) struct Shared {
-    pub(crate) brand: Brand,
-    pub(crate) credentials: Credentials,
-    pub(crate) auth_mode: AuthMode,
-    /// The user pool header in token mode, when set explicitly.
-    pub(crate) userpool_id: Option<HeaderValue>,
-    pub(crate) fixed_headers: HeaderMap,
-    pub(crate) host: String,
-    /// `host` parsed once; each request's URL is a copy with the operation's path set.
-    pub(crate) base_url: reqwest::Url,
-    /// The path of `host`, without a trailing `/` (empty for most hosts); operation paths
-    /// go after it.
-    pub(crate) base_path: String,
-    /// Headers a request carries at most in the usual case: the fixed ones, what the
-    /// generated code adds and the signature's. Header maps start with this much room.
-    pub(crate) header_room: usize,
-    pub(crate) clock: Clock,
-    pub(crate) nonce: NonceSource,
-    pub(crate) tokens: TokenCache,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) names: SignedNames,
-    /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
-    pub(crate) mac: hmac::Hmac<sha1::Sha1>,
-    /// What the `authorization` value has before the signature: `<scheme> <accessKeyId>:`.
-    pub(crate) auth_prefix: String,
-    /// The timeout the HTTP client applies to a request that sets none of its own.
-    pub(crate) http_timeout: Duration,
-    /// The last `date` header made and the second it is for: one formatting per second.
-    pub(crate) date: std::sync::Mutex<Option<(u64, HeaderValue)>>,
-    /// Where and how event subscriptions connect.
-    #[cfg(feature = "events")]
-    pub(crate) events: crate::events::EventsConfig,
-}
-
-impl fmt::Debug for ClientState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.shared;
-        f.debug_struct("ClientState")
-            .field("brand", &s.brand)
-            .field("host", &s.host)
-            .field("auth_mode", &s.auth_mode)
-            .field("credentials", &s.credentials)
-            .field("retry", &self.call.retry)
-            .field("attempt_timeout", &self.call.attempt_timeout)
-            .field("total_timeout", &self.call.total_timeout)
-            .finish_non_exhaustive()
-    }
-}
 
 impl Client {
     /// A builder for a [`ManagementClient`].
@@ -108,7 +43,7 @@ impl Client {
 
     /// The brand this client speaks to.
     pub fn brand(&self) -> Brand {
-        self.inner.shared.brand
+        self.inner.shared.auth.brand
     }
 
     /// The API host this client sends to, without a trailing slash.
@@ -145,12 +80,6 @@ impl Client {
         self.view(|call| call.retry = policy)
     }
 
-    /// A view of this client that also retries writes, for calls the caller knows are safe to
-    /// repeat. Same as `with_retry_policy(self.retry_policy().retry_writes(true))`.
-    pub fn retrying_writes(&self) -> Self {
-        self.view(|call| call.retry = call.retry.retry_writes(true))
-    }
-
     /// A view of this client with other per-attempt and total timeouts, validated as the
     /// builder validates them: zero is an [`Error::Config`].
     pub fn with_timeouts(&self, attempt: Duration, total: Duration) -> Result<Self, Error> {
@@ -160,6 +89,80 @@ impl Client {
             call.attempt_timeout = attempt;
             call.total_timeout = total;
         }))
+    }
+
+    /// A signed request to `path` (e.g. `/api/v3/list-departments`), for operations this
+    /// crate has no method for. See [`RawRequest`].
+    pub fn request(&self, method: http::Method, path: &str) -> RawRequest<'_> {
+        RawRequest::new(self, method, path)
+    }
+
+    /// Subscribes to the events with this code (e.g. `authing.user.created`), with the default
+    /// [`SubscribeOptions`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+    /// use futures_util::StreamExt as _;
+    ///
+    /// let mut events = client.subscribe("authing.user.created");
+    /// while let Some(event) = events.next().await {
+    ///     let event = event?;
+    ///     println!("{:?} from {:?}: {}", event.event_type, event.source, event.data);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "events")]
+    pub fn subscribe(&self, event_code: &str) -> EventStream {
+        self.subscribe_with(event_code, SubscribeOptions::default())
+    }
+
+    /// Subscribes to the events with this code, with these options. See [`EventStream`] for
+    /// what the stream yields and when it ends.
+    #[cfg(feature = "events")]
+    pub fn subscribe_with(&self, event_code: &str, options: SubscribeOptions) -> EventStream {
+        let shared = &self.inner.shared;
+        crate::events::subscribe(
+            &shared.events,
+            shared.auth.brand,
+            &shared.auth.credentials,
+            event_code,
+            options,
+        )
+    }
+
+    /// Publishes a custom event: `data` is serialised to JSON and sent as the string
+    /// `eventData`, with `source` [`DEFAULT_EVENT_SOURCE`]. A write: retried only when the
+    /// client's policy retries writes.
+    ///
+    /// ```no_run
+    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+    /// let answer = client
+    ///     .publish_event("my_app.order.paid", &serde_json::json!({ "orderId": "o-1" }))
+    ///     .await?;
+    /// assert!(answer.data.success);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "events")]
+    pub async fn publish_event<T: Serialize + ?Sized>(
+        &self,
+        event_type: &str,
+        data: &T,
+    ) -> Result<types::PubEventRespDto, Error> {
+        self.publish_event_from(DEFAULT_EVENT_SOURCE, event_type, data)
+            .await
+    }
+
+    /// [`publish_event`](Self::publish_event) with another `source`.
+    #[cfg(feature = "events")]
+    pub async fn publish_event_from<T: Serialize + ?Sized>(
+        &self,
+        source: &str,
+        event_type: &str,
+        data: &T,
+    ) -> Result<types::PubEventRespDto, Error> {
+        crate::publish::publish(self, source, event_type, data).await
     }
 
     fn view(&self, change: impl FnOnce(&mut CallOptions)) -> Self {
@@ -173,55 +176,6 @@ impl Client {
     }
 }
 
-impl ClientState {
-    /// A request to `path` on the client's host (the path as sent: parameters escaped, no
-    /// query). The host is not parsed again: the URL is a copy of the parsed host with the
-    /// path set, and the header map has room for every header the request gets.
-    pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
-        let shared = &self.shared;
-        let mut url = shared.base_url.clone();
-        if shared.base_path.is_empty() {
-            url.set_path(path);
-        } else {
-            url.set_path(&[shared.base_path.as_str(), path].concat());
-        }
-        let mut request = reqwest::Request::new(method, url);
-        *request.headers_mut() = HeaderMap::with_capacity(shared.header_room);
-        request
-    }
-
-    /// The start of a generated operation's request: [`new_request`](Self::new_request) as a
-    /// builder. build.rs puts this call in every operation.
-    pub(crate) fn start(
-        &self,
-        http: &reqwest::Client,
-        method: reqwest::Method,
-        path: &str,
-    ) -> reqwest::RequestBuilder {
-        reqwest::RequestBuilder::from_parts(http.clone(), self.new_request(method, path))
-    }
-}
-
-impl Shared {
-    /// What every request gets before the send loop: the fixed headers and literal brackets in
-    /// array keys.
-    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
-        literal_brackets(request.url_mut());
-        for (name, value) in &self.fixed_headers {
-            request.headers_mut().insert(name, value.clone());
-        }
-    }
-}
-
-/// Writes bracket-form array keys (`userIds%5B%5D=a`) with literal brackets (`userIds[]=a`), as
-/// the official SDKs send them. Only a key can produce `%5B%5D=`: inside a value `=` is `%3D`.
-pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
-    if let Some(query) = url.query().filter(|q| q.contains("%5B%5D=")) {
-        let rewritten = query.replace("%5B%5D=", "[]=");
-        url.set_query(Some(&rewritten));
-    }
-}
-
 /// progenitor's generated code asserts that the hooks exist; build.rs replaced every call to
 /// them, so the defaults stay unused.
 impl ClientHooks<ClientState> for Client {}
@@ -229,18 +183,6 @@ impl ClientHooks<ClientState> for Client {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn brackets_become_literal_in_keys_only() {
-        let mut url =
-            reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1")
-                .unwrap();
-        literal_brackets(&mut url);
-        assert_eq!(url.query(), Some("userIds[]=a&userIds[]=b%5B%5D%3D&x=1"));
-        let mut plain = reqwest::Url::parse("https://h/p?a=1").unwrap();
-        literal_brackets(&mut plain);
-        assert_eq!(plain.query(), Some("a=1"));
-    }
 
     #[test]
     fn views_validate_timeouts_like_the_builder() {

@@ -117,6 +117,22 @@ pub enum AuthMode {
     ManagementToken,
 }
 
+/// An access key: the id is public, the secret never prints.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub(crate) access_key_id: String,
+    pub(crate) access_key_secret: crate::SensitiveString,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +144,14 @@ mod tests {
         let err = "klingon".parse::<Lang>().unwrap_err().to_string();
         assert!(err.contains("unknown language `klingon`"), "{err}");
         assert!("acme".parse::<Brand>().is_err());
+    }
+
+    #[test]
+    fn credentials_debug_is_redacted() {
+        let creds = Credentials {
+            access_key_id: "AK".into(),
+            access_key_secret: "SK-secret".into(),
+        };
+        assert!(!format!("{creds:?}").contains("SK-secret"));
     }
 }

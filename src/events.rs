@@ -33,10 +33,9 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::Error;
-use crate::SensitiveString;
-use crate::generated::Client;
+use crate::config::Credentials;
 use crate::redact::snippet;
+use crate::{Brand, Error, SensitiveString};
 
 /// The path of management event subscriptions on the events host.
 const SUB_PATH: &str = "/events/v1/management/sub";
@@ -447,76 +446,59 @@ impl Stream for EventStream {
     }
 }
 
-impl Client {
-    /// Subscribes to the events with this code (e.g. `authing.user.created`), with the default
-    /// [`SubscribeOptions`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
-    /// use futures_util::StreamExt as _;
-    ///
-    /// let mut events = client.subscribe("authing.user.created");
-    /// while let Some(event) = events.next().await {
-    ///     let event = event?;
-    ///     println!("{:?} from {:?}: {}", event.event_type, event.source, event.data);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn subscribe(&self, event_code: &str) -> EventStream {
-        self.subscribe_with(event_code, SubscribeOptions::default())
+/// A subscription to the events with `event_code`, signed with `credentials`: what
+/// [`ManagementClient::subscribe_with`](crate::ManagementClient::subscribe_with) returns.
+pub(crate) fn subscribe(
+    config: &EventsConfig,
+    brand: Brand,
+    credentials: &Credentials,
+    event_code: &str,
+    options: SubscribeOptions,
+) -> EventStream {
+    if event_code.trim().is_empty() {
+        return EventStream::failed(Error::InvalidRequest("the event code is empty".into()));
     }
-
-    /// Subscribes to the events with this code, with these options. See [`EventStream`] for
-    /// what the stream yields and when it ends.
-    pub fn subscribe_with(&self, event_code: &str, options: SubscribeOptions) -> EventStream {
-        if event_code.trim().is_empty() {
-            return EventStream::failed(Error::InvalidRequest("the event code is empty".into()));
+    let authorization = crate::signing::authorization(
+        brand,
+        &credentials.access_key_id,
+        credentials.access_key_secret.expose_secret(),
+        "websocket\n",
+    );
+    if HeaderValue::from_str(&authorization).is_err() {
+        return EventStream::failed(Error::Config(
+            "the access key id cannot be sent in a header".into(),
+        ));
+    }
+    let config = config.clone();
+    let url = format!(
+        "{}{SUB_PATH}?code={}",
+        config.host,
+        utf8_percent_encode(event_code, QUERY_VALUE)
+    );
+    let target = match Target::parse(&url) {
+        Ok(target) => target,
+        Err(e) => {
+            return EventStream::failed(Error::Config(format!(
+                "events host `{}`: {e}",
+                config.host
+            )));
         }
-        let shared = &self.inner.shared;
-        let credentials = &shared.credentials;
-        let authorization = crate::signing::authorization(
-            shared.brand,
-            &credentials.access_key_id,
-            credentials.access_key_secret.expose_secret(),
-            "websocket\n",
-        );
-        if HeaderValue::from_str(&authorization).is_err() {
-            return EventStream::failed(Error::Config(
-                "the access key id cannot be sent in a header".into(),
-            ));
-        }
-        let config = shared.events.clone();
-        let url = format!(
-            "{}{SUB_PATH}?code={}",
-            config.host,
-            utf8_percent_encode(event_code, QUERY_VALUE)
-        );
-        let target = match Target::parse(&url) {
-            Ok(target) => target,
-            Err(e) => {
-                return EventStream::failed(Error::Config(format!(
-                    "events host `{}`: {e}",
-                    config.host
-                )));
-            }
-        };
-        let (tx, rx) = mpsc::channel(options.buffer.max(1));
-        let budget = options.buffer_bytes.clamp(1, Semaphore::MAX_PERMITS);
-        let worker = Worker {
-            target,
-            code: event_code.to_string(),
-            authorization: SensitiveString::from(authorization),
-            bytes: Arc::new(Semaphore::new(budget)),
-            budget,
-            options,
-            config,
-            tx,
-        };
-        EventStream {
-            rx,
-            worker: Some(Box::pin(worker.run())),
-        }
+    };
+    let (tx, rx) = mpsc::channel(options.buffer.max(1));
+    let budget = options.buffer_bytes.clamp(1, Semaphore::MAX_PERMITS);
+    let worker = Worker {
+        target,
+        code: event_code.to_string(),
+        authorization: SensitiveString::from(authorization),
+        bytes: Arc::new(Semaphore::new(budget)),
+        budget,
+        options,
+        config,
+        tx,
+    };
+    EventStream {
+        rx,
+        worker: Some(Box::pin(worker.run())),
     }
 }
 

@@ -16,6 +16,8 @@ mod error;
 mod events;
 mod generated;
 pub mod guide;
+#[cfg(test)]
+mod layering;
 // Which helpers the generated code calls depends on the API groups compiled in.
 #[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
 mod lenient;
@@ -37,17 +39,17 @@ mod tls;
 mod token;
 #[cfg(feature = "totp")]
 pub mod totp;
+mod transport;
 
 #[cfg(feature = "invitations")]
 pub use attribution::TargetDetail;
-pub use auth::Credentials;
+#[cfg(feature = "test-util")]
+pub use auth::{Clock, NonceSource};
 pub use builder::{
     DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TOTAL_TIMEOUT, ManagementClientBuilder,
 };
 pub use client::ManagementClient;
-#[cfg(feature = "test-util")]
-pub use client::{Clock, NonceSource};
 pub use config::{AuthMode, Brand, Lang};
 pub use error::Error;
 #[cfg(feature = "events")]

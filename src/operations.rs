@@ -24,15 +24,18 @@ pub struct Operation {
     pub group: &'static str,
 }
 
+// `OPERATIONS` and `GROUPS`, written by build.rs from the spec.
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
 /// The API groups compiled into this build, in the spec's order: those whose cargo feature
 /// is on (`users`, `roles`, `data-resources-and-permissions`, ...; all by default).
 pub fn groups() -> &'static [&'static str] {
-    crate::generated::GROUPS
+    GROUPS
 }
 
 /// Every operation of the API groups compiled in, sorted by [`Operation::method`].
 pub fn all() -> &'static [Operation] {
-    crate::generated::OPERATIONS
+    OPERATIONS
 }
 
 /// The operation a request for `http_method` and `path` (without the query) is for: each

@@ -46,22 +46,19 @@ use crate::Error;
 pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 /// One page: its items and, when the API reports it, the total number of items.
-#[doc(hidden)]
-pub struct Page<T> {
+pub(crate) struct Page<T> {
     items: Vec<T>,
     total: Option<i64>,
 }
 
 impl<T> Page<T> {
-    #[doc(hidden)]
-    pub fn new(items: Vec<T>, total: Option<i64>) -> Self {
+    pub(crate) fn new(items: Vec<T>, total: Option<i64>) -> Self {
         Self { items, total }
     }
 }
 
 /// A page's `totalCount` as a count, whatever type the spec gives it.
-#[doc(hidden)]
-pub trait Total {
+pub(crate) trait Total {
     /// The count, when there is one that makes sense.
     fn total(self) -> Option<i64>;
 }
@@ -115,8 +112,7 @@ pub struct Pages<'a, T> {
 impl<T> Unpin for Pages<'_, T> {}
 
 impl<'a, T> Pages<'a, T> {
-    #[doc(hidden)]
-    pub fn new(
+    pub(crate) fn new(
         fetch: impl Fn(i64) -> BoxFuture<'a, Result<Page<T>, Error>> + Send + Sync + 'a,
     ) -> Self {
         Self {
@@ -244,8 +240,7 @@ impl<T: serde::Serialize> Stream for Pages<'_, T> {
 
 /// Sets the page number at `path` (e.g. `["options", "pagination", "page"]`) in a request
 /// body builder, through the body's JSON form.
-#[doc(hidden)]
-pub fn set_page<D, B>(body: B, path: &[&str], page: i64) -> Result<B, String>
+pub(crate) fn set_page<D, B>(body: B, path: &[&str], page: i64) -> Result<B, String>
 where
     D: TryFrom<B> + serde::Serialize + serde::de::DeserializeOwned,
     <D as TryFrom<B>>::Error: std::fmt::Display,

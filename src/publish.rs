@@ -8,7 +8,8 @@
 
 use serde::Serialize;
 
-use crate::generated::Client;
+use crate::generated::Client as ManagementClient;
+use crate::request::RawRequest;
 use crate::{Error, types};
 
 /// The `source` that [`ManagementClient::publish_event`](crate::ManagementClient::publish_event)
@@ -25,49 +26,26 @@ struct PubEventBody<'a> {
     source: &'a str,
 }
 
-impl Client {
-    /// Publishes a custom event: `data` is serialised to JSON and sent as the string
-    /// `eventData`, with `source` [`DEFAULT_EVENT_SOURCE`]. A write: retried only when the
-    /// client's policy retries writes.
-    ///
-    /// ```no_run
-    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
-    /// let answer = client
-    ///     .publish_event("my_app.order.paid", &serde_json::json!({ "orderId": "o-1" }))
-    ///     .await?;
-    /// assert!(answer.data.success);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn publish_event<T: Serialize + ?Sized>(
-        &self,
-        event_type: &str,
-        data: &T,
-    ) -> Result<types::PubEventRespDto, Error> {
-        self.publish_event_from(DEFAULT_EVENT_SOURCE, event_type, data)
-            .await
+/// Sends `data` as the event `event_type` from `source` (see
+/// [`ManagementClient::publish_event_from`](crate::ManagementClient::publish_event_from)).
+pub(crate) async fn publish<T: Serialize + ?Sized>(
+    client: &ManagementClient,
+    source: &str,
+    event_type: &str,
+    data: &T,
+) -> Result<types::PubEventRespDto, Error> {
+    if event_type.is_empty() {
+        return Err(Error::InvalidRequest("the event type is empty".into()));
     }
-
-    /// [`publish_event`](Self::publish_event) with another `source`.
-    pub async fn publish_event_from<T: Serialize + ?Sized>(
-        &self,
-        source: &str,
-        event_type: &str,
-        data: &T,
-    ) -> Result<types::PubEventRespDto, Error> {
-        if event_type.is_empty() {
-            return Err(Error::InvalidRequest("the event type is empty".into()));
-        }
-        let event_data = serde_json::to_string(data)
-            .map_err(|e| Error::InvalidRequest(format!("cannot serialise the event data: {e}")))?;
-        let body = PubEventBody {
-            event_type,
-            event_data,
-            source,
-        };
-        self.request(http::Method::POST, "/api/v3/pub-event")
-            .json(&body)
-            .send()
-            .await
-    }
+    let event_data = serde_json::to_string(data)
+        .map_err(|e| Error::InvalidRequest(format!("cannot serialise the event data: {e}")))?;
+    let body = PubEventBody {
+        event_type,
+        event_data,
+        source,
+    };
+    RawRequest::new(client, http::Method::POST, "/api/v3/pub-event")
+        .json(&body)
+        .send()
+        .await
 }

@@ -5,6 +5,9 @@
 //! [`masked_snippet`], for answers that may carry personal data, also masks every string value
 //! but those of the envelope's head, keeping the keys and the structure.
 
+// `SENSITIVE_FIELDS`: every property the spec marks as a secret, sorted (build.rs).
+include!(concat!(env!("OUT_DIR"), "/sensitive_fields.rs"));
+
 /// How many bytes of a response body an error keeps for diagnosis.
 pub(crate) const SNIPPET_BYTES: usize = 512;
 
@@ -39,8 +42,7 @@ fn is_sensitive_key(key: &[u8]) -> bool {
     WORDS
         .iter()
         .any(|w| folded.windows(w.len()).any(|x| x == *w))
-        || std::str::from_utf8(key)
-            .is_ok_and(|k| crate::generated::SENSITIVE_FIELDS.binary_search(&k).is_ok())
+        || std::str::from_utf8(key).is_ok_and(|k| SENSITIVE_FIELDS.binary_search(&k).is_ok())
 }
 
 /// Where the JSON string starting at `body[start]` (a `"`) ends: the index after its closing

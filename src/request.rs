@@ -27,8 +27,10 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::send::{Call, Reply};
-use crate::{Error, ManagementClient};
+use crate::Error;
+use crate::generated::Client as ManagementClient;
+use crate::send::Call;
+use crate::transport::Reply;
 
 /// A request built with [`ManagementClient::request`]; nothing is sent until
 /// [`send`](Self::send) or [`data`](Self::data).
@@ -51,12 +53,11 @@ impl std::fmt::Debug for RawRequest<'_> {
     }
 }
 
-impl ManagementClient {
-    /// A signed request to `path` (e.g. `/api/v3/list-departments`), for operations this
-    /// crate has no method for. See [`RawRequest`].
-    pub fn request(&self, method: http::Method, path: &str) -> RawRequest<'_> {
+impl<'a> RawRequest<'a> {
+    /// A request to `path` with `client` (see [`ManagementClient::request`]).
+    pub(crate) fn new(client: &'a ManagementClient, method: http::Method, path: &str) -> Self {
         RawRequest {
-            client: self,
+            client,
             method,
             path: path.to_string(),
             query: Ok(None),
@@ -104,8 +105,8 @@ impl RawRequest<'_> {
         let mut request = client.inner.new_request(self.method.clone(), &self.path);
         // The URL parser must have kept every segment: none resolved away under the host's path.
         let sent = request.url().path().matches('/').count();
-        let meant =
-            client.inner.shared.base_path.matches('/').count() + self.path.matches('/').count();
+        let meant = client.inner.shared.endpoint.base_path.matches('/').count()
+            + self.path.matches('/').count();
         if sent != meant {
             return Err(Error::InvalidRequest(format!(
                 "path `{}` does not stay a path of its own under the host",
@@ -116,8 +117,7 @@ impl RawRequest<'_> {
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
         }
-        let shared = &client.inner.shared;
-        shared.prepare(&mut request);
+        client.inner.shared.endpoint.prepare(&mut request);
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
             Some(op) => Call::operation(op.method),
             None => Call {

@@ -91,11 +91,6 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// Whether writes are retried.
-    pub fn retries_writes(&self) -> bool {
-        self.retry_writes
-    }
-
     /// How many attempts a call to an operation gets: all of them for reads, one for writes
     /// unless writes are retried.
     pub(crate) fn attempts_for(&self, read: bool) -> u32 {

@@ -1,18 +1,64 @@
-//! The send loop: one call's attempts, each authenticated afresh, timed, read in full and
+//! The client's state ([`ClientState`]: what every clone shares and each view's options) and
+//! the send loop: one call's attempts, each authenticated afresh, timed, read in full and
 //! judged by [`RetryPolicy::decide`](crate::RetryPolicy); the loop only carries the decision
 //! out. Every failure leaves here as an [`Error`], with the query removed from anything a
 //! transport error prints.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
-use crate::client::ClientState;
-use crate::envelope::{Answer as Judged, Head, NoHead, request_id_header};
-use crate::error::{is_retryable_status, without_query};
+use crate::auth::Auth;
+use crate::envelope::{Head, NoHead, request_id_header};
+use crate::error::is_retryable_status;
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
-use crate::token::{Token, fetch_token};
-use crate::{AuthMode, Error};
+use crate::transport::{Attempt, Endpoint, Reply, attempt};
+use crate::{AuthMode, Error, RetryPolicy};
+
+/// What the generated client carries besides its connection pool: the state every clone
+/// shares and this view's call options. An implementation detail: it is public only because
+/// the generated code names it.
+#[derive(Clone)]
+pub struct ClientState {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) call: CallOptions,
+}
+
+/// What a client view may change per call without touching the shared state.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallOptions {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) total_timeout: Duration,
+}
+
+/// The settings and caches every clone of a client shares.
+pub(crate) struct Shared {
+    /// Where requests go and what each carries.
+    pub(crate) endpoint: Arc<Endpoint>,
+    /// How each attempt is authenticated.
+    pub(crate) auth: Auth,
+    /// Where and how event subscriptions connect.
+    #[cfg(feature = "events")]
+    pub(crate) events: crate::events::EventsConfig,
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.shared;
+        f.debug_struct("ClientState")
+            .field("brand", &s.auth.brand)
+            .field("host", &s.endpoint.host)
+            .field("auth_mode", &s.auth.mode)
+            .field("credentials", &s.auth.credentials)
+            .field("retry", &self.call.retry)
+            .field("attempt_timeout", &self.call.attempt_timeout)
+            .field("total_timeout", &self.call.total_timeout)
+            .finish_non_exhaustive()
+    }
+}
 
 /// What the send loop needs to know of the call: its name for the span, whether repeating it
 /// is safe, and whether its answer is decoded into a generated type (which rejects a second
@@ -47,103 +93,19 @@ pub(crate) struct AnsweredOperation {
     pub(crate) decode: fn(&Reply) -> Result<(), Error>,
 }
 
-/// A complete answer: status, headers and the whole body, read into memory.
-pub(crate) struct Reply {
-    pub(crate) status: http::StatusCode,
-    pub(crate) headers: http::HeaderMap,
-    pub(crate) body: bytes::Bytes,
-}
-
-impl Reply {
-    /// The answer as the success rule sees it.
-    pub(crate) fn judged(&self) -> Judged<'_> {
-        Judged {
-            status: self.status.as_u16(),
-            headers: &self.headers,
-            body: &self.body,
-        }
-    }
-}
-
-/// How one attempt ended.
-pub(crate) enum Attempt {
-    /// A complete response.
-    Answered(Reply),
-    /// No complete response: connection, timeout, reset mid-body, ... (query already removed
-    /// from the error).
-    Failed(reqwest::Error),
-    /// A response whose body is over the size limit; not read further.
-    TooLarge { status: u16, limit: usize },
-}
-
-/// Sends one request and reads the whole response, up to `limit` bytes.
-pub(crate) async fn attempt(
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    limit: usize,
-) -> Attempt {
-    let mut response = match http.execute(request).await {
-        Ok(response) => response,
-        Err(e) => return Attempt::Failed(without_query(e)),
-    };
-    let status = response.status();
-    let too_large = Attempt::TooLarge {
-        status: status.as_u16(),
-        limit,
-    };
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
-        return too_large;
-    }
-    // Most bodies arrive as one chunk: keep it as it is, without copying.
-    let mut body = match response.chunk().await {
-        Ok(Some(first)) => first,
-        Ok(None) => bytes::Bytes::new(),
-        Err(e) => return Attempt::Failed(without_query(e)),
-    };
-    let mut joined: Option<bytes::BytesMut> = None;
-    loop {
-        if joined.as_ref().map_or(body.len(), |j| j.len()) > limit {
-            return too_large;
-        }
-        match response.chunk().await {
-            Ok(Some(more)) => joined
-                .get_or_insert_with(|| bytes::BytesMut::from(&body[..]))
-                .extend_from_slice(&more),
-            Ok(None) => break,
-            Err(e) => return Attempt::Failed(without_query(e)),
-        }
-    }
-    if let Some(all) = joined {
-        body = all.freeze();
-    }
-    Attempt::Answered(Reply {
-        status,
-        headers: std::mem::take(response.headers_mut()),
-        body,
-    })
-}
-
 /// What another attempt of a call is made from.
 struct Template {
     request: reqwest::Request,
     /// The request's headers were exactly the client's fixed headers, so the copy left them
-    /// out and [`Shared::prepare`](crate::client::Shared::prepare) puts them back.
+    /// out and [`Endpoint::prepare`] puts them back.
     fixed_headers_only: bool,
 }
 
 impl Template {
     /// A template for `request` (prepared, not yet authenticated), `None` when its body
     /// cannot be copied.
-    fn of(request: &reqwest::Request, shared: &crate::client::Shared) -> Option<Self> {
-        let headers = request.headers();
-        let fixed = &shared.fixed_headers;
-        let fixed_headers_only = headers.len() == fixed.len()
-            && fixed
-                .iter()
-                .all(|(name, value)| headers.get(name) == Some(value));
+    fn of(request: &reqwest::Request, endpoint: &Endpoint) -> Option<Self> {
+        let fixed_headers_only = endpoint.only_fixed(request.headers());
         Some(Template {
             request: copy_request(request, !fixed_headers_only)?,
             fixed_headers_only,
@@ -151,10 +113,10 @@ impl Template {
     }
 
     /// The request for the next attempt.
-    fn next(&self, shared: &crate::client::Shared) -> Option<reqwest::Request> {
+    fn next(&self, endpoint: &Endpoint) -> Option<reqwest::Request> {
         let mut request = copy_request(&self.request, true)?;
         if self.fixed_headers_only {
-            shared.prepare(&mut request);
+            endpoint.prepare(&mut request);
         }
         Some(request)
     }
@@ -200,6 +162,22 @@ impl Answer {
 }
 
 impl ClientState {
+    /// A request to `path` on the client's host (see [`Endpoint::new_request`]).
+    pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
+        self.shared.endpoint.new_request(method, path)
+    }
+
+    /// The start of a generated operation's request: [`new_request`](Self::new_request) as a
+    /// builder. build.rs puts this call in every operation.
+    pub(crate) fn start(
+        &self,
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        reqwest::RequestBuilder::from_parts(http.clone(), self.new_request(method, path))
+    }
+
     /// Runs every attempt of one call inside the request's span: the successful reply, or
     /// the call's error.
     pub(crate) async fn call(
@@ -240,7 +218,7 @@ impl ClientState {
         mut request: reqwest::Request,
         call: Call,
     ) -> Result<progenitor_client::ResponseValue<T>, Error> {
-        self.shared.prepare(&mut request);
+        self.shared.endpoint.prepare(&mut request);
         let reply = self.call(http, request, call).await?;
         let inner = reply.judged().decode()?;
         Ok(progenitor_client::ResponseValue::new(
@@ -258,27 +236,9 @@ impl ClientState {
         op: &AnsweredOperation,
     ) -> Result<(), Error> {
         let mut request = self.new_request(op.method.clone(), op.path);
-        self.shared.prepare(&mut request);
+        self.shared.endpoint.prepare(&mut request);
         let reply = self.call(http, request, op.call).await?;
         (op.decode)(&reply)
-    }
-
-    /// The current management token, waiting for it until `deadline` at most.
-    async fn token(
-        &self,
-        http: &reqwest::Client,
-        deadline: Option<Instant>,
-        seen: &mut Option<u64>,
-    ) -> Result<Token, Error> {
-        let shared = &self.shared;
-        let timeout = self.call.attempt_timeout;
-        let fetch = || {
-            let future = fetch_token(shared.clone(), http.clone(), timeout);
-            Box::pin(future) as futures_core::future::BoxFuture<'static, _>
-        };
-        // Boxed: most calls find a cached token, and the wait would make every call's future
-        // larger.
-        Box::pin(shared.tokens.get(fetch, deadline, seen)).await
     }
 
     /// The loop. `attempts` counts the requests sent.
@@ -295,12 +255,12 @@ impl ClientState {
         // A total timeout too large for the clock means no deadline.
         let deadline = Instant::now().checked_add(call.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let token_mode = s.auth_mode == AuthMode::ManagementToken;
+        let token_mode = s.auth.mode == AuthMode::ManagementToken;
         // A copy for further attempts, when the policy allows any for this call (a write is
         // repeated only when the caller opted in) or a refused token may need a second one.
         // (A body that cannot be copied, none of ours, simply gets no second attempt.)
         let template = if call.retry.attempts_for(read) > 1 || token_mode {
-            Template::of(&request, s)
+            Template::of(&request, &s.endpoint)
         } else {
             None
         };
@@ -320,11 +280,18 @@ impl ClientState {
                 .expect("each pass starts with a request to send");
             let mut used_token: Option<http::HeaderValue> = None;
             // Authenticate this attempt: a fresh signature, or the current token.
-            let (outcome, result) = match s.auth_mode {
+            let (outcome, result) = match s.auth.mode {
                 AuthMode::ManagementToken => {
-                    match self.token(http, deadline, &mut seen_failure).await {
+                    let token = s.auth.token(
+                        http,
+                        &s.endpoint,
+                        call.attempt_timeout,
+                        deadline,
+                        &mut seen_failure,
+                    );
+                    match token.await {
                         Ok(token) => {
-                            s.apply_token(&mut request, &token);
+                            s.auth.apply_token(&mut request, &token);
                             used_token = Some(token.header);
                             self.send(http, request, this, remaining(), attempts)
                                 .await?
@@ -338,7 +305,7 @@ impl ClientState {
                     }
                 }
                 _ => {
-                    s.sign(&mut request)?;
+                    s.auth.sign(&mut request)?;
                     self.send(http, request, this, remaining(), attempts)
                         .await?
                 }
@@ -356,18 +323,18 @@ impl ClientState {
             match decision {
                 Decision::Return => return finish(),
                 Decision::Reauthenticate => {
-                    let Some(next) = template.as_ref().and_then(|t| t.next(s)) else {
+                    let Some(next) = template.as_ref().and_then(|t| t.next(&s.endpoint)) else {
                         return finish();
                     };
                     progress.reauthenticated = true;
                     if let Some(used) = &used_token {
-                        s.tokens.invalidate(used);
+                        s.auth.forget_token(used);
                     }
                     tracing::debug!(attempt = *attempts, "token refused; refreshing it");
                     pending = Some(next);
                 }
                 Decision::Retry(delay) => {
-                    let Some(next) = template.as_ref().and_then(|t| t.next(s)) else {
+                    let Some(next) = template.as_ref().and_then(|t| t.next(&s.endpoint)) else {
                         return finish();
                     };
                     progress.failures += 1;
@@ -398,11 +365,11 @@ impl ClientState {
         let timeout = remaining.map_or(call.attempt_timeout, |left| left.min(call.attempt_timeout));
         // The HTTP client's own timeout covers the usual case without a per-request setting
         // (which reqwest keeps in an allocated extension map).
-        if timeout != self.shared.http_timeout {
+        if timeout != self.shared.endpoint.http_timeout {
             *request.timeout_mut() = Some(timeout);
         }
         *attempts += 1;
-        match attempt(http, request, self.shared.max_response_bytes).await {
+        match attempt(http, request, self.shared.endpoint.max_response_bytes).await {
             Attempt::TooLarge { status, limit } => Err(Error::Decode {
                 status,
                 message: format!(
@@ -444,7 +411,7 @@ impl ClientState {
                         .headers
                         .get(http::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, (self.shared.clock)()))
+                        .and_then(|v| parse_retry_after(v, (self.shared.auth.clock)()))
                 } else {
                     None
                 };

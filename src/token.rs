@@ -19,10 +19,9 @@ use http::HeaderValue;
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::auth::sensitive_value;
-use crate::client::Shared;
+use crate::config::Credentials;
 use crate::envelope::Head;
-use crate::send::{Attempt, attempt};
+use crate::transport::{Attempt, Endpoint, attempt};
 
 /// How long before its expiry a token is replaced, at most: a token that lives less than
 /// twice this is replaced when half its lifetime is left.
@@ -74,6 +73,15 @@ impl Token {
             (Some(_), None) => false,
         }
     }
+}
+
+/// A header value marked sensitive (hidden from HTTP/2 header compression tables and from
+/// `Debug`).
+fn sensitive_value(value: &str) -> Result<HeaderValue, Error> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// What waiters of one fetch receive: `None` until it is done.
@@ -223,22 +231,23 @@ impl TokenCache {
 /// failures come back as retryable errors (transport, timeout, HTTP or in-body 429/5xx), a
 /// refusal as [`Error::Auth`]. Neither the body nor the answer is ever logged.
 pub(crate) async fn fetch_token(
-    shared: Arc<Shared>,
+    endpoint: Arc<Endpoint>,
+    credentials: Credentials,
     http: reqwest::Client,
     timeout: Duration,
 ) -> Result<Token, Error> {
     let body = serde_json::json!({
-        "accessKeyId": shared.credentials.access_key_id,
-        "accessKeySecret": shared.credentials.access_key_secret.expose_secret(),
+        "accessKeyId": credentials.access_key_id,
+        "accessKeySecret": credentials.access_key_secret.expose_secret(),
     });
     let mut request = http
-        .post(format!("{}/api/v3/get-management-token", shared.host))
-        .headers(shared.fixed_headers.clone())
+        .post(format!("{}/api/v3/get-management-token", endpoint.host))
+        .headers(endpoint.fixed_headers.clone())
         .json(&body)
         .build()
         .map_err(Error::transport)?;
     *request.timeout_mut() = Some(timeout);
-    let reply = match attempt(&http, request, shared.max_response_bytes).await {
+    let reply = match attempt(&http, request, endpoint.max_response_bytes).await {
         Attempt::Answered(reply) => reply,
         Attempt::Failed(e) => {
             return Err(match Error::transport(e) {

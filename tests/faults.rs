@@ -242,7 +242,7 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
     assert_eq!(s.hits(), 1, "writes are not retried by default");
 
     let s = server(busy).await;
-    let _ = write(&client(&s.base_url).retrying_writes())
+    let _ = write(&retrying_writes(&client(&s.base_url)))
         .await
         .unwrap_err();
     assert_eq!(s.hits(), 3, "opted in for this call");
@@ -260,7 +260,7 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
     assert_eq!(s.hits(), 3, "opted in for the client");
 
     let s = flaky(1, || Reply::json(503, BUSY), || Reply::json(200, DONE)).await;
-    let done = write(&client(&s.base_url).retrying_writes()).await.unwrap();
+    let done = write(&retrying_writes(&client(&s.base_url))).await.unwrap();
     assert!(done.success);
     assert_eq!(s.hits(), 2);
     // Each attempt carries the whole body and signs it afresh.
@@ -600,4 +600,9 @@ async fn token_mode_retries_with_the_cached_token() {
             .iter()
             .all(|r| r.header("authorization") == Some("Bearer tok-1"))
     );
+}
+
+/// A view of `client` that also retries writes.
+fn retrying_writes(client: &ManagementClient) -> ManagementClient {
+    client.with_retry_policy(client.retry_policy().retry_writes(true))
 }

@@ -1,8 +1,19 @@
-//! Passes that `genauth`'s build script runs over the types progenitor (typify) generates.
+//! The passes `genauth`'s build script runs over the spec and over the code progenitor
+//! generates from it. build.rs only reads the spec, calls these in order and writes files.
 //!
 //! Internal to the workspace: a build-dependency of `genauth`, kept apart so that each pass has
 //! unit tests on small inputs. Every decision reads parsed syntax (attributes through syn's
-//! attribute parser, types as paths), never printed token text.
+//! attribute parser, paths and expressions through syn's visitors) or the spec, never printed
+//! token text.
 
+pub mod builders;
+pub mod docs;
+pub mod enums;
+pub mod envelopes;
 pub mod lenient;
+pub mod pages;
+pub mod paths;
+pub mod requests;
 pub mod serde_attrs;
+pub mod spec;
+pub mod syntax;

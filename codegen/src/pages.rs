@@ -1,0 +1,110 @@
+//! `into_stream()` on the request builders of paginated operations.
+
+use progenitor::Generator;
+use quote::{format_ident, quote};
+
+use crate::syntax::module_items;
+
+/// Gives the request builder of every operation regen marked `x-genauth-pagination` an
+/// `into_stream()` over all its items (see `src/pagination.rs`). The methods go inside the
+/// generated `builder` module, where the builders' fields are visible.
+pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde_json::Value) {
+    use heck::ToUpperCamelCase;
+    let space = generator.get_type_space();
+    let type_named = |name: &str| space.iter_types().find(|t| t.name() == name);
+    let schema_name = |v: &serde_json::Value| {
+        v["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string)
+    };
+    let mut items: Vec<syn::Item> = Vec::new();
+    for item in raw["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            let Some(mark) = op.get("x-genauth-pagination") else {
+                continue;
+            };
+            let id = op["operationId"].as_str().expect("operationId");
+            let builder = format_ident!("{}", id.to_upper_camel_case());
+            let envelope =
+                schema_name(&op["responses"]["200"]["content"]["application/json"]["schema"])
+                    .unwrap_or_else(|| panic!("{id}: paginated answer has no schema"));
+            let data = schema_name(&raw["components"]["schemas"][&envelope]["properties"]["data"])
+                .unwrap_or_else(|| panic!("{id}: paginated answer has no data schema"));
+            let data_ty = type_named(&data).unwrap_or_else(|| panic!("{id}: no type for {data}"));
+            let typify::TypeDetails::Struct(details) = data_ty.details() else {
+                panic!("{id}: {data} is not a struct");
+            };
+            let mut item_ty = None;
+            let mut total = quote!(None);
+            for prop in details.properties_info() {
+                if prop.name == "list" {
+                    let ty = space.get_type(&prop.type_id).expect("property type");
+                    let list_id = match ty.details() {
+                        typify::TypeDetails::Option(inner) => inner,
+                        _ => prop.type_id.clone(),
+                    };
+                    let list_ty = space.get_type(&list_id).expect("list type");
+                    let typify::TypeDetails::Vec(inner) = list_ty.details() else {
+                        panic!("{id}: {data}.list is not a list");
+                    };
+                    item_ty = Some(space.get_type(&inner).expect("item type").ident());
+                } else if Some(prop.name)
+                    == mark["total"]
+                        .as_str()
+                        .map(heck::ToSnakeCase::to_snake_case)
+                        .as_deref()
+                {
+                    let field = format_ident!("{}", prop.name);
+                    total = quote!(crate::pagination::Total::total(data.#field));
+                }
+            }
+            let item_ty = item_ty.unwrap_or_else(|| panic!("{id}: {data} has no list"));
+            let at_page = match mark["page"].as_str() {
+                Some("query") => quote!(self.page(page)),
+                Some(place @ ("body" | "body.options.pagination" | "body.pagination")) => {
+                    let body_schema =
+                        schema_name(&op["requestBody"]["content"]["application/json"]["schema"])
+                            .unwrap_or_else(|| panic!("{id}: paged body has no schema"));
+                    let body_ty = type_named(&body_schema)
+                        .unwrap_or_else(|| panic!("{id}: no type for {body_schema}"))
+                        .ident();
+                    let path: Vec<&str> = match place {
+                        "body" => vec!["page"],
+                        "body.pagination" => vec!["pagination", "page"],
+                        _ => vec!["options", "pagination", "page"],
+                    };
+                    quote! {{
+                        let mut this = self;
+                        this.body = this.body.and_then(|body| {
+                            crate::pagination::set_page::<#body_ty, _>(body, &[#(#path),*], page)
+                        });
+                        this
+                    }}
+                }
+                other => panic!("{id}: unknown page place {other:?}"),
+            };
+            let doc = " Every item of every page of this call, fetched a page at a time as the stream is polled (see [`crate::pagination`]). The page number is set for each page; the other settings are kept.";
+            items.push(syn::parse_quote! {
+                impl<'a> #builder<'a> {
+                    #[doc = #doc]
+                    pub fn into_stream(self) -> crate::pagination::Pages<'a, #item_ty> {
+                        crate::pagination::Pages::new(move |page: i64| {
+                            let request = self.clone().at_page(page);
+                            Box::pin(async move {
+                                let response = request.send().await?;
+                                let data = crate::envelope::ResponseExt::into_data(response)?;
+                                Ok(crate::pagination::Page::new(data.list, #total))
+                            })
+                        })
+                    }
+
+                    fn at_page(self, page: i64) -> Self {
+                        #at_page
+                    }
+                }
+            });
+        }
+    }
+    module_items(file, "builder").extend(items);
+}

@@ -1,0 +1,379 @@
+//! The end of every generated `send`: the facade's send loop, and the unit tests' table of
+//! every operation.
+
+use quote::{ToTokens, format_ident, quote};
+
+use crate::syntax::module_items;
+
+/// Lighter request set-up in every operation's `send`, which progenitor writes for any API,
+/// and [`crate::Error`] as its only error:
+/// - the `api-version` header map goes (the API has no such header; progenitor stamps the
+///   spec's version on every request);
+/// - `client.client.<method>(url)`, which parses the whole URL string (host included) each
+///   time, becomes `client.inner.start(..)`: the client's host, parsed once, with this path,
+///   and a header map sized for every header the request will get. `url` is the path alone:
+///   a literal, or formatted when it has parameters;
+/// - the end (`pre`, `exec` and `post` hooks, `ResponseValue::from_response`) becomes
+///   `client.inner.respond(.., Call { .. })`: the send loop with the operation's facts
+///   written in (name, read or write), the success rule, and decoding from the bytes it read;
+/// - `send` returns `Result<ResponseValue<T>, crate::Error>`: the builder module imports
+///   `crate::Error` instead of progenitor's (both have `InvalidRequest(String)`), and a
+///   request that cannot be built is `Error::InvalidRequest`.
+///
+/// Every match reads syntax, never printed tokens. Panics when the generated code no longer
+/// has the expected shape, so that a progenitor upgrade cannot silently undo this.
+pub fn streamline_requests(
+    file: &mut syn::File,
+    raw: &serde_json::Value,
+) -> Vec<(String, syn::Type)> {
+    use heck::ToSnakeCase;
+    fn is_ident(expr: &syn::Expr, name: &str) -> bool {
+        matches!(expr, syn::Expr::Path(p) if p.path.is_ident(name))
+    }
+    fn is_str(expr: &syn::Expr, value: &str) -> bool {
+        matches!(expr, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == value)
+    }
+    /// `base.member`, e.g. `client.client`.
+    fn is_field(expr: &syn::Expr, base: &str, member: &str) -> bool {
+        matches!(expr, syn::Expr::Field(f)
+            if is_ident(&f.base, base)
+                && matches!(&f.member, syn::Member::Named(m) if m == member))
+    }
+    /// The method call an expression statement or `let` makes, under `?` and `.await`.
+    fn method_called(stmt: &syn::Stmt) -> Option<String> {
+        let mut expr = match stmt {
+            syn::Stmt::Expr(e, _) => e,
+            syn::Stmt::Local(l) => &*l.init.as_ref()?.expr,
+            _ => return None,
+        };
+        loop {
+            expr = match expr {
+                syn::Expr::Try(t) => &t.expr,
+                syn::Expr::Await(a) => &a.base,
+                syn::Expr::MethodCall(c) => return Some(c.method.to_string()),
+                _ => return None,
+            };
+        }
+    }
+    fn local_named<'a>(stmt: &'a mut syn::Stmt, name: &str) -> Option<&'a mut syn::Expr> {
+        match stmt {
+            syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name) => {
+                local.init.as_mut().map(|init| &mut *init.expr)
+            }
+            _ => None,
+        }
+    }
+    fn is_header_map_setup(stmt: &syn::Stmt) -> bool {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map")
+            }
+            syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
+                is_ident(&call.receiver, "header_map")
+                    && call.method == "append"
+                    && call.args.first().is_some_and(|a| match a {
+                        // `HeaderName::from_static("api-version")`
+                        syn::Expr::Call(c) => {
+                            c.args.first().is_some_and(|a| is_str(a, "api-version"))
+                        }
+                        other => is_str(other, "api-version"),
+                    })
+            }
+            _ => false,
+        }
+    }
+    /// Rewrites the request chain; returns (starts replaced, `.headers(header_map)` removed).
+    fn rewrite_chain(expr: &mut syn::Expr) -> (usize, usize) {
+        let syn::Expr::MethodCall(call) = expr else {
+            return (0, 0);
+        };
+        if call.method == "headers" && call.args.len() == 1 && is_ident(&call.args[0], "header_map")
+        {
+            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
+            *expr = receiver;
+            let (starts, removed) = rewrite_chain(expr);
+            return (starts, removed + 1);
+        }
+        let method = call.method.to_string();
+        let start = ["get", "post", "put", "delete", "patch"].contains(&method.as_str())
+            && call.args.len() == 1
+            && is_ident(&call.args[0], "url")
+            && is_field(&call.receiver, "client", "client");
+        if start {
+            let verb = format_ident!("{}", method.to_ascii_uppercase());
+            *expr = syn::parse_quote! {
+                client.inner.start(&client.client, ::reqwest::Method::#verb, &url)
+            };
+            return (1, 0);
+        }
+        rewrite_chain(&mut call.receiver)
+    }
+    /// `format!("{}/api/v3/x/{}", client.baseurl, id)` without the host: `format!("/api/v3/x/{}",
+    /// id)`, or the literal itself when the path has no parameter.
+    fn path_only(expr: &syn::Expr) -> syn::Expr {
+        use syn::punctuated::Punctuated;
+        let syn::Expr::Macro(m) = expr else {
+            panic!("the URL is not made by a macro: {}", expr.to_token_stream());
+        };
+        assert!(
+            m.mac.path.is_ident("format"),
+            "the URL is not made by format!"
+        );
+        let args = m
+            .mac
+            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            .expect("format! arguments parse");
+        let mut args = args.into_iter();
+        let Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        })) = args.next()
+        else {
+            panic!("format! without a literal template");
+        };
+        let path = template
+            .value()
+            .strip_prefix("{}")
+            .expect("the URL template starts with the host")
+            .to_string();
+        assert!(
+            args.next()
+                .is_some_and(|host| is_field(&host, "client", "baseurl")),
+            "the host comes first"
+        );
+        let rest: Vec<syn::Expr> = args.collect();
+        if rest.is_empty() {
+            assert!(
+                !path.contains(['{', '}']),
+                "a literal path has no braces: {path}"
+            );
+            syn::parse_quote!(#path)
+        } else {
+            syn::parse_quote!(format!(#path, #(#rest),*))
+        }
+    }
+    /// The operation id in `let info = OperationInfo { operation_id: "..." };`.
+    fn operation_id(expr: &syn::Expr) -> String {
+        let syn::Expr::Struct(st) = expr else {
+            panic!("`info` is not a struct literal");
+        };
+        st.fields
+            .iter()
+            .find_map(|f| match (&f.member, &f.expr) {
+                (
+                    syn::Member::Named(m),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ) if m == "operation_id" => Some(s.value()),
+                _ => None,
+            })
+            .expect("OperationInfo has a literal operation_id")
+    }
+    /// `use super::{.., Error, ..}` without `Error`; `true` when it was there.
+    fn drop_error_import(tree: &mut syn::UseTree) -> bool {
+        match tree {
+            syn::UseTree::Path(p) => drop_error_import(&mut p.tree),
+            syn::UseTree::Group(g) => {
+                let before = g.items.len();
+                g.items = std::mem::take(&mut g.items)
+                    .into_iter()
+                    .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "Error"))
+                    .collect();
+                before != g.items.len()
+            }
+            _ => false,
+        }
+    }
+
+    // Which operations only read, by client method name (heck's snake case of the operationId,
+    // as progenitor names them).
+    let mut reads = std::collections::BTreeMap::new();
+    for item in raw["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            if let Some(id) = op["operationId"].as_str() {
+                reads.insert(id.to_snake_case(), op["x-genauth-read"] == true);
+            }
+        }
+    }
+    let items = module_items(file, "builder");
+    let imports = items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Use(u) => Some(drop_error_import(&mut u.tree)),
+            _ => None,
+        })
+        .filter(|dropped| *dropped)
+        .count();
+    assert_eq!(
+        imports, 1,
+        "the builder module imports progenitor's Error once"
+    );
+    items.push(syn::parse_quote!(
+        use crate::Error;
+    ));
+    let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
+    let mut answered = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        for member in &mut imp.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            // `Result<ResponseValue<T>, Error<()>>` -> `Result<ResponseValue<T>, Error>`.
+            let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+                panic!("send returns a Result");
+            };
+            let syn::Type::Path(result) = &mut **ty else {
+                panic!("send returns a Result");
+            };
+            let syn::PathArguments::AngleBracketed(args) =
+                &mut result.path.segments.last_mut().expect("Result").arguments
+            else {
+                panic!("send returns Result<_, _>");
+            };
+            let error = args.args.last_mut().expect("Result<_, E>");
+            *error = syn::parse_quote!(Error);
+            // `ResponseValue<T>`: T, for the table of answers.
+            let answer_ty = match args.args.first() {
+                Some(syn::GenericArgument::Type(syn::Type::Path(rv))) => {
+                    match &rv.path.segments.last().expect("ResponseValue").arguments {
+                        syn::PathArguments::AngleBracketed(inner) => match inner.args.first() {
+                            Some(syn::GenericArgument::Type(t)) => t.clone(),
+                            _ => panic!("ResponseValue<T>"),
+                        },
+                        _ => panic!("ResponseValue<T>"),
+                    }
+                }
+                _ => panic!("send returns Result<ResponseValue<T>, _>"),
+            };
+
+            // The end: `let info = ..; pre; let result = exec; post; let response = ..; match`.
+            let at = f
+                .block
+                .stmts
+                .iter_mut()
+                .position(|stmt| local_named(stmt, "info").is_some())
+                .expect("every send names its operation");
+            let id = operation_id(local_named(&mut f.block.stmts[at], "info").expect("info"));
+            let ends: Vec<Option<String>> =
+                f.block.stmts[at + 1..].iter().map(method_called).collect();
+            assert!(
+                ends.len() == 5
+                    && ends[0].as_deref() == Some("pre")
+                    && ends[1].as_deref() == Some("exec")
+                    && ends[2].as_deref() == Some("post"),
+                "unexpected end of a generated send: {ends:?}"
+            );
+            let read = *reads
+                .get(&id)
+                .unwrap_or_else(|| panic!("{id} is not an operation of the spec"));
+            f.block.stmts.truncate(at);
+            answered.push((id.clone(), answer_ty));
+            f.block.stmts.push(syn::Stmt::Expr(
+                syn::parse_quote!(
+                    client
+                        .inner
+                        .respond(
+                            &client.client,
+                            request,
+                            crate::send::Call { name: #id, read_only: #read, typed: true },
+                        )
+                        .await
+                ),
+                None,
+            ));
+            tails += 1;
+            for stmt in &mut f.block.stmts {
+                if let Some(init) = local_named(stmt, "url") {
+                    *init = path_only(init);
+                    paths += 1;
+                }
+            }
+            let before = f.block.stmts.len();
+            f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
+            removed_setups += before - f.block.stmts.len();
+            for stmt in &mut f.block.stmts {
+                if let Some(init) = local_named(stmt, "request") {
+                    // `client.client.get(url)...build()?`: the chain sits under the `?`.
+                    let syn::Expr::Try(t) = init else {
+                        panic!("the request is built with `?`");
+                    };
+                    let (s, r) = rewrite_chain(&mut t.expr);
+                    starts += s;
+                    removed_maps += r;
+                    let chain = std::mem::replace(&mut *t.expr, syn::parse_quote!(()));
+                    *t.expr = syn::parse_quote!(#chain.map_err(crate::Error::unbuildable));
+                }
+            }
+        }
+    }
+    let operations: usize = raw["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|item| item.as_object().map_or(0, |ops| ops.len()))
+        .sum();
+    assert_eq!(
+        (starts, removed_maps, removed_setups, tails, paths),
+        (
+            operations,
+            operations,
+            2 * operations,
+            operations,
+            operations
+        ),
+        "every operation's send must be rewritten (starts, header maps, their set-up, ends, paths)"
+    );
+    answered
+}
+
+/// For the crate's unit tests only: every operation's `Call` and answer type, as its `send`
+/// ends, with a path that has each `{parameter}` filled in. The tests send each through the
+/// send loop and decode the answer as the operation does (`ClientState::answer`), and check
+/// that an answer that is not a success fails every one. A table of plain data and one
+/// function pointer per operation: 496 futures of their own cost the test build a minute.
+pub fn every_operation_answered(
+    answered: &[(String, syn::Type)],
+    raw: &serde_json::Value,
+) -> proc_macro2::TokenStream {
+    use heck::ToSnakeCase;
+    let mut routes = std::collections::BTreeMap::new();
+    for (path, item) in raw["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if let Some(id) = op["operationId"].as_str() {
+                let filled: String = path
+                    .split('/')
+                    .map(|seg| if seg.starts_with('{') { "p" } else { seg })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let read = op["x-genauth-read"] == true;
+                routes.insert(
+                    id.to_snake_case(),
+                    (method.to_ascii_uppercase(), filled, read),
+                );
+            }
+        }
+    }
+    let entries = answered.iter().map(|(id, ty)| {
+        let (method, path, read) = &routes[id];
+        let verb = format_ident!("{method}");
+        quote! {
+            crate::send::AnsweredOperation {
+                call: crate::send::Call { name: #id, read_only: #read, typed: true },
+                method: ::reqwest::Method::#verb,
+                path: #path,
+                decode: |reply| reply.judged().decode::<#ty>().map(|_| ()),
+            }
+        }
+    });
+    quote! {
+        /// Every operation's call and answer type, as its `send` ends (unit tests only).
+        #[cfg(test)]
+        pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[#(#entries),*];
+    }
+}

@@ -1,0 +1,212 @@
+//! Passes over the spec itself (JSON), before progenitor sees it, and the tables build.rs
+//! writes from it: API groups as features, request arrays, secrets, the operation table.
+
+use std::collections::BTreeSet;
+
+use quote::quote;
+
+/// The cargo feature of an API group: its tag in lower case, words joined by `-`
+/// (`Data resources and permissions` -> `data-resources-and-permissions`).
+pub fn group_feature(tag: &str) -> String {
+    let mut out = String::new();
+    for word in tag
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Keeps only the operations of the API groups whose cargo feature `enabled` says is on, and the schemas
+/// they reach; returns the names of the groups kept, in the spec's order. With every group on
+/// (the default) nothing changes.
+pub fn keep_enabled_groups(
+    raw: &mut serde_json::Value,
+    enabled: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut groups = Vec::new();
+    for tag in raw["tags"].as_array().expect("tags") {
+        let name = tag["name"].as_str().expect("tag name");
+        if enabled(&group_feature(name)) {
+            groups.push(name.to_string());
+        }
+    }
+    let kept: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
+    let paths = raw["paths"].as_object_mut().expect("paths");
+    for item in paths.values_mut() {
+        let item = item.as_object_mut().expect("path item");
+        item.retain(|_, op| op["tags"][0].as_str().is_some_and(|tag| kept.contains(tag)));
+    }
+    paths.retain(|_, item| !item.as_object().expect("path item").is_empty());
+    let reached = reachable_schemas(raw, [&raw["paths"]]);
+    raw["components"]["schemas"]
+        .as_object_mut()
+        .expect("components.schemas")
+        .retain(|name, _| reached.contains(name));
+    raw["tags"]
+        .as_array_mut()
+        .expect("tags")
+        .retain(|t| t["name"].as_str().is_some_and(|n| kept.contains(n)));
+    groups
+}
+
+/// The schemas `roots` reach through `$ref`s, directly or through other schemas. A field
+/// regen keeps as raw JSON names the types it may hold in `x-genauth-alternatives`; those
+/// count as reached.
+pub fn reachable_schemas<'a>(
+    spec: &serde_json::Value,
+    roots: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> BTreeSet<String> {
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_string());
+                }
+                if let Some(names) = map.get("x-genauth-alternatives").and_then(|a| a.as_array()) {
+                    out.extend(names.iter().filter_map(|n| n.as_str()).map(str::to_string));
+                }
+                map.values().for_each(|c| refs(c, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    for root in roots {
+        refs(root, &mut todo);
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            refs(&spec["components"]["schemas"][&name], &mut todo);
+        }
+    }
+    reached
+}
+
+/// Makes every optional array property of a schema that a request body reaches `nullable`, so
+/// that typify generates `Option<Vec<T>>` instead of a `Vec<T>` skipped when empty: a field the
+/// caller set to `[]` then goes on the wire (clearing a list), and a field left unset does not.
+/// Changes only the in-memory copy progenitor sees, never the vendored spec. Returns how many
+/// properties changed.
+pub fn optional_request_arrays(spec: &mut serde_json::Value) -> usize {
+    let bodies: Vec<serde_json::Value> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+        .filter_map(|op| op.get("requestBody").cloned())
+        .collect();
+    let reached = reachable_schemas(spec, &bodies);
+    let mut changed = 0;
+    for name in &reached {
+        let schema = &mut spec["components"]["schemas"][name];
+        let required: BTreeSet<String> = schema["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(props) = schema["properties"].as_object_mut() else {
+            continue;
+        };
+        for (prop, value) in props.iter_mut() {
+            if required.contains(prop) || value["type"] != "array" {
+                continue;
+            }
+            value["nullable"] = serde_json::Value::Bool(true);
+            changed += 1;
+        }
+    }
+    changed
+}
+
+/// The exact schema regen writes for a secret string field (docs aside, which typify ignores
+/// when matching).
+pub fn sensitive_string_schema() -> schemars08::schema::SchemaObject {
+    serde_json::from_value(serde_json::json!({
+        "type": "string",
+        "format": "password",
+        "x-genauth-sensitive": true
+    }))
+    .expect("valid schema object")
+}
+
+/// The names of every property regen marked as a secret, sorted, so that error snippets can
+/// redact their values.
+pub fn sensitive_fields(raw: &serde_json::Value) -> proc_macro2::TokenStream {
+    let mut names = std::collections::BTreeSet::new();
+    for schema in raw["components"]["schemas"]
+        .as_object()
+        .expect("components.schemas")
+        .values()
+    {
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        for (name, property) in properties {
+            if property["x-genauth-sensitive"] == serde_json::Value::Bool(true) {
+                names.insert(name.as_str());
+            }
+        }
+    }
+    let names = names.into_iter();
+    quote! {
+        pub(crate) static SENSITIVE_FIELDS: &[&str] = &[#(#names),*];
+    }
+}
+
+/// One entry per operation, sorted by method name (progenitor's name for it): the spec's
+/// operationId and whether it only reads.
+pub fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro2::TokenStream {
+    use heck::ToSnakeCase;
+    let mut rows = std::collections::BTreeMap::new();
+    for (path, item) in raw["paths"].as_object().expect("paths") {
+        for (http_method, op) in item.as_object().expect("path item") {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let read = op["x-genauth-read"] == serde_json::Value::Bool(true);
+            let paged = op.get("x-genauth-pagination").is_some();
+            let group = op["tags"][0].as_str().unwrap_or("").to_string();
+            // progenitor names methods with heck's snake case of the operationId.
+            let http_method = http_method.to_ascii_uppercase();
+            rows.insert(
+                id.to_snake_case(),
+                (
+                    id.to_string(),
+                    read,
+                    paged,
+                    http_method,
+                    path.clone(),
+                    group,
+                ),
+            );
+        }
+    }
+    let entries = rows
+        .iter()
+        .map(|(method, (id, read, paged, http_method, path, group))| {
+            quote! {
+                Operation {
+                    method: #method, id: #id, http_method: #http_method, path: #path,
+                    read_only: #read, paginated: #paged, group: #group
+                }
+            }
+        });
+    quote! {
+        pub(crate) static OPERATIONS: &[Operation] = &[#(#entries),*];
+        pub(crate) static GROUPS: &[&str] = &[#(#groups),*];
+    }
+}
