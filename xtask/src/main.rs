@@ -5,12 +5,16 @@
 //! `openapi/management-v3.json` and prints the merge decisions and what changed in the API.
 //! `cargo xtask regen --check` proves the vendored file is a fixpoint of the normaliser; it reads
 //! nothing but the files under `openapi/`.
+//!
+//! Both work on the checkout that contains the current directory (see `workspace.rs`), or on
+//! the one named by `--root <dir>`; never on the checkout the binary happened to be built in.
 
 mod merge;
 mod normalise;
 mod report;
+mod workspace;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::Value;
@@ -20,9 +24,12 @@ use normalise::Overlay;
 
 const USAGE: &str = "\
 usage:
-  cargo xtask regen --from <file-or-url> [--from ...] [--out <file>]
+  cargo xtask regen --from <file-or-url> [--from ...] [--out <file>] [--root <dir>]
                                                           merge upstream specs (first wins) into the vendored file
-  cargo xtask regen --check [--out <file>]                fail if normalising the vendored file changes it";
+  cargo xtask regen --check [--out <file>] [--root <dir>] fail if normalising the vendored file changes it
+
+The workspace is the nearest directory at or above the current one whose Cargo.toml has a
+[workspace] table and which holds openapi/ and xtask/, unless --root names it.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,14 +42,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent directory")
-        .to_path_buf()
-}
-
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let Some((task, rest)) = args.split_first() else {
         return Err(format!("no task given\n{USAGE}"));
@@ -52,13 +51,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     let mut from = Vec::new();
     let mut check = false;
-    let root = workspace_root();
-    let mut out = root.join("openapi/management-v3.json");
+    let mut root = None;
+    let mut out = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--from" => from.push(it.next().ok_or("--from needs a file or URL")?.clone()),
-            "--out" => out = PathBuf::from(it.next().ok_or("--out needs a file")?),
+            "--out" => out = Some(PathBuf::from(it.next().ok_or("--out needs a file")?)),
+            "--root" => root = Some(PathBuf::from(it.next().ok_or("--root needs a directory")?)),
             "--check" => check = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -67,6 +67,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
+    let root = match root {
+        Some(dir) => workspace::explicit(&dir)?,
+        None => {
+            let here = std::env::current_dir()
+                .map_err(|e| format!("cannot read the current directory: {e}"))?;
+            workspace::locate(&here)?
+        }
+    };
+    let out = out.unwrap_or_else(|| root.join("openapi/management-v3.json"));
     let overlay = Overlay::load(&root.join("openapi"))?;
     let previous = std::fs::read_to_string(&out).ok();
 
