@@ -1,4 +1,9 @@
-#![doc = include_str!("../README.md")]
+#![cfg_attr(feature = "test-util", doc = include_str!("lib.md"))]
+// Without `test-util` there is no `testing::MockApi`: the page's links to it go to "Features".
+#![cfg_attr(
+    not(feature = "test-util"),
+    doc = concat!(include_str!("lib.md"), "\n[`testing::MockApi`]: #features\n")
+)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -68,3 +73,7 @@ pub mod prelude {
     pub use crate::envelope::{Envelope, ResponseExt};
     pub use crate::generated::prelude::*;
 }
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
