@@ -19,12 +19,26 @@ pub struct Operation {
     /// Whether the operation pages, so that its request builder has an `into_stream()` over
     /// every item (see [`crate::pagination`]). Marked by regen (`x-genauth-pagination`).
     pub paginated: bool,
+    /// Where the page number goes, for an operation that pages.
+    pub page: Option<PagePlace>,
     /// The API group (the spec's tag), e.g. `Users`. Each group is a cargo feature (see
     /// [`groups`]).
     pub group: &'static str,
 }
 
-// `OPERATIONS` and `GROUPS`, written by build.rs from the spec.
+/// Where an operation that pages takes its page number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagePlace {
+    /// The query parameter `page`.
+    Query,
+    /// A field of the JSON body, by its path of JSON names, e.g. `["options", "pagination",
+    /// "page"]`.
+    Body(&'static [&'static str]),
+}
+
+// `OPERATIONS`, `GROUPS` and one constant per operation (`op::GET_USER`), written by build.rs
+// from the spec.
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
 /// The API groups compiled into this build, in the spec's order: those whose cargo feature

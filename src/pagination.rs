@@ -237,37 +237,3 @@ impl<T: serde::Serialize> Stream for Pages<'_, T> {
         }
     }
 }
-
-/// Sets the page number at `path` (e.g. `["options", "pagination", "page"]`) in a request
-/// body builder, through the body's JSON form.
-pub(crate) fn set_page<D, B>(body: B, path: &[&str], page: i64) -> Result<B, String>
-where
-    D: TryFrom<B> + serde::Serialize + serde::de::DeserializeOwned,
-    <D as TryFrom<B>>::Error: std::fmt::Display,
-    B: From<D>,
-{
-    let dto = D::try_from(body).map_err(|e| e.to_string())?;
-    let mut value = serde_json::to_value(&dto).map_err(|e| e.to_string())?;
-    let Some((last, parents)) = path.split_last() else {
-        return Err("empty page path".into());
-    };
-    let mut at = &mut value;
-    for key in parents {
-        if !at.get(*key).is_some_and(serde_json::Value::is_object) {
-            let serde_json::Value::Object(map) = at else {
-                return Err(format!("`{key}` is not in an object"));
-            };
-            map.insert(
-                (*key).to_string(),
-                serde_json::Value::Object(Default::default()),
-            );
-        }
-        at = &mut at[*key];
-    }
-    let serde_json::Value::Object(map) = at else {
-        return Err("the page's parent is not an object".into());
-    };
-    map.insert((*last).to_string(), page.into());
-    let dto: D = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    Ok(B::from(dto))
-}

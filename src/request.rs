@@ -119,7 +119,7 @@ impl RawRequest<'_> {
         }
         client.inner.shared.endpoint.prepare(&mut request);
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
-            Some(op) => Call::operation(op.method),
+            Some(op) => Call::untyped(op),
             None => Call {
                 name: "request",
                 read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),

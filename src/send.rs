@@ -13,6 +13,7 @@ use tracing::Instrument as _;
 use crate::auth::Auth;
 use crate::envelope::{Head, NoHead, request_id_header};
 use crate::error::is_retryable_status;
+use crate::operations::Operation;
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
 use crate::transport::{Attempt, Endpoint, Reply, attempt};
 use crate::{AuthMode, Error, RetryPolicy};
@@ -71,14 +72,21 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// A generated operation, looked up by its client method name (for `request()` to a
-    /// known path); untyped, since the caller picks the type.
-    pub(crate) fn operation(name: &'static str) -> Self {
-        let read_only = crate::operations::by_method(name).is_some_and(|op| op.read_only);
+    /// A generated operation's call, its answer decoded into a generated type.
+    pub(crate) const fn typed(op: &'static Operation) -> Self {
         Self {
-            name,
-            read_only,
+            name: op.method,
+            read_only: op.read_only,
+            typed: true,
+        }
+    }
+
+    /// A call to a known operation whose answer the caller decodes (`request()` to a path
+    /// of the table).
+    pub(crate) const fn untyped(op: &'static Operation) -> Self {
+        Self {
             typed: false,
+            ..Self::typed(op)
         }
     }
 }

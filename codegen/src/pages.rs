@@ -19,6 +19,9 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
             .map(str::to_string)
     };
     let mut items: Vec<syn::Item> = Vec::new();
+    // Typed page setters on the request bodies' builders, one per body type.
+    let mut setters: Vec<syn::Item> = Vec::new();
+    let mut setters_for = std::collections::BTreeSet::new();
     for item in raw["paths"].as_object().expect("paths").values() {
         for op in item.as_object().expect("path item").values() {
             let Some(mark) = op.get("x-genauth-pagination") else {
@@ -67,18 +70,18 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
                         schema_name(&op["requestBody"]["content"]["application/json"]["schema"])
                             .unwrap_or_else(|| panic!("{id}: paged body has no schema"));
                     let body_ty = type_named(&body_schema)
-                        .unwrap_or_else(|| panic!("{id}: no type for {body_schema}"))
-                        .ident();
+                        .unwrap_or_else(|| panic!("{id}: no type for {body_schema}"));
                     let path: Vec<&str> = match place {
                         "body" => vec!["page"],
                         "body.pagination" => vec!["pagination", "page"],
                         _ => vec!["options", "pagination", "page"],
                     };
+                    if setters_for.insert(body_schema.clone()) {
+                        setters.push(page_setter(space, &body_ty, &path));
+                    }
                     quote! {{
                         let mut this = self;
-                        this.body = this.body.and_then(|body| {
-                            crate::pagination::set_page::<#body_ty, _>(body, &[#(#path),*], page)
-                        });
+                        this.body = this.body.map(|body| body.set_page_number(page));
                         this
                     }}
                 }
@@ -107,4 +110,103 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
         }
     }
     module_items(file, "builder").extend(items);
+    let types = module_items(file, "types");
+    let body_builders = types
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, i)| i),
+            _ => None,
+        })
+        .expect("the generated types have a `builder` module");
+    body_builders.extend(setters);
+}
+
+/// `set_page_number(page)` on the builder of the request body `body`: sets the field at `path`
+/// (JSON names, e.g. `options.pagination.page`), making each object on the way from its
+/// `Default` when it is not set yet, and keeps everything else in the body. Reads the field
+/// types from the type space: an optional field is wrapped in `Some`, a string page gets the
+/// number as text.
+fn page_setter(space: &typify::TypeSpace, body: &typify::Type<'_>, path: &[&str]) -> syn::Item {
+    let name = format_ident!("{}", body.name());
+    let (first, rest) = path.split_first().expect("a page path");
+    let field = format_ident!("{}", heck::ToSnakeCase::to_snake_case(*first));
+    let value = set_in(space, &property(body, first), rest, quote!(value), 0);
+    // The page itself replaces the old value; an object on the way is changed in place.
+    let old = if rest.is_empty() {
+        quote!(_)
+    } else {
+        quote!(value)
+    };
+    let doc = format!(
+        " Sets `{}` to the page number, keeping the rest of the body.",
+        path.join(".")
+    );
+    syn::parse_quote! {
+        impl #name {
+            #[doc = #doc]
+            pub(crate) fn set_page_number(self, page: i64) -> Self {
+                Self {
+                    #field: self.#field.map(|#old| #value),
+                    ..self
+                }
+            }
+        }
+    }
+}
+
+/// The type of the property `json_name` of the struct `ty`.
+fn property(ty: &typify::Type<'_>, json_name: &str) -> typify::TypeId {
+    let typify::TypeDetails::Struct(details) = ty.details() else {
+        panic!("{} is not a struct", ty.name());
+    };
+    let rust_name = heck::ToSnakeCase::to_snake_case(json_name);
+    details
+        .properties_info()
+        .find(|p| p.name == rust_name)
+        .map(|p| p.type_id.clone())
+        .unwrap_or_else(|| panic!("{} has no `{json_name}`", ty.name()))
+}
+
+/// An expression for the new value of a field of type `id` whose old value is `old`: the page
+/// number when `rest` is empty, else the same object with the field at `rest` set.
+fn set_in(
+    space: &typify::TypeSpace,
+    id: &typify::TypeId,
+    rest: &[&str],
+    old: proc_macro2::TokenStream,
+    depth: usize,
+) -> proc_macro2::TokenStream {
+    let ty = space.get_type(id).expect("a field type");
+    if let typify::TypeDetails::Option(inner) = ty.details() {
+        if rest.is_empty() {
+            let number = set_in(space, &inner, rest, quote!(()), depth);
+            return quote!(Some(#number));
+        }
+        let inner_value = set_in(space, &inner, rest, quote!(inner), depth);
+        return quote!(Some({
+            let inner = #old.unwrap_or_default();
+            #inner_value
+        }));
+    }
+    let Some((next, more)) = rest.split_first() else {
+        return match ty.details() {
+            typify::TypeDetails::Builtin("i64") => quote!(page),
+            typify::TypeDetails::String => quote!(page.to_string()),
+            _ => panic!("a page number of type {} is not supported", ty.name()),
+        };
+    };
+    let field = format_ident!("{}", heck::ToSnakeCase::to_snake_case(*next));
+    let object = format_ident!("object{depth}");
+    let value = set_in(
+        space,
+        &property(&ty, next),
+        more,
+        quote!(#object.#field),
+        depth + 1,
+    );
+    quote!({
+        let mut #object = #old;
+        #object.#field = #value;
+        #object
+    })
 }

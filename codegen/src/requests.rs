@@ -269,9 +269,11 @@ pub fn streamline_requests(
                     && ends[2].as_deref() == Some("post"),
                 "unexpected end of a generated send: {ends:?}"
             );
-            let read = *reads
-                .get(&id)
-                .unwrap_or_else(|| panic!("{id} is not an operation of the spec"));
+            assert!(
+                reads.contains_key(&id),
+                "{id} is not an operation of the spec"
+            );
+            let op = format_ident!("{}", id.to_ascii_uppercase());
             f.block.stmts.truncate(at);
             answered.push((id.clone(), answer_ty));
             f.block.stmts.push(syn::Stmt::Expr(
@@ -281,7 +283,7 @@ pub fn streamline_requests(
                         .respond(
                             &client.client,
                             request,
-                            crate::send::Call { name: #id, read_only: #read, typed: true },
+                            crate::send::Call::typed(&crate::operations::op::#op),
                         )
                         .await
                 ),
@@ -360,11 +362,12 @@ pub fn every_operation_answered(
         }
     }
     let entries = answered.iter().map(|(id, ty)| {
-        let (method, path, read) = &routes[id];
+        let (method, path, _) = &routes[id];
         let verb = format_ident!("{method}");
+        let op = format_ident!("{}", id.to_ascii_uppercase());
         quote! {
             crate::send::AnsweredOperation {
-                call: crate::send::Call { name: #id, read_only: #read, typed: true },
+                call: crate::send::Call::typed(&crate::operations::op::#op),
                 method: ::reqwest::Method::#verb,
                 path: #path,
                 decode: |reply| reply.judged().decode::<#ty>().map(|_| ()),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use quote::quote;
+use quote::{format_ident, quote};
 
 /// The cargo feature of an API group: its tag in lower case, words joined by `-`
 /// (`Data resources and permissions` -> `data-resources-and-permissions`).
@@ -179,6 +179,19 @@ pub fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro
             };
             let read = op["x-genauth-read"] == serde_json::Value::Bool(true);
             let paged = op.get("x-genauth-pagination").is_some();
+            let page = match op["x-genauth-pagination"]["page"].as_str() {
+                None => quote!(None),
+                Some("query") => quote!(Some(PagePlace::Query)),
+                Some(place) => {
+                    let path = place
+                        .strip_prefix("body")
+                        .unwrap_or_else(|| panic!("{id}: unknown page place {place}"))
+                        .split('.')
+                        .filter(|s| !s.is_empty())
+                        .chain(["page"]);
+                    quote!(Some(PagePlace::Body(&[#(#path),*])))
+                }
+            };
             let group = op["tags"][0].as_str().unwrap_or("").to_string();
             // progenitor names methods with heck's snake case of the operationId.
             let http_method = http_method.to_ascii_uppercase();
@@ -188,6 +201,7 @@ pub fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro
                     id.to_string(),
                     read,
                     paged,
+                    page,
                     http_method,
                     path.clone(),
                     group,
@@ -195,18 +209,30 @@ pub fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro
             );
         }
     }
-    let entries = rows
-        .iter()
-        .map(|(method, (id, read, paged, http_method, path, group))| {
+    let consts = rows.iter().map(
+        |(method, (id, read, paged, page, http_method, path, group))| {
+            let name = format_ident!("{}", method.to_ascii_uppercase());
+            let doc = format!(" `{http_method} {path}` (`{method}`).");
             quote! {
-                Operation {
+                #[doc = #doc]
+                pub(crate) const #name: Operation = Operation {
                     method: #method, id: #id, http_method: #http_method, path: #path,
-                    read_only: #read, paginated: #paged, group: #group
-                }
+                    read_only: #read, paginated: #paged, page: #page, group: #group
+                };
             }
-        });
+        },
+    );
+    let names = rows
+        .keys()
+        .map(|method| format_ident!("{}", method.to_ascii_uppercase()));
     quote! {
-        pub(crate) static OPERATIONS: &[Operation] = &[#(#entries),*];
+        /// One constant per operation, named after its client method; each generated `send`
+        /// names its own.
+        pub(crate) mod op {
+            use super::{Operation, PagePlace};
+            #(#consts)*
+        }
+        pub(crate) static OPERATIONS: &[Operation] = &[#(op::#names),*];
         pub(crate) static GROUPS: &[&str] = &[#(#groups),*];
     }
 }
