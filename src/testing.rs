@@ -5,6 +5,11 @@
 //! the way the API does, answers each operation with what the test set for it, and records
 //! every request.
 //!
+//! [`MockApi::start_raw`] starts it in raw mode instead: a handler of yours sees each request
+//! and answers with the exact bytes to write back ([`MockReply`]), for tests of how the client
+//! copes with what a broken server or network does (slow answers, resets, truncated or
+//! malformed responses).
+//!
 //! ```
 //! use genauth::prelude::*;
 //! use genauth::testing::{MockApi, MockFailure};
@@ -30,6 +35,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -76,11 +82,13 @@ pub struct MockRequest {
     pub path: String,
     /// The query string, as sent, without `?`.
     pub query: Option<String>,
-    /// Header names in lower case and their values. The `authorization` value is left out.
+    /// Header names in lower case and their values. The `authorization` value is left out,
+    /// except in raw mode ([`MockApi::start_raw`]), where every header is kept as sent.
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
-    /// Whether the signature (or the bearer token) was valid.
+    /// Whether the signature (or the bearer token) was valid. Always `false` in raw mode,
+    /// which checks nothing.
     pub authenticated: bool,
 }
 
@@ -110,6 +118,62 @@ impl MockRequest {
 /// A function that makes an operation's answer from the request.
 type Handler = Arc<dyn Fn(&MockRequest) -> serde_json::Value + Send + Sync>;
 
+/// The handler of raw mode: the request and its 1-based number, to the answer.
+type RawHandler = Arc<dyn Fn(&MockRequest, usize) -> MockReply + Send + Sync>;
+
+/// What a raw-mode handler ([`MockApi::start_raw`]) answers: bytes written back exactly as
+/// given, after an optional pause, then a normal close of the connection or a reset (RST).
+///
+/// The mock serves one request per connection, so a complete answer says
+/// `connection: close`, as [`MockReply::json`] does.
+#[derive(Clone, Debug)]
+pub struct MockReply {
+    bytes: Vec<u8>,
+    delay: Duration,
+    reset: bool,
+}
+
+impl MockReply {
+    /// A complete HTTP/1.1 response: `status`, `content-type: application/json`, the right
+    /// `content-length` and `body`.
+    pub fn json(status: u16, body: &str) -> Self {
+        Self::raw(format!(
+            "HTTP/1.1 {status} MOCK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ))
+    }
+
+    /// Exactly these bytes (any status line, headers and body, or a fragment of them).
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            bytes: bytes.into(),
+            delay: Duration::ZERO,
+            reset: false,
+        }
+    }
+
+    /// Waits `delay` after reading the request, before writing anything.
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Resets the connection (RST, through a zero linger) right after writing the bytes,
+    /// instead of closing it normally.
+    pub fn then_reset(mut self) -> Self {
+        self.reset = true;
+        self
+    }
+}
+
+/// How the mock answers.
+enum Mode {
+    /// As the API would: signature check, canned answers, queued failures.
+    Api,
+    /// Whatever the handler returns.
+    Raw(RawHandler),
+}
+
 /// What an operation answers with, once set.
 #[derive(Clone)]
 enum Canned {
@@ -125,6 +189,7 @@ struct State {
 }
 
 struct Inner {
+    mode: Mode,
     brand: Brand,
     access_key_id: String,
     access_key_secret: SensitiveString,
@@ -172,9 +237,62 @@ impl MockApi {
         access_key_id: &str,
         access_key_secret: &str,
     ) -> std::io::Result<Self> {
+        Self::launch(Mode::Api, brand, access_key_id, access_key_secret).await
+    }
+
+    /// Starts a mock in raw mode: `handler` sees each request and its number (from 1, in the
+    /// order the requests were read) and returns the bytes to write back, with an optional
+    /// delay and a reset instead of a normal close ([`MockReply`]). Nothing is checked;
+    /// [`requests`](Self::requests) lists every request (authorization header included), so
+    /// its length counts them. [`client_builder`](Self::client_builder) works as after
+    /// [`start`](Self::start); answers set with [`respond`](Self::respond) and failures queued
+    /// with [`fail_next`](Self::fail_next) are not used. Needs a Tokio runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use genauth::prelude::*;
+    /// use genauth::testing::{MockApi, MockReply};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A slow 503, a reset, then an answer.
+    /// let mock = MockApi::start_raw(|_request, n| match n {
+    ///     1 => MockReply::json(503, "{}").after(Duration::from_millis(50)),
+    ///     2 => MockReply::raw("HTTP/1.1 200 OK\r\n").then_reset(),
+    ///     _ => MockReply::json(200, r#"{"statusCode":200,"message":"ok","data":{"secret":"S"}}"#),
+    /// })
+    /// .await?;
+    /// let client = mock.client_builder().build()?;
+    /// let otp = client.get_otp_secret_by_user().user_id("u1").send().await?.into_data()?;
+    /// assert_eq!(otp.secret.expose_secret(), "S");
+    /// assert_eq!(mock.requests().len(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_raw<F>(handler: F) -> std::io::Result<Self>
+    where
+        F: Fn(&MockRequest, usize) -> MockReply + Send + Sync + 'static,
+    {
+        Self::launch(
+            Mode::Raw(Arc::new(handler)),
+            Brand::GenAuth,
+            MOCK_ACCESS_KEY_ID,
+            MOCK_ACCESS_KEY_SECRET,
+        )
+        .await
+    }
+
+    async fn launch(
+        mode: Mode,
+        brand: Brand,
+        access_key_id: &str,
+        access_key_secret: &str,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let inner = Arc::new(Inner {
+            mode,
             brand,
             access_key_id: access_key_id.to_string(),
             access_key_secret: SensitiveString::from(access_key_secret.to_string()),
@@ -283,6 +401,7 @@ impl MockApi {
     }
 
     /// Every API request received so far, in order (management-token fetches are not listed).
+    /// In raw mode, every request.
     pub fn requests(&self) -> Vec<MockRequest> {
         self.inner.state().requests.clone()
     }
@@ -298,6 +417,7 @@ fn known(operation: &str) -> Result<&'static Operation, Error> {
 enum Answer {
     Json(u16, String),
     Disconnect,
+    Raw(MockReply),
 }
 
 fn envelope(http: u16, status_code: i64, message: &str) -> Answer {
@@ -312,30 +432,65 @@ async fn serve(mut stream: TcpStream, inner: &Inner) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
-    let answer = answer(inner, request);
-    if let Answer::Json(status, body) = answer {
-        let head = format!(
-            "HTTP/1.1 {status} MOCK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            body.len()
-        );
-        let _ = stream.write_all(head.as_bytes()).await;
-        let _ = stream.write_all(body.as_bytes()).await;
+    let answer = match &inner.mode {
+        Mode::Api => answer(inner, request),
+        Mode::Raw(handler) => raw_answer(inner, handler, request),
+    };
+    let reply = match answer {
+        Answer::Json(status, body) => MockReply::json(status, &body),
+        Answer::Raw(reply) => reply,
+        Answer::Disconnect => return,
+    };
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let _ = stream.write_all(&reply.bytes).await;
+    if reply.reset {
+        let _ = stream.flush().await;
+        // A zero linger makes the close send RST; it does not block.
+        #[allow(deprecated)]
+        let _ = stream.set_linger(Some(Duration::ZERO));
+        drop(stream);
+    } else {
         let _ = stream.shutdown().await;
     }
 }
 
 /// An HTTP/1.1 request as read off a socket by [`read_request`].
-#[doc(hidden)]
 #[derive(Clone, Debug)]
-pub struct Raw {
+struct Raw {
     /// The method.
-    pub method: String,
+    method: String,
     /// Path and query, as sent.
-    pub target: String,
+    target: String,
     /// Header names in lower case, values trimmed.
-    pub headers: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
     /// The body, `content-length` bytes of it.
-    pub body: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// Raw mode: records the request, every header kept, and asks the handler.
+fn raw_answer(inner: &Inner, handler: &RawHandler, raw: Raw) -> Answer {
+    let (path, query) = match raw.target.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (raw.target.clone(), None),
+    };
+    let request = MockRequest {
+        operation: operations::by_route(&raw.method, &path).map(|op| op.method),
+        method: raw.method,
+        path,
+        query,
+        headers: raw.headers,
+        body: raw.body,
+        authenticated: false,
+    };
+    let n = {
+        let mut state = inner.state();
+        state.requests.push(request.clone());
+        state.requests.len()
+    };
+    // The lock is released before user code runs.
+    Answer::Raw(handler(&request, n))
 }
 
 fn answer(inner: &Inner, raw: Raw) -> Answer {
@@ -456,9 +611,7 @@ fn signature_matches(
 }
 
 /// Reads one HTTP/1.1 request (head up to 1 MiB, body by `content-length` up to 64 MiB).
-/// Shared with the crate's own loopback test servers.
-#[doc(hidden)]
-pub async fn read_request(stream: &mut TcpStream) -> Option<Raw> {
+async fn read_request(stream: &mut TcpStream) -> Option<Raw> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

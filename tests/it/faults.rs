@@ -2,19 +2,15 @@
 //! case must end in success or a typed `genauth::Error` (never a panic or a hang), and the
 //! number of requests the server saw is asserted.
 
-#[path = "support/calls.rs"]
-mod calls;
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use calls::{bounded, fetch_otp, quick_builder};
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply, MockRequest};
 use genauth::{AuthMode, Error, ManagementClient, ManagementClientBuilder, RetryPolicy, types};
-use loopback::{Loopback, Reply};
+
+use crate::support::calls::{bounded, fetch_otp, quick_builder};
 
 const OK: &str =
     r#"{"statusCode":200,"message":"ok","requestId":"r-ok","data":{"secret":"S3CR3T"}}"#;
@@ -39,22 +35,22 @@ fn client(base: &str) -> ManagementClient {
 }
 
 async fn server(
-    handler: impl Fn(&loopback::Seen, usize) -> Reply + Send + Sync + 'static,
-) -> Loopback {
-    Loopback::start(Arc::new(handler)).await.unwrap()
+    handler: impl Fn(&MockRequest, usize) -> MockReply + Send + Sync + 'static,
+) -> MockApi {
+    MockApi::start_raw(handler).await.unwrap()
 }
 
 /// A server whose first `failures` answers come from `fail` and the rest from `then`.
 async fn flaky(
     failures: usize,
-    fail: impl Fn() -> Reply + Send + Sync + 'static,
-    then: impl Fn() -> Reply + Send + Sync + 'static,
-) -> Loopback {
+    fail: impl Fn() -> MockReply + Send + Sync + 'static,
+    then: impl Fn() -> MockReply + Send + Sync + 'static,
+) -> MockApi {
     server(move |_, n| if n <= failures { fail() } else { then() }).await
 }
 
-fn ok() -> Reply {
-    Reply::json(200, OK)
+fn ok() -> MockReply {
+    MockReply::json(200, OK)
 }
 
 /// The seed read, down to its data.
@@ -75,22 +71,22 @@ async fn write(client: &ManagementClient) -> Result<types::IsSuccessDto, Error> 
     .await
 }
 
-fn raw(status: u16, content_type: &str, body: &[u8]) -> Reply {
+fn raw(status: u16, content_type: &str, body: &[u8]) -> MockReply {
     let mut bytes = format!(
         "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     )
     .into_bytes();
     bytes.extend_from_slice(body);
-    Reply::raw(bytes)
+    MockReply::raw(bytes)
 }
 
 #[tokio::test]
 async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signatures() {
-    let s = flaky(2, || Reply::json(503, BUSY), ok).await;
+    let s = flaky(2, || MockReply::json(503, BUSY), ok).await;
     // A clock that moves one second per reading, to see each attempt re-dated.
     let tick = Arc::new(AtomicU64::new(1_751_356_800));
-    let c = builder(&s.base_url)
+    let c = builder(s.base_url())
         .clock(Arc::new(move || {
             SystemTime::UNIX_EPOCH + Duration::from_secs(tick.fetch_add(1, Ordering::SeqCst))
         }))
@@ -98,8 +94,8 @@ async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signat
         .unwrap();
     let otp = read(&c).await.expect("third attempt succeeds");
     assert_eq!(otp.secret.expose_secret(), "S3CR3T");
-    assert_eq!(s.hits(), 3);
-    let seen = s.seen();
+    assert_eq!(s.requests().len(), 3);
+    let seen = s.requests();
     let distinct = |name: &str| {
         let mut values: Vec<_> = seen
             .iter()
@@ -120,7 +116,10 @@ async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signat
         3,
         "a fresh signature per attempt"
     );
-    assert!(seen.iter().all(|r| r.target == seen[0].target));
+    assert!(
+        seen.iter()
+            .all(|r| (&r.path, &r.query) == (&seen[0].path, &seen[0].query))
+    );
     // Every attempt carries the client's fixed headers again, unchanged.
     for name in [
         "accept",
@@ -140,15 +139,15 @@ async fn http_503_twice_then_200_succeeds_on_the_third_attempt_with_fresh_signat
 
 #[tokio::test]
 async fn in_body_503_with_http_200_is_retried_like_http_503() {
-    let s = flaky(2, || Reply::json(200, BUSY), ok).await;
-    read(&client(&s.base_url))
+    let s = flaky(2, || MockReply::json(200, BUSY), ok).await;
+    read(&client(s.base_url()))
         .await
         .expect("third attempt succeeds");
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
 
     // When every attempt is busy, the last answer is the error.
-    let s = server(|_, _| Reply::json(200, BUSY)).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let s = server(|_, _| MockReply::json(200, BUSY)).await;
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -162,19 +161,19 @@ async fn in_body_503_with_http_200_is_retried_like_http_503() {
     );
     assert!(err.is_retryable());
     assert_eq!(err.request_id(), Some("r-busy"));
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn retry_after_in_seconds_and_as_a_date_is_honoured() {
     let s = flaky(
         1,
-        || Reply::raw("HTTP/1.1 429 X\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n"),
+        || MockReply::raw("HTTP/1.1 429 X\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n"),
         ok,
     )
     .await;
     let started = Instant::now();
-    read(&client(&s.base_url))
+    read(&client(s.base_url()))
         .await
         .expect("second attempt succeeds");
     assert!(
@@ -182,16 +181,16 @@ async fn retry_after_in_seconds_and_as_a_date_is_honoured() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(s.hits(), 2);
+    assert_eq!(s.requests().len(), 2);
 
     // An HTTP date one second after the client's (pinned) clock.
     let s = flaky(
         1,
-        || Reply::raw("HTTP/1.1 503 X\r\nretry-after: Tue, 01 Jul 2025 08:00:01 GMT\r\ncontent-length: 0\r\n\r\n"),
+        || MockReply::raw("HTTP/1.1 503 X\r\nretry-after: Tue, 01 Jul 2025 08:00:01 GMT\r\ncontent-length: 0\r\n\r\n"),
         ok,
     )
     .await;
-    let c = builder(&s.base_url)
+    let c = builder(s.base_url())
         .clock(Arc::new(|| {
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_751_356_800)
         }))
@@ -204,30 +203,30 @@ async fn retry_after_in_seconds_and_as_a_date_is_honoured() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(s.hits(), 2);
+    assert_eq!(s.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_cap_returns_the_429_at_once() {
     let s = server(|_, _| {
-        Reply::raw("HTTP/1.1 429 X\r\nretry-after: 3600\r\nx-request-id: rid-429\r\ncontent-length: 0\r\n\r\n")
+        MockReply::raw("HTTP/1.1 429 X\r\nretry-after: 3600\r\nx-request-id: rid-429\r\ncontent-length: 0\r\n\r\n")
     })
     .await;
     let started = Instant::now();
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(matches!(&err, Error::Http { status: 429, .. }), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.request_id(), Some("rid-429"));
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
     finished_within(started, Duration::from_secs(5));
 }
 
 #[tokio::test]
 async fn a_write_is_sent_once_unless_the_caller_opts_in() {
-    let busy = |_: &loopback::Seen, _| Reply::json(503, BUSY);
+    let busy = |_: &MockRequest, _| MockReply::json(503, BUSY);
 
     let s = server(busy).await;
-    let err = write(&client(&s.base_url)).await.unwrap_err();
+    let err = write(&client(s.base_url())).await.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -239,16 +238,16 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
         ),
         "{err:?}"
     );
-    assert_eq!(s.hits(), 1, "writes are not retried by default");
+    assert_eq!(s.requests().len(), 1, "writes are not retried by default");
 
     let s = server(busy).await;
-    let _ = write(&retrying_writes(&client(&s.base_url)))
+    let _ = write(&retrying_writes(&client(s.base_url())))
         .await
         .unwrap_err();
-    assert_eq!(s.hits(), 3, "opted in for this call");
+    assert_eq!(s.requests().len(), 3, "opted in for this call");
 
     let s = server(busy).await;
-    let c = builder(&s.base_url)
+    let c = builder(s.base_url())
         .retry_policy(
             RetryPolicy::default()
                 .retry_writes(true)
@@ -257,14 +256,21 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
         .build()
         .unwrap();
     let _ = write(&c).await.unwrap_err();
-    assert_eq!(s.hits(), 3, "opted in for the client");
+    assert_eq!(s.requests().len(), 3, "opted in for the client");
 
-    let s = flaky(1, || Reply::json(503, BUSY), || Reply::json(200, DONE)).await;
-    let done = write(&retrying_writes(&client(&s.base_url))).await.unwrap();
+    let s = flaky(
+        1,
+        || MockReply::json(503, BUSY),
+        || MockReply::json(200, DONE),
+    )
+    .await;
+    let done = write(&retrying_writes(&client(s.base_url())))
+        .await
+        .unwrap();
     assert!(done.success);
-    assert_eq!(s.hits(), 2);
+    assert_eq!(s.requests().len(), 2);
     // Each attempt carries the whole body and signs it afresh.
-    let seen = s.seen();
+    let seen = s.requests();
     assert_eq!(seen[0].body, seen[1].body);
     assert_eq!(seen[0].method, "POST");
     assert_ne!(
@@ -275,17 +281,17 @@ async fn a_write_is_sent_once_unless_the_caller_opts_in() {
 
 #[tokio::test]
 async fn retry_policy_none_sends_once() {
-    let s = server(|_, _| Reply::json(502, "<html>bad gateway</html>")).await;
-    let c = client(&s.base_url).with_retry_policy(RetryPolicy::none());
+    let s = server(|_, _| MockReply::json(502, "<html>bad gateway</html>")).await;
+    let c = client(s.base_url()).with_retry_policy(RetryPolicy::none());
     let err = read(&c).await.unwrap_err();
     assert!(matches!(&err, Error::Http { status: 502, .. }), "{err:?}");
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn a_server_slower_than_the_attempt_timeout_times_out_each_attempt() {
-    let s = server(|_, _| Reply::json(200, OK).after(Duration::from_secs(10))).await;
-    let c = builder(&s.base_url)
+    let s = server(|_, _| MockReply::json(200, OK).after(Duration::from_secs(10))).await;
+    let c = builder(s.base_url())
         .attempt_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -293,28 +299,28 @@ async fn a_server_slower_than_the_attempt_timeout_times_out_each_attempt() {
     let err = read(&c).await.unwrap_err();
     assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
     assert!(err.is_retryable());
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
     finished_within(started, Duration::from_secs(3));
 }
 
 #[tokio::test]
 async fn a_view_with_a_shorter_attempt_timeout_times_out_each_attempt_at_it() {
-    let s = server(|_, _| Reply::json(200, OK).after(Duration::from_secs(10))).await;
+    let s = server(|_, _| MockReply::json(200, OK).after(Duration::from_secs(10))).await;
     // The client's own attempt timeout (5 s) would not fire within the limit below.
-    let c = client(&s.base_url)
+    let c = client(s.base_url())
         .with_timeouts(Duration::from_millis(200), Duration::from_secs(15))
         .unwrap();
     let started = Instant::now();
     let err = read(&c).await.unwrap_err();
     assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
     finished_within(started, Duration::from_secs(3));
 }
 
 #[tokio::test]
 async fn the_total_timeout_bounds_the_whole_call() {
-    let s = server(|_, _| Reply::json(200, OK).after(Duration::from_secs(10))).await;
-    let c = builder(&s.base_url)
+    let s = server(|_, _| MockReply::json(200, OK).after(Duration::from_secs(10))).await;
+    let c = builder(s.base_url())
         .attempt_timeout(Duration::from_secs(5))
         .total_timeout(Duration::from_millis(300))
         .build()
@@ -325,12 +331,12 @@ async fn the_total_timeout_bounds_the_whole_call() {
         matches!(&err, Error::Timeout(m) if m.contains("total timeout of 300ms") && m.contains("1 attempt")),
         "{err:?}"
     );
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
     finished_within(started, Duration::from_secs(2));
 
     // A backoff that would overrun the deadline is not started: the last answer is returned.
-    let s = server(|_, _| Reply::json(503, BUSY)).await;
-    let c = builder(&s.base_url)
+    let s = server(|_, _| MockReply::json(503, BUSY)).await;
+    let c = builder(s.base_url())
         .retry_policy(
             RetryPolicy::default().backoff(Duration::from_secs(5), Duration::from_secs(5)),
         )
@@ -357,23 +363,23 @@ async fn the_total_timeout_bounds_the_whole_call() {
 async fn a_connection_reset_mid_body_is_retried_then_a_transport_error() {
     let half = &OK[..30];
     let s = server(move |_, _| {
-        Reply::raw(format!(
+        MockReply::raw(format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{half}",
             OK.len()
         ))
         .then_reset()
     })
     .await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(matches!(&err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
 
     // A reset on the first attempt only costs one retry.
     let s = flaky(
         1,
         move || {
-            Reply::raw(format!(
+            MockReply::raw(format!(
                 "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{half}",
                 OK.len()
             ))
@@ -382,10 +388,10 @@ async fn a_connection_reset_mid_body_is_retried_then_a_transport_error() {
         ok,
     )
     .await;
-    read(&client(&s.base_url))
+    read(&client(s.base_url()))
         .await
         .expect("second attempt succeeds");
-    assert_eq!(s.hits(), 2);
+    assert_eq!(s.requests().len(), 2);
 }
 
 #[tokio::test]
@@ -401,50 +407,50 @@ async fn connection_refused_is_retried_then_a_transport_error() {
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_without_retry() {
-    let s = server(|_, _| Reply::json(200, &OK[..OK.len() - 9])).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let s = server(|_, _| MockReply::json(200, &OK[..OK.len() - 9])).await;
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
     assert!(!err.is_retryable());
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn an_html_502_page_is_retried_then_an_http_error() {
     let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
     let s = server(move |_, _| raw(502, "text/html", page.as_bytes())).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(
         matches!(&err, Error::Http { status: 502, body_snippet, .. } if body_snippet == page),
         "{err:?}"
     );
-    assert_eq!(s.hits(), 3);
+    assert_eq!(s.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn an_empty_200_is_a_decode_error() {
     let s = server(|_, _| raw(200, "application/json", b"")).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn a_status_code_sent_as_a_string_counts_as_the_number() {
     let s = server(|_, n| match n {
-        1 => Reply::json(
+        1 => MockReply::json(
             200,
             r#"{"statusCode":"200","message":"ok","data":{"secret":"S3CR3T"}}"#,
         ),
-        _ => Reply::json(
+        _ => MockReply::json(
             200,
             r#"{"statusCode":"403","message":"no","apiCode":"40301"}"#,
         ),
     })
     .await;
-    let otp = read(&client(&s.base_url)).await.unwrap();
+    let otp = read(&client(s.base_url())).await.unwrap();
     assert_eq!(otp.secret.expose_secret(), "S3CR3T");
     // A failure sent as strings fails `send()` itself, like any in-body failure.
-    let err = client(&s.base_url)
+    let err = client(s.base_url())
         .get_otp_secret_by_user()
         .user_id("u1")
         .send()
@@ -468,15 +474,15 @@ async fn a_status_code_sent_as_a_string_counts_as_the_number() {
 async fn a_200_with_data_misshapen_is_a_decode_error_and_missing_data_its_default() {
     // `data` missing from a success: its type can be built empty (every field has a
     // default), so it decodes as the empty value.
-    let s = server(|_, _| Reply::json(200, r#"{"statusCode":200,"message":"ok"}"#)).await;
-    let otp = read(&client(&s.base_url)).await.unwrap();
+    let s = server(|_, _| MockReply::json(200, r#"{"statusCode":200,"message":"ok"}"#)).await;
+    let otp = read(&client(s.base_url())).await.unwrap();
     assert_eq!(otp.secret.expose_secret(), "");
     for body in [
         r#"{"statusCode":200,"message":"ok","data":"S3CR3T"}"#,
         r#"{"statusCode":200,"message":"ok","data":{"secret":42}}"#,
     ] {
-        let s = server(move |_, _| Reply::json(200, body)).await;
-        let err = read(&client(&s.base_url)).await.unwrap_err();
+        let s = server(move |_, _| MockReply::json(200, body)).await;
+        let err = read(&client(s.base_url())).await.unwrap_err();
         let Error::Decode {
             status: 200,
             body_snippet,
@@ -494,7 +500,7 @@ async fn a_200_with_data_misshapen_is_a_decode_error_and_missing_data_its_defaul
                 "{body_snippet}"
             );
         }
-        assert_eq!(s.hits(), 1, "{body}");
+        assert_eq!(s.requests().len(), 1, "{body}");
     }
 }
 
@@ -511,14 +517,14 @@ async fn a_20_mb_body_decodes_and_a_limit_rejects_it() {
     let body = Arc::new(big_ok(SIZE));
     let b = body.clone();
     let s = server(move |_, _| raw(200, "application/json", &b)).await;
-    let otp = read(&client(&s.base_url))
+    let otp = read(&client(s.base_url()))
         .await
         .expect("a 20 MB body is fine");
     assert_eq!(otp.secret.expose_secret().len(), SIZE);
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 
     // Announced by content-length: refused before reading.
-    let limited = builder(&s.base_url)
+    let limited = builder(s.base_url())
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
@@ -527,7 +533,7 @@ async fn a_20_mb_body_decodes_and_a_limit_rejects_it() {
         matches!(&err, Error::Decode { status: 200, message, .. } if message.contains("1048576")),
         "{err:?}"
     );
-    assert_eq!(s.hits(), 2);
+    assert_eq!(s.requests().len(), 2);
 
     // Not announced (read until close): refused once the limit is crossed.
     let b = body.clone();
@@ -536,16 +542,16 @@ async fn a_20_mb_body_decodes_and_a_limit_rejects_it() {
             b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
                 .to_vec();
         bytes.extend_from_slice(&b);
-        Reply::raw(bytes)
+        MockReply::raw(bytes)
     })
     .await;
-    let limited = builder(&s.base_url)
+    let limited = builder(s.base_url())
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
     let err = read(&limited).await.unwrap_err();
     assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -555,38 +561,38 @@ async fn invalid_utf8_is_a_decode_error_or_a_lossy_snippet() {
     bad.extend_from_slice(br#""}}"#);
     let body = bad.clone();
     let s = server(move |_, _| raw(200, "application/json", &body)).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 
     let s = server(|_, _| raw(404, "text/plain", &[b'n', b'o', 0xff, b'!'])).await;
-    let err = read(&client(&s.base_url)).await.unwrap_err();
+    let err = read(&client(s.base_url())).await.unwrap_err();
     assert!(
         matches!(&err, Error::Http { status: 404, body_snippet, .. } if body_snippet == "no\u{fffd}!"),
         "{err:?}"
     );
-    assert_eq!(s.hits(), 1);
+    assert_eq!(s.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn token_mode_retries_with_the_cached_token() {
     let s = server(|req, n| {
-        if req.path() == "/api/v3/get-management-token" {
-            Reply::json(200, r#"{"statusCode":200,"message":"ok","data":{"access_token":"tok-1","expires_in":7200}}"#)
+        if req.path == "/api/v3/get-management-token" {
+            MockReply::json(200, r#"{"statusCode":200,"message":"ok","data":{"access_token":"tok-1","expires_in":7200}}"#)
         } else if n == 2 {
-            Reply::json(503, BUSY)
+            MockReply::json(503, BUSY)
         } else {
-            Reply::json(200, OK)
+            MockReply::json(200, OK)
         }
     })
     .await;
-    let c = builder(&s.base_url)
+    let c = builder(s.base_url())
         .auth_mode(AuthMode::ManagementToken)
         .build()
         .unwrap();
     read(&c).await.expect("retried after the 503");
-    let seen = s.seen();
-    let paths: Vec<&str> = seen.iter().map(|r| r.path()).collect();
+    let seen = s.requests();
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
         paths,
         [

@@ -1,20 +1,28 @@
 //! TLS set-up: a machine without CA certificates gets a clear error that says the way out, and
-//! an extra root certificate is that way out. `SSL_CERT_FILE` is process-wide, so this file
-//! holds a single test (each test file is its own process).
+//! an extra root certificate is that way out. `SSL_CERT_FILE` is process-wide, so this is a
+//! single test, run in a process of its own.
 
 use genauth::{Error, ManagementClient};
 
+use crate::support::alone::in_own_process;
+
 /// A self-signed root made for these tests (its key was thrown away).
-const TEST_ROOT: &str = include_str!("data/test-root.pem");
+const TEST_ROOT: &str = include_str!("../data/test-root.pem");
 
 #[test]
 fn no_system_roots_gives_the_cause_and_an_extra_root_fixes_it() {
+    if !in_own_process(
+        module_path!(),
+        "no_system_roots_gives_the_cause_and_an_extra_root_fixes_it",
+    ) {
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("genauth-no-roots-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.pem");
     std::fs::write(&empty, "").unwrap();
-    // SAFETY: this test binary runs one test, on one thread, and nothing else reads the
-    // environment meanwhile.
+    // SAFETY: this process runs this one test and nothing else (`in_own_process`), so nothing
+    // else reads the environment meanwhile.
     unsafe {
         std::env::set_var("SSL_CERT_FILE", &empty);
         std::env::set_var("SSL_CERT_DIR", &dir);

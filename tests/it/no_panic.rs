@@ -3,16 +3,13 @@
 //! `Retry-After`s, numbers out of range, bytes that are not JSON). Whatever comes, the client
 //! returns `Ok` or a typed `Error`: it never panics and never hangs.
 
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply};
 use genauth::{AuthMode, Error, ManagementClient, RetryPolicy};
-use loopback::{Loopback, Reply};
 use proptest::prelude::*;
 
 fn duration() -> impl Strategy<Value = Duration> {
@@ -168,7 +165,7 @@ fn answer() -> impl Strategy<Value = Answer> {
 }
 
 impl Answer {
-    fn reply(&self) -> Reply {
+    fn reply(&self) -> MockReply {
         let length = (self.body.len() as i64 + self.length_delta).max(0);
         let mut bytes = format!(
             "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {length}\r\nconnection: close\r\n",
@@ -180,7 +177,7 @@ impl Answer {
         }
         bytes.extend_from_slice(b"\r\n");
         bytes.extend_from_slice(&self.body);
-        let reply = Reply::raw(bytes);
+        let reply = MockReply::raw(bytes);
         if self.reset {
             reply.then_reset()
         } else {
@@ -233,10 +230,10 @@ fn run_case(s: Settings, answers: Vec<Answer>, call: u8, id: String) -> Result<b
         .unwrap();
     runtime.block_on(async move {
         let script = answers.clone();
-        let server = Loopback::start(Arc::new(move |_, n| script[(n - 1) % script.len()].reply()))
+        let server = MockApi::start_raw(move |_, n| script[(n - 1) % script.len()].reply())
             .await
             .unwrap();
-        let Ok(client) = client(&server.base_url, &s) else {
+        let Ok(client) = client(server.base_url(), &s) else {
             return Ok(false);
         };
         let task = tokio::spawn(async move {

@@ -19,7 +19,7 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
 #[test]
 fn official_vectors_for_both_brands() {
     let data: serde_json::Value =
-        serde_json::from_str(include_str!("data/sign_vectors.json")).unwrap();
+        serde_json::from_str(include_str!("../data/sign_vectors.json")).unwrap();
     let cases = data["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 8);
     for case in cases {

@@ -1,7 +1,9 @@
-//! `from_env` reads the `GENAUTH_*` variables. The process environment is global, so this file
-//! holds a single test (each test file is its own process) and steps through the cases in order.
+//! `from_env` reads the `GENAUTH_*` variables. The process environment is global, so this is a
+//! single test, run in a process of its own, that steps through the cases in order.
 
 use genauth::{Brand, Error, Lang, ManagementClient, ManagementClientBuilder};
+
+use crate::support::alone::in_own_process;
 
 const VARS: [&str; 7] = [
     "GENAUTH_EVENTS_HOST",
@@ -15,8 +17,8 @@ const VARS: [&str; 7] = [
 
 fn set(pairs: &[(&str, &str)]) {
     for name in VARS {
-        // SAFETY: this test binary runs one test, on one thread, and nothing else reads the
-        // environment meanwhile.
+        // SAFETY: this process runs this one test and nothing else (`in_own_process`), so
+        // nothing else reads the environment meanwhile.
         unsafe { std::env::remove_var(name) };
     }
     for (name, value) in pairs {
@@ -27,6 +29,12 @@ fn set(pairs: &[(&str, &str)]) {
 
 #[test]
 fn from_env_reads_the_variables_and_explicit_calls_win() {
+    if !in_own_process(
+        module_path!(),
+        "from_env_reads_the_variables_and_explicit_calls_win",
+    ) {
+        return;
+    }
     set(&[
         ("GENAUTH_ACCESS_KEY_ID", "AK_ENV"),
         ("GENAUTH_ACCESS_KEY_SECRET", "SK-env-secret"),

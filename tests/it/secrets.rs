@@ -1,16 +1,10 @@
 //! Secrets never show up in Debug, Display, error texts or tracing output.
 
-#[path = "support/capture.rs"]
-mod capture;
-#[path = "support/loopback.rs"]
-mod loopback;
-
-use std::sync::Arc;
-
-use capture::Capture;
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply};
 use genauth::{AuthMode, Error, ManagementClient};
-use loopback::{Loopback, Reply};
+
+use crate::support::capture::Capture;
 
 const KEY_SECRET: &str = "SK-must-never-print-8d1f";
 const OTP: &str = "OTP-must-never-print-5c2e";
@@ -33,22 +27,22 @@ async fn no_secret_in_debug_display_errors_or_logs() {
     let (capture, _guard) = trace_capture();
 
     let otp_body = format!(r#"{{"statusCode":200,"message":"ok","data":{{"secret":"{OTP}"}}}}"#);
-    let server = Loopback::start(Arc::new(move |req, n| {
-        if req.path() == "/api/v3/get-management-token" {
-            Reply::json(200, &format!(r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#))
+    let server = MockApi::start_raw(move |req, n| {
+        if req.path == "/api/v3/get-management-token" {
+            MockReply::json(200, &format!(r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#))
         } else if n == 2 {
-            Reply::json(200, &otp_body)
+            MockReply::json(200, &otp_body)
         } else {
-            Reply::json(500, "<html>oops</html>")
+            MockReply::json(500, "<html>oops</html>")
         }
-    }))
+    })
     .await
     .unwrap();
 
     let builder = ManagementClient::builder()
         .access_key_id("AK_PUBLIC")
         .access_key_secret(KEY_SECRET)
-        .host(&server.base_url)
+        .host(server.base_url())
         .auth_mode(AuthMode::ManagementToken)
         .danger_accept_invalid_certs(true);
     let mut shown = format!("{builder:?}");
@@ -96,7 +90,7 @@ async fn a_user_answer_that_cannot_decode_shows_none_of_its_values() {
 
     // A real-shaped user whose `createdAt` has the wrong type, so the answer cannot decode.
     let mut user: serde_json::Value =
-        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/getUser.json")).unwrap();
     user["data"]["createdAt"] = serde_json::json!({"at": "2023-03-14"});
     let personal: Vec<String> = [
         "email",
@@ -115,13 +109,13 @@ async fn a_user_answer_that_cannot_decode_shows_none_of_its_values() {
         "the sample holds personal data: {personal:?}"
     );
     let body = user.to_string();
-    let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, &body)))
+    let server = MockApi::start_raw(move |_, _| MockReply::json(200, &body))
         .await
         .unwrap();
     let client = ManagementClient::builder()
         .access_key_id("AK")
         .access_key_secret(KEY_SECRET)
-        .host(&server.base_url)
+        .host(server.base_url())
         .build()
         .unwrap();
     let err = client

@@ -1,15 +1,13 @@
 //! `genauth::testing::MockApi` used as a user would in their own tests: a GET, a POST, a
 //! scripted 503, a wrong key, and token mode.
 
-#[path = "support/calls.rs"]
-mod calls;
-
-use calls::fetch_otp;
 use futures::{StreamExt as _, TryStreamExt as _};
 use genauth::prelude::*;
 use genauth::testing::{MockApi, MockFailure};
 use genauth::{AuthMode, Error, RetryPolicy, types};
 use serde_json::json;
+
+use crate::support::calls::fetch_otp;
 
 #[tokio::test]
 async fn a_get_is_answered_and_recorded() {

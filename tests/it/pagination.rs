@@ -2,19 +2,13 @@
 //! page number can go (query, body, the body's `pagination` or `options.pagination`), fetched lazily, capped,
 //! and with a failure mid-way; and the number of streams checked against the spec.
 
-#[path = "support/calls.rs"]
-mod calls;
-#[path = "support/loopback.rs"]
-mod loopback;
-
-use std::sync::Arc;
-
-use calls::{bounded, quick_builder};
 use futures::{StreamExt as _, TryStreamExt as _};
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply, MockRequest};
 use genauth::{Error, types};
-use loopback::{Loopback, Reply, Seen};
 use serde_json::{Value, json};
+
+use crate::support::calls::{bounded, quick_builder};
 
 fn role(n: usize) -> Value {
     json!({"id": format!("r{n}"), "code": format!("role-{n}"), "name": "R", "description": "",
@@ -33,21 +27,21 @@ async fn paged_server(
     sizes: &'static [usize],
     total: usize,
     item: fn(usize) -> Value,
-    page_of: fn(&Seen) -> usize,
-) -> Loopback {
-    Loopback::start(Arc::new(move |seen, _| {
+    page_of: fn(&MockRequest) -> usize,
+) -> MockApi {
+    MockApi::start_raw(move |seen, _| {
         let page = page_of(seen);
         let before: usize = sizes.iter().take(page - 1).sum();
         let size = sizes.get(page - 1).copied().unwrap_or(0);
         let items = (before..before + size).map(item).collect();
-        Reply::json(200, &page_body(items, total))
-    }))
+        MockReply::json(200, &page_body(items, total))
+    })
     .await
     .unwrap()
 }
 
-fn query_page(seen: &Seen) -> usize {
-    let query = seen.query().unwrap_or("");
+fn query_page(seen: &MockRequest) -> usize {
+    let query = seen.query.as_deref().unwrap_or("");
     query
         .split('&')
         .find_map(|kv| kv.strip_prefix("page="))
@@ -55,14 +49,14 @@ fn query_page(seen: &Seen) -> usize {
         .unwrap_or(0)
 }
 
-fn body(seen: &Seen) -> Value {
+fn body(seen: &MockRequest) -> Value {
     serde_json::from_slice(&seen.body).unwrap()
 }
 
 #[tokio::test]
 async fn query_paged_walks_every_page_and_keeps_other_parameters() {
     let server = paged_server(&[2, 2, 1], 5, role, query_page).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let roles: Vec<types::RoleDto> = bounded(
         client
             .list_roles()
@@ -76,9 +70,9 @@ async fn query_paged_walks_every_page_and_keeps_other_parameters() {
     let codes: Vec<&str> = roles.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, ["role-0", "role-1", "role-2", "role-3", "role-4"]);
     let queries: Vec<String> = server
-        .seen()
+        .requests()
         .iter()
-        .map(|s| s.query().unwrap().to_string())
+        .map(|s| s.query.as_deref().unwrap().to_string())
         .collect();
     assert_eq!(
         queries,
@@ -94,22 +88,26 @@ async fn query_paged_walks_every_page_and_keeps_other_parameters() {
 async fn a_short_page_ends_the_walk_before_the_total() {
     // The spec requires totalCount; a server whose total overstates ends on the short page.
     let server = paged_server(&[3, 3, 2, 9], 100, role, query_page).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let roles: Vec<_> = bounded(client.list_roles().into_stream().try_collect::<Vec<_>>())
         .await
         .unwrap();
     assert_eq!(roles.len(), 8);
-    assert_eq!(server.hits(), 3, "the short third page is the last");
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "the short third page is the last"
+    );
 }
 
 #[tokio::test]
 async fn pages_are_fetched_only_when_polled_and_the_cap_holds() {
     let server = paged_server(&[2, 2, 2], 6, role, query_page).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let mut stream = client.list_roles().into_stream();
     let first = bounded(stream.next()).await.unwrap().unwrap();
     assert_eq!(first.code, "role-0");
-    assert_eq!(server.hits(), 1, "one page fetched for one item");
+    assert_eq!(server.requests().len(), 1, "one page fetched for one item");
     drop(stream);
     let capped: Vec<_> = bounded(
         client
@@ -122,7 +120,7 @@ async fn pages_are_fetched_only_when_polled_and_the_cap_holds() {
     .unwrap();
     assert_eq!(capped.len(), 3);
     assert_eq!(
-        server.hits(),
+        server.requests().len(),
         3,
         "two more pages for three items, none beyond"
     );
@@ -130,13 +128,13 @@ async fn pages_are_fetched_only_when_polled_and_the_cap_holds() {
 
 #[tokio::test]
 async fn a_failure_mid_way_is_one_error_item_then_the_end() {
-    let server = Loopback::start(Arc::new(|seen, _| match query_page(seen) {
-        1 => Reply::json(200, &page_body(vec![role(0), role(1)], 6)),
-        _ => Reply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
-    }))
+    let server = MockApi::start_raw(|seen, _| match query_page(seen) {
+        1 => MockReply::json(200, &page_body(vec![role(0), role(1)], 6)),
+        _ => MockReply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
+    })
     .await
     .unwrap();
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let items: Vec<Result<types::RoleDto, Error>> =
         bounded(client.list_roles().into_stream().collect()).await;
     assert_eq!(items.len(), 3);
@@ -146,7 +144,7 @@ async fn a_failure_mid_way_is_one_error_item_then_the_end() {
 
 fn user(n: usize) -> Value {
     let sample: Value =
-        serde_json::from_str(include_str!("samples/getUser.json")).expect("sample user");
+        serde_json::from_str(include_str!("../samples/getUser.json")).expect("sample user");
     let mut user = sample["data"].clone();
     user["userId"] = json!(format!("u{n}"));
     user
@@ -160,7 +158,7 @@ async fn options_pagination_page_is_set_and_other_options_kept() {
             .unwrap_or(0) as usize
     })
     .await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let users: Vec<types::UserDto> = bounded(
         client
             .list_users()
@@ -182,7 +180,7 @@ async fn options_pagination_page_is_set_and_other_options_kept() {
     .unwrap();
     let ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
     assert_eq!(ids, ["u0", "u1", "u2", "u3", "u4"]);
-    for (i, seen) in server.seen().iter().enumerate() {
+    for (i, seen) in server.requests().iter().enumerate() {
         let sent = body(seen);
         assert_eq!(sent["keywords"], "ali");
         assert_eq!(sent["options"]["withCustomData"], true);
@@ -202,7 +200,7 @@ async fn body_page_is_set_at_the_top_level() {
         |seen| body(seen)["page"].as_u64().unwrap_or(0) as usize,
     )
     .await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let policies: Vec<_> = bounded(
         client
             .list_invitation_policies()
@@ -214,7 +212,7 @@ async fn body_page_is_set_at_the_top_level() {
     .unwrap();
     assert_eq!(policies.len(), 2);
     let pages: Vec<Value> = server
-        .seen()
+        .requests()
         .iter()
         .map(|s| body(s)["page"].clone())
         .collect();
@@ -241,7 +239,7 @@ async fn body_pagination_page_is_set_and_the_filters_kept() {
         body(seen)["pagination"]["page"].as_u64().unwrap_or(0) as usize
     })
     .await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let entries: Vec<_> = bounded(
         client
             .get_admin_audit_logs()
@@ -258,7 +256,7 @@ async fn body_pagination_page_is_set_and_the_filters_kept() {
     .await
     .unwrap();
     assert_eq!(entries.len(), 5, "stops at totalCount");
-    let sent: Vec<Value> = server.seen().iter().map(body).collect();
+    let sent: Vec<Value> = server.requests().iter().map(body).collect();
     let pages: Vec<Value> = sent
         .iter()
         .map(|b| b["pagination"]["page"].clone())
@@ -270,7 +268,8 @@ async fn body_pagination_page_is_set_and_the_filters_kept() {
 
 #[test]
 fn every_paginated_operation_of_the_spec_has_a_stream() {
-    let spec: Value = serde_json::from_str(include_str!("../openapi/management-v3.json")).unwrap();
+    let spec: Value =
+        serde_json::from_str(include_str!("../../openapi/management-v3.json")).unwrap();
     let marked = spec["paths"]
         .as_object()
         .unwrap()
@@ -287,17 +286,17 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
 }
 
 /// Pages of `sizes` roles with no `totalCount` at all.
-async fn untotalled_server(sizes: &'static [usize]) -> Loopback {
-    Loopback::start(Arc::new(move |seen, _| {
+async fn untotalled_server(sizes: &'static [usize]) -> MockApi {
+    MockApi::start_raw(move |seen, _| {
         let page = query_page(seen);
         let before: usize = sizes.iter().take(page - 1).sum();
         let size = sizes.get(page - 1).copied().unwrap_or(0);
         let items: Vec<Value> = (before..before + size).map(role).collect();
-        Reply::json(
+        MockReply::json(
             200,
             &json!({"statusCode": 200, "message": "ok", "data": {"list": items}}).to_string(),
         )
-    }))
+    })
     .await
     .unwrap()
 }
@@ -306,23 +305,27 @@ async fn untotalled_server(sizes: &'static [usize]) -> Loopback {
 async fn without_a_total_the_page_lengths_decide() {
     // A missing totalCount decodes as 0; it used to end the stream after page 1.
     let server = untotalled_server(&[2, 2, 2, 1]).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let roles: Vec<types::RoleDto> = bounded(client.list_roles().into_stream().try_collect())
         .await
         .unwrap();
     assert_eq!(roles.len(), 7);
-    assert_eq!(server.hits(), 4, "the short fourth page is the last");
+    assert_eq!(
+        server.requests().len(),
+        4,
+        "the short fourth page is the last"
+    );
 }
 
 #[tokio::test]
 async fn a_page_served_again_ends_the_stream_with_an_error() {
     // The same full page whatever the page number, with a total that never comes.
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(200, &page_body(vec![role(0), role(1)], 1_000_000_000_000))
-    }))
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::json(200, &page_body(vec![role(0), role(1)], 1_000_000_000_000))
+    })
     .await
     .unwrap();
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let items: Vec<Result<types::RoleDto, Error>> =
         bounded(client.list_roles().into_stream().collect()).await;
     assert_eq!(items.len(), 3, "two items, then the error");
@@ -332,22 +335,22 @@ async fn a_page_served_again_ends_the_stream_with_an_error() {
         matches!(err, Error::Pagination(m) if m.contains("page 2") && m.contains("same")),
         "{err:?}"
     );
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn the_page_cap_ends_an_endless_walk_with_an_error() {
     // Distinct full pages forever, and a total far away.
-    let server = Loopback::start(Arc::new(|seen, _| {
+    let server = MockApi::start_raw(|seen, _| {
         let page = query_page(seen);
-        Reply::json(
+        MockReply::json(
             200,
             &page_body(vec![role(2 * page), role(2 * page + 1)], 1_000_000_000_000),
         )
-    }))
+    })
     .await
     .unwrap();
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let items: Vec<Result<types::RoleDto, Error>> =
         bounded(client.list_roles().into_stream().max_pages(3).collect()).await;
     assert_eq!(items.len(), 7, "three pages of two, then the error");
@@ -356,6 +359,6 @@ async fn the_page_cap_ends_an_endless_walk_with_an_error() {
         "{:?}",
         items.last()
     );
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests().len(), 3);
     assert_eq!(genauth::pagination::DEFAULT_MAX_PAGES, 10_000);
 }

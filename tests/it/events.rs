@@ -1,12 +1,5 @@
 //! Event subscription and publishing against loopback servers: a WebSocket server written
-//! here (it records each handshake) and the HTTP loopback of the examples.
-
-#[path = "support/capture.rs"]
-mod capture;
-#[path = "support/loopback.rs"]
-mod loopback;
-#[path = "support/tls.rs"]
-mod tls;
+//! here (it records each handshake) and, for publishing, `MockApi` in raw mode.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,15 +8,17 @@ use std::task::Poll;
 use std::time::Duration;
 
 use base64::Engine as _;
-use capture::Capture;
 use futures_util::{SinkExt as _, Stream as _, StreamExt as _};
+use genauth::testing::{MockApi, MockReply};
 use genauth::{Brand, Error, EventStream, ManagementClient, SubscribeOptions};
 use hmac::{Hmac, Mac as _};
-use loopback::{Loopback, Reply};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+use crate::support::capture::Capture;
+use crate::support::tls;
 
 const SECRET: &str = "SK-events-never-print";
 
@@ -415,18 +410,18 @@ fn polling_outside_a_tokio_runtime_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn publish_sends_type_data_as_a_json_string_and_source() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::json(
             200,
             r#"{"statusCode":200,"message":"ok","data":{"success":true}}"#,
         )
-    }))
+    })
     .await
     .unwrap();
     let client = ManagementClient::builder()
         .access_key_id("AK")
         .access_key_secret(SECRET)
-        .host(&server.base_url)
+        .host(server.base_url())
         .build()
         .unwrap();
     let payload = serde_json::json!({ "orderId": "o-1", "amount": 3 });
@@ -438,11 +433,11 @@ async fn publish_sends_type_data_as_a_json_string_and_source() {
         .await
         .unwrap();
 
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 2);
     for request in &seen {
         assert_eq!(request.method, "POST");
-        assert_eq!(request.path(), "/api/v3/pub-event");
+        assert_eq!(request.path, "/api/v3/pub-event");
         assert!(
             request
                 .header("authorization")
@@ -463,18 +458,18 @@ async fn publish_sends_type_data_as_a_json_string_and_source() {
 
 #[tokio::test]
 async fn publish_reports_in_body_failures() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::json(
             200,
             r#"{"statusCode":400,"apiCode":400123,"message":"unknown event","data":null}"#,
         )
-    }))
+    })
     .await
     .unwrap();
     let client = ManagementClient::builder()
         .access_key_id("AK")
         .access_key_secret(SECRET)
-        .host(&server.base_url)
+        .host(server.base_url())
         .build()
         .unwrap();
     let err = bounded(client.publish_event("nope", &"x"))
@@ -655,7 +650,7 @@ async fn a_certificate_the_client_does_not_trust_ends_the_stream_at_once() {
         .access_key_secret(SECRET)
         .host("http://127.0.0.1:9")
         .events_host(&url)
-        .add_root_certificate_pem(include_bytes!("data/tls/ca.pem"))
+        .add_root_certificate_pem(include_bytes!("../data/tls/ca.pem"))
         .build()
         .unwrap();
     let mut stream = trusting.subscribe_with("test.event", quick());

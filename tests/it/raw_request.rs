@@ -1,20 +1,16 @@
 //! `client.request(method, path)`: signed like a generated call (signature recomputed here
 //! independently), retried by the same rules, and failing with the same errors.
 
-#[path = "support/calls.rs"]
-mod calls;
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use calls::{bounded, quick_builder};
+use genauth::testing::{MockApi, MockReply};
 use genauth::{AuthMode, Brand, Error, Method};
 use hmac::{Hmac, Mac};
-use loopback::{Loopback, Reply};
 use serde_json::{Value, json};
+
+use crate::support::calls::{bounded, quick_builder};
 
 const DATE: &str = "Tue, 01 Jul 2025 08:00:00 GMT";
 const NONCE: &str = "0123456789abcdef0123456789abcdef";
@@ -54,10 +50,10 @@ async fn a_get_with_arrays_is_signed_like_the_api_expects() {
         (Brand::GenAuth, "x-genauth-", "GenAuth"),
         (Brand::Authing, "x-authing-", "authing"),
     ] {
-        let server = Loopback::start(Arc::new(|_, _| Reply::json(200, OK)))
+        let server = MockApi::start_raw(|_, _| MockReply::json(200, OK))
             .await
             .unwrap();
-        let client = pinned(&server.base_url, brand);
+        let client = pinned(server.base_url(), brand);
         let data: Value = bounded(
             client
                 .request(Method::GET, "/api/v3/list-children-departments")
@@ -69,11 +65,14 @@ async fn a_get_with_arrays_is_signed_like_the_api_expects() {
         .await
         .unwrap();
         assert_eq!(data["list"][0]["id"], "d1");
-        let [seen] = server.seen().try_into().unwrap();
+        let [seen] = server.requests().try_into().unwrap();
         assert_eq!(seen.method, "GET");
         assert_eq!(
-            seen.target,
-            "/api/v3/list-children-departments?departmentId=root&ids[]=a&ids[]=b+c&page=1"
+            (seen.path.as_str(), seen.query.as_deref()),
+            (
+                "/api/v3/list-children-departments",
+                Some("departmentId=root&ids[]=a&ids[]=b+c&page=1")
+            )
         );
         let sts = format!(
             "GET\n{}/api/v3/list-children-departments?departmentId=root&ids=[\"a\",\"b c\"]&page=1",
@@ -88,15 +87,15 @@ async fn a_get_with_arrays_is_signed_like_the_api_expects() {
 
 #[tokio::test]
 async fn a_post_with_a_nested_body_is_signed_and_sent_as_given() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::json(
             200,
             r#"{"statusCode":200,"message":"ok","data":{"success":true}}"#,
         )
-    }))
+    })
     .await
     .unwrap();
-    let client = pinned(&server.base_url, Brand::GenAuth);
+    let client = pinned(server.base_url(), Brand::GenAuth);
     let answer: Value = bounded(
         client
             .request(Method::POST, "/api/v3/create-organization")
@@ -106,8 +105,11 @@ async fn a_post_with_a_nested_body_is_signed_and_sent_as_given() {
     .await
     .unwrap();
     assert_eq!(answer["data"]["success"], true);
-    let [seen] = server.seen().try_into().unwrap();
-    assert_eq!(seen.target, "/api/v3/create-organization");
+    let [seen] = server.requests().try_into().unwrap();
+    assert_eq!(
+        (seen.path.as_str(), seen.query.as_deref()),
+        ("/api/v3/create-organization", None)
+    );
     assert_eq!(seen.body, br#"{"a":"x","b":{"a":[1,{"c":"d"}],"z":1.0}}"#);
     let sts = format!(
         "POST\n{}/api/v3/create-organization?a=x&b={{\"a\":[1,{{\"c\":\"d\"}}],\"z\":1}}",
@@ -121,13 +123,13 @@ async fn a_post_with_a_nested_body_is_signed_and_sent_as_given() {
 
 #[tokio::test]
 async fn unknown_paths_retry_reads_only_and_report_in_body_failures() {
-    let server = Loopback::start(Arc::new(|seen, _| match seen.method.as_str() {
-        "GET" => Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#),
-        _ => Reply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
-    }))
+    let server = MockApi::start_raw(|seen, _| match seen.method.as_str() {
+        "GET" => MockReply::json(503, r#"{"statusCode":503,"message":"busy"}"#),
+        _ => MockReply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
+    })
     .await
     .unwrap();
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     let err = bounded(
         client
             .request(Method::GET, "/api/v3/some-new-read")
@@ -136,7 +138,7 @@ async fn unknown_paths_retry_reads_only_and_report_in_body_failures() {
     .await
     .unwrap_err();
     assert_eq!(err.status(), Some(503));
-    assert_eq!(server.hits(), 3, "a GET is retried");
+    assert_eq!(server.requests().len(), 3, "a GET is retried");
     let err = bounded(
         client
             .request(Method::POST, "/api/v3/some-new-write")
@@ -156,12 +158,12 @@ async fn unknown_paths_retry_reads_only_and_report_in_body_failures() {
         ),
         "{err:?}"
     );
-    assert_eq!(server.hits(), 4, "a POST is sent once");
+    assert_eq!(server.requests().len(), 4, "a POST is sent once");
     // A POST the spec knows as a read is retried like the generated call.
-    let known_read = Loopback::start(Arc::new(|_, _| Reply::json(503, "{}")))
+    let known_read = MockApi::start_raw(|_, _| MockReply::json(503, "{}"))
         .await
         .unwrap();
-    let client = quick_builder(&known_read.base_url).build().unwrap();
+    let client = quick_builder(known_read.base_url()).build().unwrap();
     let _ = bounded(
         client
             .request(Method::POST, "/api/v3/list-users")
@@ -169,16 +171,16 @@ async fn unknown_paths_retry_reads_only_and_report_in_body_failures() {
             .send::<Value>(),
     )
     .await;
-    assert_eq!(known_read.hits(), 3);
+    assert_eq!(known_read.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn bad_paths_and_queries_send_nothing() {
-    let server = Loopback::start(Arc::new(|_, _| Reply::json(200, OK)))
+    let server = MockApi::start_raw(|_, _| MockReply::json(200, OK))
         .await
         .unwrap();
     // A host with a path prefix: percent-encoded dot segments would climb out of it.
-    let client = quick_builder(&format!("{}/prefix", server.base_url))
+    let client = quick_builder(&format!("{}/prefix", server.base_url()))
         .build()
         .unwrap();
     for path in [
@@ -210,32 +212,32 @@ async fn bad_paths_and_queries_send_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
-    assert_eq!(server.hits(), 1, "only the last call was sent");
+    assert_eq!(server.requests().len(), 1, "only the last call was sent");
     assert!(
-        server.seen()[0].path().starts_with("/prefix/api/v3/"),
+        server.requests()[0].path.starts_with("/prefix/api/v3/"),
         "{}",
-        server.seen()[0].path()
+        server.requests()[0].path
     );
 }
 
 #[tokio::test]
 async fn token_mode_carries_the_bearer_token() {
-    let server = Loopback::start(Arc::new(|seen, _| match seen.path() {
-        "/api/v3/get-management-token" => Reply::json(
+    let server = MockApi::start_raw(|seen, _| match seen.path.as_str() {
+        "/api/v3/get-management-token" => MockReply::json(
             200,
             r#"{"statusCode":200,"message":"ok","data":{"access_token":"tok-9","expires_in":7200}}"#,
         ),
-        _ => Reply::json(200, OK),
-    }))
+        _ => MockReply::json(200, OK),
+    })
     .await
     .unwrap();
-    let client = quick_builder(&server.base_url)
+    let client = quick_builder(server.base_url())
         .auth_mode(AuthMode::ManagementToken)
         .build()
         .unwrap();
     bounded(client.request(Method::GET, "/api/v3/x").send::<Value>())
         .await
         .unwrap();
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen[1].header("authorization"), Some("Bearer tok-9"));
 }

@@ -2,15 +2,13 @@
 //! the envelope of `listOperate`, and new operations on the wire (query parameters typed by
 //! regen, a new POST body), against httpmock servers.
 
-#[path = "support/calls.rs"]
-mod calls;
-
-use calls::{bounded, quick_builder};
 use genauth::prelude::*;
 use genauth::types::UserAttributionDto;
 use genauth::{Error, TargetDetail};
 use httpmock::prelude::*;
 use serde_json::{Value, json};
+
+use crate::support::calls::{bounded, quick_builder};
 
 /// An invitation policy's user attribution, as `getPolicyUserAttributionDetail` answers it.
 fn attribution(target_type: &str, target_detail: Option<Value>) -> UserAttributionDto {
@@ -295,7 +293,7 @@ async fn query_ldap_log_with_type_1(accepts: fn(&[(String, String)]) -> bool) {
                 .is_true(move |req| accepts(&sorted_query(req)));
             then.status(200)
                 .header("content-type", "application/json")
-                .body(include_str!("samples/queryLdapLog.json"));
+                .body(include_str!("../samples/queryLdapLog.json"));
         })
         .await;
     let client = quick_builder(&server.base_url()).build().unwrap();
@@ -342,7 +340,7 @@ async fn create_organization_posts_the_body_it_was_given() {
                 }));
             then.status(200)
                 .header("content-type", "application/json")
-                .body(include_str!("samples/createOrganization.json"));
+                .body(include_str!("../samples/createOrganization.json"));
         })
         .await;
     let client = quick_builder(&server.base_url()).build().unwrap();
@@ -380,7 +378,7 @@ async fn create_organization_posts_the_body_it_was_given() {
                 }));
             then.status(200)
                 .header("content-type", "application/json")
-                .body(include_str!("samples/createOrganization.json"));
+                .body(include_str!("../samples/createOrganization.json"));
         })
         .await;
     bounded(async {

@@ -18,7 +18,7 @@ macro_rules! decodes {
         $(#[$attr])*
         fn $test() {
             let $r: genauth::types::$ty =
-                serde_json::from_str(include_str!(concat!("samples/", $file)))
+                serde_json::from_str(include_str!(concat!("../samples/", $file)))
                     .unwrap_or_else(|e| panic!("{}: {e}", $file));
             $checks
         }
@@ -1143,9 +1143,9 @@ fn application_approval_objects_keep_everything_and_decode_as_applications() {
         ApplicationPermissionApplyApprovalObject, ApprovalDetailRes, ApprovalListRes,
     };
     let detail: ApprovalDetailRes =
-        serde_json::from_str(include_str!("samples/getDetail.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/getDetail.json")).unwrap();
     let pending: ApprovalListRes =
-        serde_json::from_str(include_str!("samples/pendList.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/pendList.json")).unwrap();
     for (object, logo) in [
         (
             detail.data.approval_object_list.clone(),
@@ -1192,7 +1192,7 @@ fn every_sample_is_used() {
 #[test]
 fn unknown_enum_values_in_a_real_response_are_kept() {
     let mut body: serde_json::Value =
-        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/getUser.json")).unwrap();
     body["data"]["status"] = "Hibernating".into();
     body["data"]["gender"] = "X".into();
     let user: genauth::types::UserSingleRespDto = serde_json::from_value(body).unwrap();
@@ -1207,7 +1207,7 @@ fn unknown_enum_values_in_a_real_response_are_kept() {
     assert_eq!(back["data"]["gender"], "X");
     // Known values are still their typed variants.
     let known: genauth::types::UserSingleRespDto =
-        serde_json::from_str(include_str!("samples/getUser.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/getUser.json")).unwrap();
     assert_eq!(known.data.status, genauth::types::Status::Activated);
 }
 

@@ -1,21 +1,15 @@
 //! One test (or more) per defect of the hardening review: each failed before its fix. Loopback
 //! servers only.
 
-#[path = "support/calls.rs"]
-mod calls;
-#[path = "support/capture.rs"]
-mod capture;
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use calls::{bounded, fetch_otp, quick_builder};
-use capture::Capture;
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply, MockRequest};
 use genauth::{AuthMode, Error, ManagementClient, ManagementClientBuilder, RetryPolicy};
-use loopback::{Loopback, Reply, Seen};
+
+use crate::support::calls::{bounded, fetch_otp, quick_builder};
+use crate::support::capture::Capture;
 
 const OTP_OK: &str = r#"{"statusCode":200,"message":"ok","data":{"secret":"S3CR3T"}}"#;
 const DONE: &str = r#"{"statusCode":200,"message":"ok","data":{"success":true}}"#;
@@ -23,19 +17,21 @@ const TOKEN_OK: &str =
     r#"{"statusCode":200,"message":"ok","data":{"access_token":"tok-1","expires_in":7200}}"#;
 const TOKEN_PATH: &str = "/api/v3/get-management-token";
 
-async fn server(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Loopback {
-    Loopback::start(Arc::new(handler)).await.unwrap()
+async fn server(
+    handler: impl Fn(&MockRequest, usize) -> MockReply + Send + Sync + 'static,
+) -> MockApi {
+    MockApi::start_raw(handler).await.unwrap()
 }
 
 fn token_builder(base: &str) -> ManagementClientBuilder {
     quick_builder(base).auth_mode(AuthMode::ManagementToken)
 }
 
-fn token_hits(server: &Loopback) -> usize {
+fn token_hits(server: &MockApi) -> usize {
     server
-        .seen()
+        .requests()
         .iter()
-        .filter(|s| s.path() == TOKEN_PATH)
+        .filter(|s| s.path == TOKEN_PATH)
         .count()
 }
 
@@ -44,12 +40,12 @@ fn token_hits(server: &Loopback) -> usize {
 
 #[tokio::test]
 async fn a_stalled_token_endpoint_is_cut_by_the_attempt_timeout() {
-    let server = server(|seen, _| match seen.path() {
-        TOKEN_PATH => Reply::json(200, TOKEN_OK).after(Duration::from_secs(30)),
-        _ => Reply::json(200, OTP_OK),
+    let server = server(|seen, _| match seen.path.as_str() {
+        TOKEN_PATH => MockReply::json(200, TOKEN_OK).after(Duration::from_secs(30)),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
-    let client = token_builder(&server.base_url)
+    let client = token_builder(server.base_url())
         .retry_policy(RetryPolicy::none())
         .attempt_timeout(Duration::from_millis(300))
         .build()
@@ -70,12 +66,12 @@ async fn a_stalled_token_endpoint_is_cut_by_the_attempt_timeout() {
 
 #[tokio::test]
 async fn a_call_waits_for_a_token_no_longer_than_its_total_timeout() {
-    let server = server(|seen, _| match seen.path() {
-        TOKEN_PATH => Reply::json(200, TOKEN_OK).after(Duration::from_secs(30)),
-        _ => Reply::json(200, OTP_OK),
+    let server = server(|seen, _| match seen.path.as_str() {
+        TOKEN_PATH => MockReply::json(200, TOKEN_OK).after(Duration::from_secs(30)),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
-    let client = token_builder(&server.base_url)
+    let client = token_builder(server.base_url())
         .attempt_timeout(Duration::from_secs(60))
         .total_timeout(Duration::from_millis(300))
         .build()
@@ -99,12 +95,12 @@ async fn an_oversized_token_answer_is_not_read() {
         r#"{{"statusCode":200,"message":"{}","data":{{"access_token":"t","expires_in":60}}}}"#,
         "x".repeat(4096)
     );
-    let server = server(move |seen, _| match seen.path() {
-        TOKEN_PATH => Reply::json(200, &big),
-        _ => Reply::json(200, OTP_OK),
+    let server = server(move |seen, _| match seen.path.as_str() {
+        TOKEN_PATH => MockReply::json(200, &big),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
-    let client = token_builder(&server.base_url)
+    let client = token_builder(server.base_url())
         .max_response_bytes(1024)
         .build()
         .unwrap();
@@ -120,17 +116,18 @@ async fn an_oversized_token_answer_is_not_read() {
 #[tokio::test]
 async fn one_failed_fetch_answers_every_waiter_of_the_burst() {
     let server = server(|_, _| {
-        Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#).after(Duration::from_millis(100))
+        MockReply::json(503, r#"{"statusCode":503,"message":"busy"}"#)
+            .after(Duration::from_millis(100))
     })
     .await;
-    let client = token_builder(&server.base_url)
+    let client = token_builder(server.base_url())
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     let calls = (0..200).map(|_| fetch_otp(&client));
     let results = bounded(futures::future::join_all(calls)).await;
     assert_eq!(token_hits(&server), 1, "one fetch for the whole burst");
-    assert_eq!(server.hits(), 1, "no API call without a token");
+    assert_eq!(server.requests().len(), 1, "no API call without a token");
     for result in results {
         let err = result.unwrap_err();
         assert!(
@@ -143,12 +140,12 @@ async fn one_failed_fetch_answers_every_waiter_of_the_burst() {
 
 #[tokio::test]
 async fn a_caller_that_gives_up_does_not_cancel_the_fetch_for_others() {
-    let server = server(|seen, _| match seen.path() {
-        TOKEN_PATH => Reply::json(200, TOKEN_OK).after(Duration::from_millis(300)),
-        _ => Reply::json(200, OTP_OK),
+    let server = server(|seen, _| match seen.path.as_str() {
+        TOKEN_PATH => MockReply::json(200, TOKEN_OK).after(Duration::from_millis(300)),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
-    let client = token_builder(&server.base_url).build().unwrap();
+    let client = token_builder(server.base_url()).build().unwrap();
     // The first caller gives up while the fetch is under way.
     let gave_up = tokio::time::timeout(Duration::from_millis(50), fetch_otp(&client)).await;
     assert!(gave_up.is_err(), "the first call must still be waiting");
@@ -160,38 +157,38 @@ async fn a_caller_that_gives_up_does_not_cancel_the_fetch_for_others() {
 
 #[tokio::test]
 async fn transient_token_failures_are_retried_even_for_writes() {
-    let server = server(|seen, _| match seen.path() {
+    let server = server(|seen, _| match seen.path.as_str() {
         TOKEN_PATH => {
             // The first fetch is reset, the second answers.
             static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
             if FIRST.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                Reply::raw("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{").then_reset()
+                MockReply::raw("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{").then_reset()
             } else {
-                Reply::json(200, TOKEN_OK)
+                MockReply::json(200, TOKEN_OK)
             }
         }
-        _ => Reply::json(200, DONE),
+        _ => MockReply::json(200, DONE),
     })
     .await;
-    let client = token_builder(&server.base_url).build().unwrap();
+    let client = token_builder(server.base_url()).build().unwrap();
     // A write: nothing reached the API while there was no token, so it is safe to try again.
     let done = bounded(client.delete_by_id().id("ip-1").send()).await;
     assert!(done.is_ok(), "{done:?}");
     assert_eq!(token_hits(&server), 2);
-    assert_eq!(server.hits(), 3);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn a_token_that_is_not_a_header_value_is_refused_and_never_kept() {
-    let server = server(|seen, _| match seen.path() {
-        TOKEN_PATH => Reply::json(
+    let server = server(|seen, _| match seen.path.as_str() {
+        TOKEN_PATH => MockReply::json(
             200,
             r#"{"statusCode":200,"message":"ok","data":{"access_token":"bad\ntoken","expires_in":7200}}"#,
         ),
-        _ => Reply::json(200, OTP_OK),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
-    let client = token_builder(&server.base_url).build().unwrap();
+    let client = token_builder(server.base_url()).build().unwrap();
     for pause in [0, 0, 300] {
         tokio::time::sleep(Duration::from_millis(pause)).await;
         let err = bounded(fetch_otp(&client)).await.unwrap_err();
@@ -209,8 +206,8 @@ async fn a_token_that_is_not_a_header_value_is_refused_and_never_kept() {
 
 #[tokio::test]
 async fn path_parameters_cannot_change_the_path() {
-    let server = server(|_, _| Reply::json(200, DONE)).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let server = server(|_, _| MockReply::json(200, DONE)).await;
+    let client = quick_builder(server.base_url()).build().unwrap();
     let id = "..\\user-list\\X";
     client.delete_by_id().id(id).send().await.unwrap();
     client.delete_user_list_by_id().id(id).send().await.unwrap();
@@ -220,7 +217,7 @@ async fn path_parameters_cannot_change_the_path() {
         .send()
         .await
         .unwrap();
-    let paths: Vec<String> = server.seen().iter().map(|s| s.path().to_string()).collect();
+    let paths: Vec<String> = server.requests().iter().map(|s| s.path.clone()).collect();
     assert_eq!(
         paths,
         [
@@ -254,7 +251,7 @@ async fn path_parameters_cannot_change_the_path() {
             assert_eq!(text.matches("invalid request").count(), 1, "{text}");
         }
     }
-    assert_eq!(server.hits(), 3, "refused ids send nothing");
+    assert_eq!(server.requests().len(), 3, "refused ids send nothing");
 }
 
 // 4. The query never reaches error texts or logs.
@@ -289,16 +286,17 @@ fn capture_logs() -> (Capture, tracing::subscriber::DefaultGuard) {
 async fn no_query_in_errors_or_logs_on_reset_timeout_and_refusal() {
     let (logs, _guard) = capture_logs();
     // Connection reset, retried, then reported.
-    let reset =
-        server(|_, _| Reply::raw("HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{").then_reset())
-            .await;
-    let err = lookup_by_email(&quick_builder(&reset.base_url).build().unwrap()).await;
+    let reset = server(|_, _| {
+        MockReply::raw("HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{").then_reset()
+    })
+    .await;
+    let err = lookup_by_email(&quick_builder(reset.base_url()).build().unwrap()).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(reset.hits(), 3);
+    assert_eq!(reset.requests().len(), 3);
     assert_no_query(&err, &logs.text());
     // A timeout.
-    let slow = server(|_, _| Reply::json(200, OTP_OK).after(Duration::from_secs(5))).await;
-    let client = quick_builder(&slow.base_url)
+    let slow = server(|_, _| MockReply::json(200, OTP_OK).after(Duration::from_secs(5))).await;
+    let client = quick_builder(slow.base_url())
         .retry_policy(RetryPolicy::none())
         .attempt_timeout(Duration::from_millis(100))
         .build()
@@ -347,15 +345,15 @@ fn plain_http_needs_an_explicit_opt_in_and_warns() {
 #[tokio::test]
 async fn extreme_settings_and_answers_do_not_panic() {
     let server = server(|_, n| match n {
-        1 => Reply::raw(
+        1 => MockReply::raw(
             "HTTP/1.1 503 X\r\nretry-after: 18446744073709551615\r\ncontent-length: 0\r\n\r\n",
         ),
-        _ => Reply::json(200, OTP_OK),
+        _ => MockReply::json(200, OTP_OK),
     })
     .await;
     // A huge Retry-After with an unlimited cap: the 503 is returned, since waiting would
     // overrun the total timeout.
-    let client = quick_builder(&server.base_url)
+    let client = quick_builder(server.base_url())
         .retry_policy(RetryPolicy::default().max_retry_after(Duration::MAX))
         .total_timeout(Duration::from_secs(5))
         .build()
@@ -363,7 +361,7 @@ async fn extreme_settings_and_answers_do_not_panic() {
     let err = bounded(fetch_otp(&client)).await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
     // Unlimited timeouts and backoff, and a clock before 1970.
-    let client = quick_builder(&server.base_url)
+    let client = quick_builder(server.base_url())
         .total_timeout(Duration::MAX)
         .attempt_timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)
@@ -374,7 +372,7 @@ async fn extreme_settings_and_answers_do_not_panic() {
         .build()
         .unwrap();
     bounded(fetch_otp(&client)).await.unwrap();
-    let last = server.seen().pop().unwrap();
+    let last = server.requests().pop().unwrap();
     assert_eq!(last.header("date"), Some("Thu, 01 Jan 1970 00:00:00 GMT"));
 }
 
@@ -383,13 +381,13 @@ async fn extreme_settings_and_answers_do_not_panic() {
 #[tokio::test]
 async fn in_body_failures_fail_send_for_every_envelope() {
     let server = server(|_, _| {
-        Reply::json(
+        MockReply::json(
             200,
             r#"{"statusCode":403,"message":"forbidden","apiCode":40301,"requestId":"r-9"}"#,
         )
     })
     .await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
     // CommonResponseDto: an envelope without data.
     let err = client.delete_by_id().id("ip-1").send().await.unwrap_err();
     assert!(
@@ -409,8 +407,8 @@ async fn in_body_failures_fail_send_for_every_envelope() {
 
 #[tokio::test]
 async fn empty_lists_go_on_the_wire_and_unset_ones_do_not() {
-    let server = server(|_, _| Reply::json(200, DONE)).await;
-    let client = quick_builder(&server.base_url).build().unwrap();
+    let server = server(|_, _| MockReply::json(200, DONE)).await;
+    let client = quick_builder(server.base_url()).build().unwrap();
     let _ = client
         .update_security_settings()
         .body_map(|b| b.allowed_origins(Some(Vec::new())))
@@ -422,7 +420,7 @@ async fn empty_lists_go_on_the_wire_and_unset_ones_do_not() {
         .send()
         .await;
     let bodies: Vec<serde_json::Value> = server
-        .seen()
+        .requests()
         .iter()
         .map(|s| serde_json::from_slice(&s.body).unwrap())
         .collect();
@@ -434,9 +432,9 @@ async fn empty_lists_go_on_the_wire_and_unset_ones_do_not() {
 
 #[tokio::test]
 async fn a_secret_with_a_trailing_newline_signs_like_the_trimmed_one() {
-    let server = server(|_, _| Reply::json(200, OTP_OK)).await;
+    let server = server(|_, _| MockReply::json(200, OTP_OK)).await;
     let pinned = |secret: &str| {
-        quick_builder(&server.base_url)
+        quick_builder(server.base_url())
             .access_key_secret(secret)
             .clock(Arc::new(|| {
                 SystemTime::UNIX_EPOCH + Duration::from_secs(1_751_356_800)
@@ -449,7 +447,7 @@ async fn a_secret_with_a_trailing_newline_signs_like_the_trimmed_one() {
     fetch_otp(&pinned("SK-value\n")).await.unwrap();
     fetch_otp(&pinned("  SK-value \r\n")).await.unwrap();
     let auth: Vec<String> = server
-        .seen()
+        .requests()
         .iter()
         .map(|s| s.header("authorization").unwrap().to_string())
         .collect();

@@ -1,6 +1,4 @@
-//! Calls and helpers that several test files use the same way.
-
-#![allow(dead_code)]
+//! Calls and helpers that several test modules use the same way.
 
 use std::future::Future;
 use std::time::Duration;

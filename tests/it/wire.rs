@@ -1,21 +1,17 @@
 //! The facade on the wire: signed headers (signature recomputed here independently), token
 //! mode, and every error variant, against loopback servers.
 
-#[path = "support/calls.rs"]
-mod calls;
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use calls::{bounded, fetch_otp, quick_builder};
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply};
 use genauth::{AuthMode, Brand, Error, Lang, ManagementClient, types};
 use hmac::{Hmac, Mac};
 use httpmock::prelude::*;
-use loopback::{Loopback, Reply};
+
+use crate::support::calls::{bounded, fetch_otp, quick_builder};
 
 const DATE: &str = "Tue, 01 Jul 2025 08:00:00 GMT";
 const NONCE: &str = "0123456789abcdef0123456789abcdef";
@@ -167,12 +163,12 @@ async fn a_host_with_a_path_keeps_it_before_the_operation_path_and_signs_the_who
 
 #[tokio::test]
 async fn signed_post_signs_the_body_fields_as_sent() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(200, r#"{"statusCode":200,"message":"ok","data":true}"#)
-    }))
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::json(200, r#"{"statusCode":200,"message":"ok","data":true}"#)
+    })
     .await
     .unwrap();
-    let client = pinned(&server.base_url, Brand::GenAuth).build().unwrap();
+    let client = pinned(server.base_url(), Brand::GenAuth).build().unwrap();
     let _ = client
         .is_user_exists()
         .body_map(|b| {
@@ -181,11 +177,14 @@ async fn signed_post_signs_the_body_fields_as_sent() {
         })
         .send()
         .await;
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 1);
     let req = &seen[0];
     assert_eq!(req.method, "POST");
-    assert_eq!(req.target, "/api/v3/is-user-exists");
+    assert_eq!(
+        (req.path.as_str(), req.query.as_deref()),
+        ("/api/v3/is-user-exists", None)
+    );
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(
         body,
@@ -216,10 +215,10 @@ async fn in_body_failure_with_http_200_is_an_api_error() {
         r#"{"statusCode":403,"message":"Forbidden","apiCode":40301,"requestId":"req-9"}"#,
         r#"{"statusCode":403,"message":"Forbidden","apiCode":40301,"requestId":"req-9","data":{"secret":"x"}}"#,
     ] {
-        let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, body)))
+        let server = MockApi::start_raw(move |_, _| MockReply::json(200, body))
             .await
             .unwrap();
-        let err = call(&server.base_url).await.unwrap_err();
+        let err = call(server.base_url()).await.unwrap_err();
         assert!(
             matches!(&err, Error::Api { status_code: 403, api_code: Some(40301), http_status: 200, message, .. } if message == "Forbidden"),
             "{err:?}"
@@ -233,12 +232,12 @@ async fn in_body_failure_with_http_200_is_an_api_error() {
 #[tokio::test]
 async fn http_500_with_html_is_an_http_error_with_a_snippet() {
     let html = "<html><body>Internal Server Error</body></html>";
-    let server = Loopback::start(Arc::new(move |_, _| {
-        Reply::raw(format!("HTTP/1.1 500 X\r\ncontent-type: text/html\r\nx-request-id: rid-5\r\ncontent-length: {}\r\n\r\n{html}", html.len()))
-    }))
+    let server = MockApi::start_raw(move |_, _| {
+        MockReply::raw(format!("HTTP/1.1 500 X\r\ncontent-type: text/html\r\nx-request-id: rid-5\r\ncontent-length: {}\r\n\r\n{html}", html.len()))
+    })
     .await
     .unwrap();
-    let err = call(&server.base_url).await.unwrap_err();
+    let err = call(server.base_url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Http { status: 500, body_snippet, .. } if body_snippet == html),
         "{err:?}"
@@ -254,10 +253,10 @@ async fn malformed_truncated_and_empty_bodies_are_decode_errors() {
         r#"{"statusCode":200,"message":"Operation succ"#,
         "",
     ] {
-        let server = Loopback::start(Arc::new(move |_, _| Reply::json(200, body)))
+        let server = MockApi::start_raw(move |_, _| MockReply::json(200, body))
             .await
             .unwrap();
-        let err = call(&server.base_url).await.unwrap_err();
+        let err = call(server.base_url()).await.unwrap_err();
         assert!(
             matches!(&err, Error::Decode { status: 200, body_snippet, .. } if body_snippet == body),
             "{body:?}: {err:?}"
@@ -267,12 +266,12 @@ async fn malformed_truncated_and_empty_bodies_are_decode_errors() {
 
 #[tokio::test]
 async fn a_body_cut_short_of_its_length_is_a_transport_error() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"statusCode\":200")
-    }))
+    let server = MockApi::start_raw(|_, _| {
+        MockReply::raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"statusCode\":200")
+    })
     .await
     .unwrap();
-    let err = call(&server.base_url).await.unwrap_err();
+    let err = call(server.base_url()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
 }
@@ -288,13 +287,12 @@ async fn connection_refused_is_a_transport_error() {
 
 #[tokio::test]
 async fn a_server_slower_than_the_timeout_is_a_timeout() {
-    let server = Loopback::start(Arc::new(|_, _| {
-        Reply::json(200, SAMPLE).after(Duration::from_secs(3))
-    }))
-    .await
-    .unwrap();
+    let server =
+        MockApi::start_raw(|_, _| MockReply::json(200, SAMPLE).after(Duration::from_secs(3)))
+            .await
+            .unwrap();
     let started = std::time::Instant::now();
-    let err = call(&server.base_url).await.unwrap_err();
+    let err = call(server.base_url()).await.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     // The server answers after 3 s; giving up well before that is the point (the margin
     // allows for a loaded machine).
@@ -315,20 +313,20 @@ fn jwt(pool: &str, n: usize) -> String {
 
 /// A loopback server whose token endpoint answers `token(n)` (`n` counts requests, from 1)
 /// and whose every other path answers `SAMPLE`.
-async fn token_server(token: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Loopback {
-    Loopback::start(Arc::new(move |req, n| {
-        if req.path() == "/api/v3/get-management-token" {
+async fn token_server(token: impl Fn(usize) -> MockReply + Send + Sync + 'static) -> MockApi {
+    MockApi::start_raw(move |req, n| {
+        if req.path == "/api/v3/get-management-token" {
             token(n)
         } else {
-            Reply::json(200, SAMPLE)
+            MockReply::json(200, SAMPLE)
         }
-    }))
+    })
     .await
     .unwrap()
 }
 
-fn token_reply(n: usize) -> Reply {
-    Reply::json(
+fn token_reply(n: usize) -> MockReply {
+    MockReply::json(
         200,
         &format!(
             r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":7200}}}}"#,
@@ -340,7 +338,7 @@ fn token_reply(n: usize) -> Reply {
 #[tokio::test]
 async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
     let server = token_server(|_| token_reply(1).after(Duration::from_millis(50))).await;
-    let client = token_client(&server.base_url);
+    let client = token_client(server.base_url());
     let calls = (0..100).map(|_| {
         let c = client.clone();
         tokio::spawn(async move {
@@ -354,10 +352,10 @@ async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
     for r in futures_join(calls).await {
         assert_eq!(r.unwrap().secret.expose_secret(), OTP);
     }
-    let seen = server.seen();
+    let seen = server.requests();
     let token_requests: Vec<_> = seen
         .iter()
-        .filter(|r| r.path() == "/api/v3/get-management-token")
+        .filter(|r| r.path == "/api/v3/get-management-token")
         .collect();
     assert_eq!(token_requests.len(), 1, "exactly one token fetch");
     let body: serde_json::Value = serde_json::from_slice(&token_requests[0].body).unwrap();
@@ -367,7 +365,7 @@ async fn token_mode_fetches_one_token_for_100_concurrent_first_calls() {
     );
     let calls: Vec<_> = seen
         .iter()
-        .filter(|r| r.path() == "/api/v3/get-otp-secret-by-user")
+        .filter(|r| r.path == "/api/v3/get-otp-secret-by-user")
         .collect();
     assert_eq!(calls.len(), 100);
     let bearer = format!("Bearer {}", jwt("pool-1", 1));
@@ -417,21 +415,21 @@ async fn token_mode_refreshes_and_retries_once_after_a_401() {
     ] {
         let fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let f = fetches.clone();
-        let server = Loopback::start(Arc::new(move |req, _| {
-            if req.path() == "/api/v3/get-management-token" {
+        let server = MockApi::start_raw(move |req, _| {
+            if req.path == "/api/v3/get-management-token" {
                 token_reply(f.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
             } else if req
                 .header("authorization")
                 .is_some_and(|a| a.ends_with("sig1"))
             {
-                Reply::json(status, body)
+                MockReply::json(status, body)
             } else {
-                Reply::json(200, SAMPLE)
+                MockReply::json(200, SAMPLE)
             }
-        }))
+        })
         .await
         .unwrap();
-        let client = token_client(&server.base_url);
+        let client = token_client(server.base_url());
         let otp = fetch_otp(&client).await.unwrap();
         assert_eq!(otp.secret.expose_secret(), OTP);
         assert_eq!(
@@ -440,9 +438,9 @@ async fn token_mode_refreshes_and_retries_once_after_a_401() {
             "one refresh after the rejection"
         );
         let ops: Vec<_> = server
-            .seen()
+            .requests()
             .into_iter()
-            .filter(|r| r.path() != "/api/v3/get-management-token")
+            .filter(|r| r.path != "/api/v3/get-management-token")
             .collect();
         assert_eq!(ops.len(), 2, "the call was retried exactly once");
         assert!(ops[1].header("authorization").unwrap().ends_with("sig2"));
@@ -451,16 +449,16 @@ async fn token_mode_refreshes_and_retries_once_after_a_401() {
 
 #[tokio::test]
 async fn token_mode_retries_a_401_only_once() {
-    let server = Loopback::start(Arc::new(|req, n| {
-        if req.path() == "/api/v3/get-management-token" {
+    let server = MockApi::start_raw(|req, n| {
+        if req.path == "/api/v3/get-management-token" {
             token_reply(n)
         } else {
-            Reply::json(401, r#"{"statusCode":401,"message":"nope"}"#)
+            MockReply::json(401, r#"{"statusCode":401,"message":"nope"}"#)
         }
-    }))
+    })
     .await
     .unwrap();
-    let err = token_client(&server.base_url)
+    let err = token_client(server.base_url())
         .get_otp_secret_by_user()
         .user_id("u1")
         .send()
@@ -477,39 +475,47 @@ async fn token_mode_retries_a_401_only_once() {
         ),
         "{err:?}"
     );
-    assert_eq!(server.hits(), 4, "token, call, token, retried call");
+    assert_eq!(
+        server.requests().len(),
+        4,
+        "token, call, token, retried call"
+    );
 }
 
 #[tokio::test]
 async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     let server = token_server(|n| {
         if n == 1 {
-            Reply::json(200, r#"{"statusCode":403,"message":"bad key"}"#)
+            MockReply::json(200, r#"{"statusCode":403,"message":"bad key"}"#)
         } else {
             token_reply(n)
         }
     })
     .await;
-    let client = token_client(&server.base_url);
+    let client = token_client(server.base_url());
     let err = fetch_otp(&client).await.unwrap_err();
     assert!(
         matches!(&err, Error::Auth(m) if m.contains("bad key") && m.contains("403")),
         "{err:?}"
     );
     assert!(!err.to_string().contains(SECRET));
-    assert_eq!(server.hits(), 1, "nothing sent after the failed fetch");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "nothing sent after the failed fetch"
+    );
     // Within the cooldown a call shares the failure without asking again...
     let again = fetch_otp(&client).await.unwrap_err();
     assert!(
         matches!(&again, Error::Auth(m) if m.contains("bad key")),
         "{again:?}"
     );
-    assert_eq!(server.hits(), 1, "the failure was shared");
+    assert_eq!(server.requests().len(), 1, "the failure was shared");
     // ...and after it, the next call fetches anew.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let ok = fetch_otp(&client).await.unwrap();
     assert_eq!(ok.secret.expose_secret(), OTP);
-    assert_eq!(server.hits(), 3, "a second fetch, then the call");
+    assert_eq!(server.requests().len(), 3, "a second fetch, then the call");
 }
 
 // Fail closed: only a 2xx whose body is a JSON object with `statusCode` 200 is a success.
@@ -611,7 +617,7 @@ async fn required_fields_named_default_something_decode_when_missing() {
     // `defaultProtocol` is required; its JSON name contains "default", which the build used to
     // mistake for a serde default.
     let mut sample: serde_json::Value =
-        serde_json::from_str(include_str!("samples/getApplication.json")).unwrap();
+        serde_json::from_str(include_str!("../samples/getApplication.json")).unwrap();
     sample["data"]
         .as_object_mut()
         .unwrap()
@@ -665,13 +671,13 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
         r#"{"statusCode":200,"message":"ok"}"#,
         r#"{"statusCode":200,"data":{"access_token":"","expires_in":7200}}"#,
     ] {
-        let server = token_server(move |_| Reply::json(200, token_body)).await;
-        let client = token_client(&server.base_url);
+        let server = token_server(move |_| MockReply::json(200, token_body)).await;
+        let client = token_client(server.base_url());
         let err = fetch_otp(&client).await.unwrap_err();
         assert!(matches!(&err, Error::Auth(_)), "{token_body}: {err:?}");
         assert!(!format!("{err} {err:?}").contains("tok\""), "{err:?}");
         assert_eq!(
-            server.hits(),
+            server.requests().len(),
             1,
             "{token_body}: only the token endpoint was asked"
         );
@@ -682,7 +688,7 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
 async fn a_short_lived_token_is_reused_for_half_its_life() {
     // A token that lives 30 s used to be fetched again for every call (60 s margin).
     let server = token_server(|n| {
-        Reply::json(
+        MockReply::json(
             200,
             &format!(
                 r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":30}}}}"#,
@@ -691,23 +697,24 @@ async fn a_short_lived_token_is_reused_for_half_its_life() {
         )
     })
     .await;
-    let client = token_client(&server.base_url);
+    let client = token_client(server.base_url());
     for _ in 0..10 {
         fetch_otp(&client).await.unwrap();
     }
     let fetches = server
-        .seen()
+        .requests()
         .iter()
-        .filter(|s| s.path() == "/api/v3/get-management-token")
+        .filter(|s| s.path == "/api/v3/get-management-token")
         .count();
     assert_eq!(fetches, 1);
-    assert_eq!(server.hits(), 11);
+    assert_eq!(server.requests().len(), 11);
 }
 
 #[tokio::test]
 async fn a_failing_token_endpoint_is_asked_about_once_per_retry_round() {
-    let server = token_server(|_| Reply::json(503, r#"{"statusCode":503,"message":"busy"}"#)).await;
-    let client = quick_builder(&server.base_url)
+    let server =
+        token_server(|_| MockReply::json(503, r#"{"statusCode":503,"message":"busy"}"#)).await;
+    let client = quick_builder(server.base_url())
         .auth_mode(AuthMode::ManagementToken)
         .build()
         .unwrap();
@@ -720,12 +727,12 @@ async fn a_failing_token_endpoint_is_asked_about_once_per_retry_round() {
     );
     // 20 calls of 3 attempts each used to make 12 fetches; the failure is now shared for a
     // short cooldown, and these retries (milliseconds apart) all fall inside it.
-    let fetches = server.hits();
+    let fetches = server.requests().len();
     assert!(fetches <= 3, "{fetches} fetches");
     assert!(
         server
-            .seen()
+            .requests()
             .iter()
-            .all(|s| s.path() == "/api/v3/get-management-token")
+            .all(|s| s.path == "/api/v3/get-management-token")
     );
 }

@@ -3,15 +3,14 @@
 //! valid until 2126). The client's TLS (rustls with `ring`, src/tls.rs) must accept the leaf
 //! with the CA as an extra root, refuse it without, and take anything when told to.
 
-#[path = "support/tls.rs"]
-mod tls;
-
 use genauth::prelude::*;
 use genauth::{Error, ManagementClient, ManagementClientBuilder};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
-const CA: &str = include_str!("data/tls/ca.pem");
+use crate::support::tls;
+
+const CA: &str = include_str!("../data/tls/ca.pem");
 const OK: &str = r#"{"statusCode":200,"message":"ok","requestId":"r1","data":{"secret":"S3CR3T"}}"#;
 
 /// An HTTPS server on 127.0.0.1 answering every request with `OK`; returns its base URL.

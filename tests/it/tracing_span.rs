@@ -1,19 +1,14 @@
 //! One `genauth.request` span per call, with the operation, method, path, status, attempt
 //! count, duration and request id; debug events for retries; no bodies, no secrets.
 
-#[path = "support/capture.rs"]
-mod capture;
-#[path = "support/loopback.rs"]
-mod loopback;
-
-use std::sync::Arc;
 use std::time::Duration;
 
-use capture::Capture;
 use genauth::prelude::*;
+use genauth::testing::{MockApi, MockReply};
 use genauth::{ManagementClient, RetryPolicy};
-use loopback::{Loopback, Reply};
 use tracing_subscriber::fmt::format::FmtSpan;
+
+use crate::support::capture::Capture;
 
 const KEY_SECRET: &str = "SK-never-in-logs-41c9";
 const OTP: &str = "OTP-never-in-logs-77aa";
@@ -35,19 +30,19 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
     let ok = format!(
         r#"{{"statusCode":200,"message":"{BODY_WORD}","requestId":"req-42","data":{{"secret":"{OTP}"}}}}"#
     );
-    let server = Loopback::start(Arc::new(move |_, n| {
+    let server = MockApi::start_raw(move |_, n| {
         if n == 1 {
-            Reply::json(503, &busy)
+            MockReply::json(503, &busy)
         } else {
-            Reply::json(200, &ok)
+            MockReply::json(200, &ok)
         }
-    }))
+    })
     .await
     .unwrap();
     let client = ManagementClient::builder()
         .access_key_id("AK_PUBLIC")
         .access_key_secret(KEY_SECRET)
-        .host(&server.base_url)
+        .host(server.base_url())
         .retry_policy(
             RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(2)),
         )
@@ -62,7 +57,7 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
         .into_data()
         .unwrap();
     assert_eq!(otp.secret.expose_secret(), OTP);
-    assert_eq!(server.hits(), 2);
+    assert_eq!(server.requests().len(), 2);
 
     let logs = capture.text();
     let closes: Vec<&str> = logs
@@ -94,7 +89,7 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
     );
 
     // Nothing from bodies, no secrets, no signature, and not the query either.
-    let signature = server.seen()[0]
+    let signature = server.requests()[0]
         .header("authorization")
         .unwrap()
         .to_string();

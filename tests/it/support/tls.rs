@@ -9,10 +9,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// An acceptor that presents the test leaf certificate.
 pub fn acceptor() -> tokio_rustls::TlsAcceptor {
     let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(include_bytes!("../data/tls/leaf.pem"))
+        CertificateDer::pem_slice_iter(include_bytes!("../../data/tls/leaf.pem"))
             .collect::<Result<_, _>>()
             .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../data/tls/leaf.key")).unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../data/tls/leaf.key")).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
