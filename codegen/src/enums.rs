@@ -106,3 +106,185 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
     };
     (table, names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A string enum as typify writes it (a value that is not a Rust name renamed), and an
+    /// enum that is not a string enum.
+    fn generated() -> syn::File {
+        syn::parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, PartialEq)]
+                pub enum UserStatus {
+                    #[serde(rename = "suspended-now")]
+                    SuspendedNow,
+                    Active,
+                }
+                impl ::std::fmt::Display for UserStatus {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match *self {
+                            Self::SuspendedNow => f.write_str("suspended-now"),
+                            Self::Active => f.write_str("Active"),
+                        }
+                    }
+                }
+                impl ::std::str::FromStr for UserStatus {
+                    type Err = self::error::ConversionError;
+                    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+                        match value {
+                            "suspended-now" => Ok(Self::SuspendedNow),
+                            "Active" => Ok(Self::Active),
+                            _ => Err("invalid value".into()),
+                        }
+                    }
+                }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+                #[serde(untagged)]
+                pub enum Value {
+                    Text(::std::string::String),
+                    Number(i64),
+                }
+                impl ::std::fmt::Display for Value {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match self {
+                            Self::Text(t) => f.write_str(t),
+                            Self::Number(n) => n.fmt(f),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn enum_named<'a>(file: &'a mut syn::File, name: &str) -> &'a syn::ItemEnum {
+        module_items(file, "types")
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Enum(e) if e.ident == name => Some(e),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    /// The last arm of the `Display` match of `name`.
+    fn last_display_arm(file: &mut syn::File, name: &str) -> String {
+        module_items(file, "types")
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if crate::lenient::implements(imp, "Display")
+                        && quote!(#imp).to_string().contains(&format!("for {name}")) =>
+                {
+                    let syn::ImplItem::Fn(f) = &imp.items[0] else {
+                        panic!("fmt")
+                    };
+                    let Some(syn::Stmt::Expr(syn::Expr::Match(m), _)) = f.block.stmts.last() else {
+                        panic!("a match")
+                    };
+                    let arm = m.arms.last().unwrap();
+                    Some(quote!(#arm).to_string())
+                }
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn string_enums_get_an_unknown_value_variant() {
+        let mut file = generated();
+        let (_, opened) = open_string_enums(&mut file);
+        assert_eq!(opened, BTreeSet::from(["UserStatus".to_string()]));
+        let status = enum_named(&mut file, "UserStatus");
+        let variants: Vec<String> = status
+            .variants
+            .iter()
+            .map(|v| v.ident.to_string())
+            .collect();
+        assert_eq!(variants, ["SuspendedNow", "Active", "UnknownValue"]);
+        let unknown = status.variants.last().unwrap();
+        let fields = &unknown.fields;
+        assert_eq!(
+            quote!(#fields).to_string(),
+            quote!((::std::string::String)).to_string()
+        );
+        assert!(
+            unknown
+                .attrs
+                .iter()
+                .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains("untagged"))
+        );
+        // `Copy` goes; the other derives stay.
+        let derive = &status.attrs[0];
+        assert_eq!(
+            quote!(#derive).to_string(),
+            quote!(#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, PartialEq)])
+                .to_string()
+        );
+        assert_eq!(
+            last_display_arm(&mut file, "UserStatus"),
+            quote!(Self::UnknownValue(ref value) => f.write_str(value),).to_string()
+        );
+    }
+
+    #[test]
+    fn enums_with_data_are_left_closed() {
+        let mut file = generated();
+        let before = enum_named(&mut file, "Value");
+        let before = quote!(#before).to_string();
+        open_string_enums(&mut file);
+        let after = enum_named(&mut file, "Value");
+        assert_eq!(quote!(#after).to_string(), before);
+        assert_eq!(
+            last_display_arm(&mut file, "Value"),
+            quote!(Self::Number(n) => n.fmt(f),).to_string()
+        );
+    }
+
+    #[test]
+    fn the_table_names_each_opened_enum_with_its_first_json_value() {
+        let mut file = generated();
+        let (table, _) = open_string_enums(&mut file);
+        let table: syn::File = syn::parse2(table).unwrap();
+        let syn::Item::Const(count) = &table.items[0] else {
+            panic!("OPEN_ENUM_COUNT first")
+        };
+        assert_eq!(count.ident, "OPEN_ENUM_COUNT");
+        let value = &count.expr;
+        assert_eq!(quote!(#value).to_string(), "1usize");
+        let syn::Item::Static(rows) = &table.items[1] else {
+            panic!("OPEN_ENUMS second")
+        };
+        let syn::Expr::Reference(rows) = &*rows.expr else {
+            panic!("&[..]")
+        };
+        let syn::Expr::Array(rows) = &*rows.expr else {
+            panic!("[..]")
+        };
+        assert_eq!(rows.elems.len(), 1);
+        let syn::Expr::Tuple(row) = &rows.elems[0] else {
+            panic!("a tuple")
+        };
+        let (name, known) = (&row.elems[0], &row.elems[1]);
+        assert_eq!(
+            quote!(#name).to_string(),
+            quote!(stringify!(UserStatus)).to_string()
+        );
+        assert_eq!(
+            quote!(#known).to_string(),
+            quote!("suspended-now").to_string()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "enum Kind already has a variant UnknownValue")]
+    fn an_enum_with_its_own_unknown_value_is_refused() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub enum Kind { Known, UnknownValue }
+            }
+        };
+        open_string_enums(&mut file);
+    }
+}

@@ -75,3 +75,45 @@ pub fn envelope_impls(generator: &Generator, raw: &serde_json::Value) -> proc_ma
     }
     quote! { #(#impls)* }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_spec::{generate, two_operations};
+
+    #[test]
+    fn each_envelope_shaped_schema_gets_an_envelope_impl() {
+        let mut spec = two_operations();
+        // Only `statusCode` optional, no `apiCode` or `requestId`.
+        spec["components"]["schemas"]["FlagRespDto"] = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "statusCode": { "type": "integer", "format": "int64" },
+                "message": { "type": "string" },
+                "data": { "type": "boolean" }
+            },
+            "required": ["message", "data"]
+        });
+        let (_, generator) = generate(&spec);
+        let impls = envelope_impls(&generator, &spec);
+        let expected = quote! {
+            impl crate::envelope::Envelope for types::FlagRespDto {
+                type Data = bool;
+                fn status_code(&self) -> Option<i64> { self.status_code }
+                fn api_code(&self) -> Option<i64> { None }
+                fn message(&self) -> Option<&str> { Some(self.message.as_str()) }
+                fn request_id(&self) -> Option<&str> { None }
+                fn take_data(self) -> Self::Data { self.data }
+            }
+            impl crate::envelope::Envelope for types::UserRespDto {
+                type Data = types::User;
+                fn status_code(&self) -> Option<i64> { Some(self.status_code) }
+                fn api_code(&self) -> Option<i64> { self.api_code }
+                fn message(&self) -> Option<&str> { Some(self.message.as_str()) }
+                fn request_id(&self) -> Option<&str> { self.request_id.as_deref() }
+                fn take_data(self) -> Self::Data { self.data }
+            }
+        };
+        assert_eq!(impls.to_string(), expected.to_string());
+    }
+}

@@ -17,3 +17,5 @@ pub mod requests;
 pub mod serde_attrs;
 pub mod spec;
 pub mod syntax;
+#[cfg(test)]
+pub(crate) mod test_spec;

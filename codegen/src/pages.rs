@@ -210,3 +210,155 @@ fn set_in(
         #object
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_spec::{envelope, generate, two_operations};
+
+    /// The small spec with a paginated `listUsers`: a GET paged by its `page` query parameter
+    /// when `page` is `"query"`, else a POST whose body `ListUsersReqDto` holds `page` where
+    /// `page` says.
+    fn paged_spec(page: &str) -> serde_json::Value {
+        let mut spec = two_operations();
+        let answer = serde_json::json!({
+            "200": {
+                "description": "",
+                "content": {
+                    "application/json": {
+                        "schema": { "$ref": "#/components/schemas/ListUsersRespDto" }
+                    }
+                }
+            }
+        });
+        let operation = if page == "query" {
+            serde_json::json!({ "get": {
+                "operationId": "listUsers",
+                "tags": ["Users"],
+                "x-genauth-read": true,
+                "x-genauth-pagination": { "items": "list", "page": "query", "total": "totalCount" },
+                "parameters": [
+                    { "in": "query", "name": "page", "required": false,
+                      "schema": { "type": "integer", "format": "int64" } },
+                    { "in": "query", "name": "limit", "required": false,
+                      "schema": { "type": "integer", "format": "int64" } }
+                ],
+                "responses": answer
+            }})
+        } else {
+            serde_json::json!({ "post": {
+                "operationId": "listUsers",
+                "tags": ["Users"],
+                "x-genauth-read": true,
+                "x-genauth-pagination": { "items": "list", "page": page, "total": "totalCount" },
+                "requestBody": {
+                    "required": true,
+                    "content": {
+                        "application/json": {
+                            "schema": { "$ref": "#/components/schemas/ListUsersReqDto" }
+                        }
+                    }
+                },
+                "responses": answer
+            }})
+        };
+        spec["paths"]["/api/v3/list-users"] = operation;
+        let schemas = &mut spec["components"]["schemas"];
+        schemas["ListUsersRespDto"] = envelope("UserPage");
+        schemas["UserPage"] = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "list": { "type": "array", "items": { "$ref": "#/components/schemas/User" } },
+                "totalCount": { "type": "integer", "format": "int64" }
+            },
+            "required": ["list", "totalCount"]
+        });
+        schemas["ListUsersReqDto"] = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "pagination": {
+                    "type": "object",
+                    "properties": { "page": { "type": "integer", "format": "int64" } }
+                }
+            }
+        });
+        spec
+    }
+
+    /// The impls `add_page_streams` added to `mod builder`: (builder, `into_stream`'s return
+    /// type, `at_page`'s body), as token text.
+    fn streams(page: &str) -> Vec<(String, String, String)> {
+        let spec = paged_spec(page);
+        let (mut file, generator) = generate(&spec);
+        let before = module_items(&mut file, "builder").len();
+        add_page_streams(&mut file, &generator, &spec);
+        module_items(&mut file, "builder")[before..]
+            .iter()
+            .map(|item| {
+                let syn::Item::Impl(imp) = item else {
+                    panic!("an impl")
+                };
+                let self_ty = &imp.self_ty;
+                let fns: Vec<&syn::ImplItemFn> = imp
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        syn::ImplItem::Fn(f) => Some(f),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(fns[0].sig.ident, "into_stream");
+                assert_eq!(fns[1].sig.ident, "at_page");
+                let output = &fns[0].sig.output;
+                let at_page = &fns[1].block;
+                (
+                    quote!(#self_ty).to_string(),
+                    quote!(#output).to_string(),
+                    quote!(#at_page).to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_query_paged_builder_gets_into_stream() {
+        let streams = streams("query");
+        assert_eq!(
+            streams,
+            [(
+                quote!(ListUsers<'a>).to_string(),
+                quote!(-> crate::pagination::Pages<'a, types::User>).to_string(),
+                quote!({ self.page(page) }).to_string(),
+            )]
+        );
+    }
+
+    #[test]
+    fn a_body_paged_builder_sets_the_page_in_its_body() {
+        let streams = streams("body.pagination");
+        assert_eq!(streams.len(), 1);
+        assert_eq!(streams[0].0, quote!(ListUsers<'a>).to_string());
+        let expected = quote! {{{
+            let mut this = self;
+            this.body = this.body.and_then(|body| {
+                crate::pagination::set_page::<types::ListUsersReqDto, _>(body, &["pagination", "page"], page)
+            });
+            this
+        }}};
+        assert_eq!(streams[0].2, expected.to_string());
+    }
+
+    #[test]
+    fn the_stream_counts_pages_with_the_marked_total() {
+        let spec = paged_spec("query");
+        let (mut file, generator) = generate(&spec);
+        add_page_streams(&mut file, &generator, &spec);
+        let stream = module_items(&mut file, "builder").last().cloned().unwrap();
+        let text = quote!(#stream).to_string();
+        let page = quote!(crate::pagination::Page::new(
+            data.list,
+            crate::pagination::Total::total(data.total_count)
+        ));
+        assert!(text.contains(&page.to_string()), "{text}");
+    }
+}

@@ -380,3 +380,257 @@ pub fn every_operation_answered(
         pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[#(#entries),*];
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_spec::{generate, two_operations};
+    use syn::visit::Visit;
+
+    /// The small spec's client with its `send`s streamlined, as build.rs leaves it (path
+    /// segments checked first), and the answers.
+    fn streamlined() -> (syn::File, Vec<(String, syn::Type)>) {
+        let spec = two_operations();
+        let (mut file, _) = generate(&spec);
+        crate::paths::checked_path_segments(&mut file, &spec);
+        let answers = streamline_requests(&mut file, &spec);
+        (file, answers)
+    }
+
+    /// Each builder's `send`, by builder name.
+    fn sends(file: &mut syn::File) -> Vec<(String, syn::ImplItemFn)> {
+        module_items(file, "builder")
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(imp) => imp.items.iter().find_map(|member| match member {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => {
+                        let ty = &imp.self_ty;
+                        Some((quote!(#ty).to_string(), f.clone()))
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The initial value of `let name = ..;` in `f`.
+    fn local(f: &syn::ImplItemFn, name: &str) -> String {
+        f.block
+            .stmts
+            .iter()
+            .find_map(|stmt| match stmt {
+                syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == name) => {
+                    let init = &l.init.as_ref().unwrap().expr;
+                    Some(quote!(#init).to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no `let {name}`"))
+    }
+
+    #[test]
+    fn every_send_ends_in_the_send_loop_with_its_call() {
+        let (mut file, _) = streamlined();
+        let sends = sends(&mut file);
+        let mut ends: Vec<(String, String)> = sends
+            .iter()
+            .map(|(builder, f)| {
+                let last = f.block.stmts.last().unwrap();
+                (builder.clone(), quote!(#last).to_string())
+            })
+            .collect();
+        ends.sort();
+        let end = |name: &str, read: bool| {
+            quote! {
+                client
+                    .inner
+                    .respond(
+                        &client.client,
+                        request,
+                        crate::send::Call { name: #name, read_only: #read, typed: true },
+                    )
+                    .await
+            }
+            .to_string()
+        };
+        assert_eq!(
+            ends,
+            [
+                (
+                    quote!(CreateUser<'a>).to_string(),
+                    end("create_user", false)
+                ),
+                (quote!(GetUser<'a>).to_string(), end("get_user", true)),
+            ]
+        );
+        for (builder, f) in &sends {
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+                panic!("{builder}: send returns nothing")
+            };
+            let syn::Type::Path(result) = &**ty else {
+                panic!("{builder}: send returns a Result")
+            };
+            let result = result.path.segments.last().unwrap();
+            assert_eq!(result.ident, "Result");
+            let syn::PathArguments::AngleBracketed(args) = &result.arguments else {
+                panic!("Result<..>")
+            };
+            let args: Vec<String> = args.args.iter().map(|a| quote!(#a).to_string()).collect();
+            assert_eq!(
+                args,
+                [
+                    quote!(ResponseValue<types::UserRespDto>).to_string(),
+                    "Error".to_string(),
+                ],
+                "{builder}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_builder_module_answers_with_the_crates_error() {
+        let (mut file, _) = streamlined();
+        let uses: Vec<String> = module_items(&mut file, "builder")
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Use(u) => Some(quote!(#u).to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(uses.iter().filter(|u| u.contains("Error")).count(), 1);
+        assert_eq!(
+            uses.last().unwrap(),
+            &quote!(
+                use crate::Error;
+            )
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn requests_start_from_the_path_without_the_api_version_header() {
+        /// Every string literal and identifier it visits.
+        #[derive(Default)]
+        struct Seen(Vec<String>);
+        impl<'ast> Visit<'ast> for Seen {
+            fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+                self.0.push(lit.value());
+            }
+            fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+                self.0.push(ident.to_string());
+            }
+        }
+        let (mut file, _) = streamlined();
+        let sends = sends(&mut file);
+        let mut seen = Seen::default();
+        for (_, f) in &sends {
+            seen.visit_impl_item_fn(f);
+        }
+        for gone in [
+            "api-version",
+            "header_map",
+            "baseurl",
+            "pre",
+            "exec",
+            "post",
+        ] {
+            assert!(!seen.0.iter().any(|s| s == gone), "{gone} is left");
+        }
+        let (_, create) = sends
+            .iter()
+            .find(|(b, _)| b.starts_with("CreateUser"))
+            .unwrap();
+        assert_eq!(
+            local(create, "url"),
+            quote!("/api/v3/create-user").to_string()
+        );
+        let request = local(create, "request");
+        let start = quote!(
+            client
+                .inner
+                .start(&client.client, ::reqwest::Method::POST, &url)
+        );
+        assert!(request.starts_with(&start.to_string()), "{request}");
+        assert!(
+            request.ends_with(&quote!(.build().map_err(crate::Error::unbuildable)?).to_string()),
+            "{request}"
+        );
+        let (_, get) = sends
+            .iter()
+            .find(|(b, _)| b.starts_with("GetUser"))
+            .unwrap();
+        let url = local(get, "url");
+        let template = quote!(format!("/api/v3/users/{}",));
+        let template = template.to_string();
+        assert!(url.starts_with(template.trim_end_matches(")")), "{url}");
+        assert!(url.contains("crate :: path :: segment"), "{url}");
+        let start = quote!(
+            client
+                .inner
+                .start(&client.client, ::reqwest::Method::GET, &url)
+        );
+        assert!(local(get, "request").starts_with(&start.to_string()));
+    }
+
+    #[test]
+    fn each_operation_answers_its_response_type() {
+        let (_, answers) = streamlined();
+        let answers: Vec<(String, String)> = answers
+            .iter()
+            .map(|(id, ty)| (id.clone(), quote!(#ty).to_string()))
+            .collect();
+        let answer = quote!(types::UserRespDto).to_string();
+        assert_eq!(
+            answers,
+            [
+                ("create_user".to_string(), answer.clone()),
+                ("get_user".to_string(), answer),
+            ]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "get_user is not an operation of the spec")]
+    fn a_send_for_an_operation_the_spec_lacks_is_refused() {
+        let spec = two_operations();
+        let (mut file, _) = generate(&spec);
+        let mut other = spec.clone();
+        other["paths"]["/api/v3/users/{userId}"]["get"]["operationId"] = "fetchUser".into();
+        streamline_requests(&mut file, &other);
+    }
+
+    #[test]
+    fn the_table_of_answers_fills_in_path_parameters() {
+        let answers = vec![
+            (
+                "get_user".to_string(),
+                syn::parse_quote!(types::UserRespDto),
+            ),
+            (
+                "create_user".to_string(),
+                syn::parse_quote!(types::UserRespDto),
+            ),
+        ];
+        let table = every_operation_answered(&answers, &two_operations());
+        let expected = quote! {
+            /// Every operation's call and answer type, as its `send` ends (unit tests only).
+            #[cfg(test)]
+            pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[
+                crate::send::AnsweredOperation {
+                    call: crate::send::Call { name: "get_user", read_only: true, typed: true },
+                    method: ::reqwest::Method::GET,
+                    path: "/api/v3/users/p",
+                    decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),
+                },
+                crate::send::AnsweredOperation {
+                    call: crate::send::Call { name: "create_user", read_only: false, typed: true },
+                    method: ::reqwest::Method::POST,
+                    path: "/api/v3/create-user",
+                    decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),
+                }
+            ];
+        };
+        assert_eq!(table.to_string(), expected.to_string());
+    }
+}

@@ -236,3 +236,221 @@ pub fn operation_table(raw: &serde_json::Value, groups: &[String]) -> proc_macro
         pub(crate) static GROUPS: &[&str] = &[#(#groups),*];
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn names(set: &BTreeSet<String>) -> Vec<&str> {
+        set.iter().map(String::as_str).collect()
+    }
+
+    /// Two groups: `Users` (one operation, reaching `UserReq` and through it `Shared`) and
+    /// `Risk lists` (one operation on the same path, reaching `RiskOnly`).
+    fn two_groups() -> serde_json::Value {
+        json!({
+            "tags": [{ "name": "Users" }, { "name": "Risk lists" }],
+            "paths": {
+                "/x": {
+                    "post": {
+                        "operationId": "createUser",
+                        "tags": ["Users"],
+                        "requestBody": { "$ref": "#/components/schemas/UserReq" }
+                    },
+                    "delete": {
+                        "operationId": "deleteRisk",
+                        "tags": ["Risk lists"],
+                        "requestBody": { "$ref": "#/components/schemas/RiskOnly" }
+                    }
+                },
+                "/y": {
+                    "get": { "operationId": "listRisks", "tags": ["Risk lists"] }
+                }
+            },
+            "components": {
+                "schemas": {
+                    "UserReq": { "properties": { "s": { "$ref": "#/components/schemas/Shared" } } },
+                    "Shared": { "type": "string" },
+                    "RiskOnly": { "type": "string" }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn group_features_are_lower_case_words_joined_by_dashes() {
+        assert_eq!(
+            group_feature("Data resources and permissions"),
+            "data-resources-and-permissions"
+        );
+        assert_eq!(group_feature("Users"), "users");
+        assert_eq!(group_feature(" MFA / OTP "), "mfa-otp");
+    }
+
+    #[test]
+    fn disabled_groups_lose_their_operations_tags_and_schemas() {
+        let mut raw = two_groups();
+        let groups = keep_enabled_groups(&mut raw, |feature| feature == "users");
+        assert_eq!(groups, ["Users"]);
+        assert_eq!(raw["tags"], json!([{ "name": "Users" }]));
+        let paths = raw["paths"].as_object().unwrap();
+        assert_eq!(paths.keys().collect::<Vec<_>>(), ["/x"]);
+        assert_eq!(paths["/x"].as_object().unwrap().len(), 1);
+        assert_eq!(paths["/x"]["post"]["operationId"], "createUser");
+        let schemas: BTreeSet<&String> = raw["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(
+            schemas,
+            BTreeSet::from([&"Shared".into(), &"UserReq".into()])
+        );
+    }
+
+    #[test]
+    fn with_every_group_enabled_the_spec_is_unchanged() {
+        let mut raw = two_groups();
+        let groups = keep_enabled_groups(&mut raw, |_| true);
+        assert_eq!(groups, ["Users", "Risk lists"]);
+        assert_eq!(raw, two_groups());
+    }
+
+    #[test]
+    fn schemas_are_reached_through_refs_and_alternatives() {
+        let spec = json!({
+            "components": {
+                "schemas": {
+                    "A": { "properties": { "b": { "$ref": "#/components/schemas/B" } } },
+                    "B": {
+                        "properties": {
+                            "back": { "$ref": "#/components/schemas/A" },
+                            "raw": { "x-genauth-alternatives": ["C"] }
+                        }
+                    },
+                    "C": { "items": [{ "$ref": "#/components/schemas/D" }] },
+                    "D": { "type": "string" },
+                    "Unused": { "properties": { "d": { "$ref": "#/components/schemas/D" } } }
+                }
+            }
+        });
+        let root = json!({ "schema": { "$ref": "#/components/schemas/A" } });
+        let reached = reachable_schemas(&spec, [&root]);
+        assert_eq!(names(&reached), ["A", "B", "C", "D"]);
+        assert!(reachable_schemas(&spec, [&json!({ "type": "string" })]).is_empty());
+    }
+
+    #[test]
+    fn only_optional_arrays_that_requests_reach_become_nullable() {
+        let mut spec = json!({
+            "paths": {
+                "/x": {
+                    "post": {
+                        "requestBody": { "$ref": "#/components/schemas/Req" },
+                        "responses": { "$ref": "#/components/schemas/Resp" }
+                    }
+                }
+            },
+            "components": {
+                "schemas": {
+                    "Req": {
+                        "required": ["ids"],
+                        "properties": {
+                            "ids": { "type": "array" },
+                            "tags": { "type": "array" },
+                            "name": { "type": "string" },
+                            "inner": { "$ref": "#/components/schemas/Inner" }
+                        }
+                    },
+                    "Inner": { "properties": { "items": { "type": "array" } } },
+                    "Resp": { "properties": { "list": { "type": "array" } } }
+                }
+            }
+        });
+        assert_eq!(optional_request_arrays(&mut spec), 2);
+        let schemas = &spec["components"]["schemas"];
+        assert_eq!(schemas["Req"]["properties"]["tags"]["nullable"], true);
+        assert_eq!(schemas["Inner"]["properties"]["items"]["nullable"], true);
+        assert!(
+            schemas["Req"]["properties"]["ids"]
+                .get("nullable")
+                .is_none()
+        );
+        assert!(
+            schemas["Req"]["properties"]["name"]
+                .get("nullable")
+                .is_none()
+        );
+        assert!(
+            schemas["Resp"]["properties"]["list"]
+                .get("nullable")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn sensitive_fields_are_the_marked_properties_sorted_once_each() {
+        let raw = json!({
+            "components": {
+                "schemas": {
+                    "Login": {
+                        "properties": {
+                            "secret": { "type": "string", "x-genauth-sensitive": true },
+                            "password": { "type": "string", "x-genauth-sensitive": true },
+                            "name": { "type": "string" },
+                            "hint": { "type": "string", "x-genauth-sensitive": false }
+                        }
+                    },
+                    "Reset": {
+                        "properties": {
+                            "password": { "type": "string", "x-genauth-sensitive": true }
+                        }
+                    },
+                    "Flag": { "type": "boolean" }
+                }
+            }
+        });
+        let expected = quote! {
+            pub(crate) static SENSITIVE_FIELDS: &[&str] = &["password", "secret"];
+        };
+        assert_eq!(sensitive_fields(&raw).to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn the_operation_table_has_one_row_per_operation_sorted_by_method() {
+        let raw = json!({
+            "paths": {
+                "/api/v3/users/{id}": {
+                    "get": {
+                        "operationId": "getUser",
+                        "tags": ["Users"],
+                        "x-genauth-read": true,
+                        "x-genauth-pagination": { "page": "query" }
+                    }
+                },
+                "/api/v3/create-user": {
+                    "post": { "operationId": "createUser", "tags": ["Users"] }
+                },
+                "/api/v3/no-id": { "get": { "tags": ["Users"] } }
+            }
+        });
+        let table = operation_table(&raw, &["Users".to_string()]);
+        let expected = quote! {
+            pub(crate) static OPERATIONS: &[Operation] = &[
+                Operation {
+                    method: "create_user", id: "createUser", http_method: "POST",
+                    path: "/api/v3/create-user", read_only: false, paginated: false,
+                    group: "Users"
+                },
+                Operation {
+                    method: "get_user", id: "getUser", http_method: "GET",
+                    path: "/api/v3/users/{id}", read_only: true, paginated: true,
+                    group: "Users"
+                }
+            ];
+            pub(crate) static GROUPS: &[&str] = &["Users"];
+        };
+        assert_eq!(table.to_string(), expected.to_string());
+    }
+}
