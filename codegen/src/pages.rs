@@ -340,12 +340,46 @@ mod tests {
         assert_eq!(streams[0].0, quote!(ListUsers<'a>).to_string());
         let expected = quote! {{{
             let mut this = self;
-            this.body = this.body.and_then(|body| {
-                crate::pagination::set_page::<types::ListUsersReqDto, _>(body, &["pagination", "page"], page)
-            });
+            this.body = this.body.map(|body| body.set_page_number(page));
             this
         }}};
         assert_eq!(streams[0].2, expected.to_string());
+    }
+
+    #[test]
+    fn the_body_builder_gets_a_typed_page_setter() {
+        let spec = paged_spec("body.pagination");
+        let (mut file, generator) = generate(&spec);
+        add_page_streams(&mut file, &generator, &spec);
+        let setter = module_items(&mut file, "types")
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+                _ => None,
+            })
+            .and_then(|(_, items)| items.last().cloned())
+            .unwrap();
+        // The optional `pagination` is made from its Default when unset; its other fields
+        // are kept; the optional `page` is set.
+        let expected = quote! {
+            impl ListUsersReqDto {
+                #[doc = " Sets `pagination.page` to the page number, keeping the rest of the body."]
+                pub(crate) fn set_page_number(self, page: i64) -> Self {
+                    Self {
+                        pagination: self.pagination.map(|value| Some({
+                            let inner = value.unwrap_or_default();
+                            {
+                                let mut object0 = inner;
+                                object0.page = Some(page);
+                                object0
+                            }
+                        })),
+                        ..self
+                    }
+                }
+            }
+        };
+        assert_eq!(quote!(#setter).to_string(), expected.to_string());
     }
 
     #[test]

@@ -353,16 +353,12 @@ pub fn every_operation_answered(
                     .map(|seg| if seg.starts_with('{') { "p" } else { seg })
                     .collect::<Vec<_>>()
                     .join("/");
-                let read = op["x-genauth-read"] == true;
-                routes.insert(
-                    id.to_snake_case(),
-                    (method.to_ascii_uppercase(), filled, read),
-                );
+                routes.insert(id.to_snake_case(), (method.to_ascii_uppercase(), filled));
             }
         }
     }
     let entries = answered.iter().map(|(id, ty)| {
-        let (method, path, _) = &routes[id];
+        let (method, path) = &routes[id];
         let verb = format_ident!("{method}");
         let op = format_ident!("{}", id.to_ascii_uppercase());
         quote! {
@@ -441,14 +437,16 @@ mod tests {
             })
             .collect();
         ends.sort();
-        let end = |name: &str, read: bool| {
+        // Each names its own constant of the operation table (name, read or write).
+        let end = |op: &str| {
+            let op = quote::format_ident!("{op}");
             quote! {
                 client
                     .inner
                     .respond(
                         &client.client,
                         request,
-                        crate::send::Call { name: #name, read_only: #read, typed: true },
+                        crate::send::Call::typed(&crate::operations::op::#op),
                     )
                     .await
             }
@@ -457,11 +455,8 @@ mod tests {
         assert_eq!(
             ends,
             [
-                (
-                    quote!(CreateUser<'a>).to_string(),
-                    end("create_user", false)
-                ),
-                (quote!(GetUser<'a>).to_string(), end("get_user", true)),
+                (quote!(CreateUser<'a>).to_string(), end("CREATE_USER")),
+                (quote!(GetUser<'a>).to_string(), end("GET_USER")),
             ]
         );
         for (builder, f) in &sends {
@@ -618,13 +613,13 @@ mod tests {
             #[cfg(test)]
             pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[
                 crate::send::AnsweredOperation {
-                    call: crate::send::Call { name: "get_user", read_only: true, typed: true },
+                    call: crate::send::Call::typed(&crate::operations::op::GET_USER),
                     method: ::reqwest::Method::GET,
                     path: "/api/v3/users/p",
                     decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),
                 },
                 crate::send::AnsweredOperation {
-                    call: crate::send::Call { name: "create_user", read_only: false, typed: true },
+                    call: crate::send::Call::typed(&crate::operations::op::CREATE_USER),
                     method: ::reqwest::Method::POST,
                     path: "/api/v3/create-user",
                     decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),

@@ -432,23 +432,45 @@ mod tests {
                 "/api/v3/create-user": {
                     "post": { "operationId": "createUser", "tags": ["Users"] }
                 },
+                "/api/v3/list-users": {
+                    "post": {
+                        "operationId": "listUsers",
+                        "tags": ["Users"],
+                        "x-genauth-read": true,
+                        "x-genauth-pagination": { "page": "body.options.pagination" }
+                    }
+                },
                 "/api/v3/no-id": { "get": { "tags": ["Users"] } }
             }
         });
         let table = operation_table(&raw, &["Users".to_string()]);
         let expected = quote! {
-            pub(crate) static OPERATIONS: &[Operation] = &[
-                Operation {
+            /// One constant per operation, named after its client method; each generated `send`
+            /// names its own.
+            pub(crate) mod op {
+                use super::{Operation, PagePlace};
+                #[doc = " `POST /api/v3/create-user` (`create_user`)."]
+                pub(crate) const CREATE_USER: Operation = Operation {
                     method: "create_user", id: "createUser", http_method: "POST",
                     path: "/api/v3/create-user", read_only: false, paginated: false,
-                    group: "Users"
-                },
-                Operation {
+                    page: None, group: "Users"
+                };
+                #[doc = " `GET /api/v3/users/{id}` (`get_user`)."]
+                pub(crate) const GET_USER: Operation = Operation {
                     method: "get_user", id: "getUser", http_method: "GET",
                     path: "/api/v3/users/{id}", read_only: true, paginated: true,
+                    page: Some(PagePlace::Query), group: "Users"
+                };
+                #[doc = " `POST /api/v3/list-users` (`list_users`)."]
+                pub(crate) const LIST_USERS: Operation = Operation {
+                    method: "list_users", id: "listUsers", http_method: "POST",
+                    path: "/api/v3/list-users", read_only: true, paginated: true,
+                    page: Some(PagePlace::Body(&["options", "pagination", "page"])),
                     group: "Users"
-                }
-            ];
+                };
+            }
+            pub(crate) static OPERATIONS: &[Operation] =
+                &[op::CREATE_USER, op::GET_USER, op::LIST_USERS];
             pub(crate) static GROUPS: &[&str] = &["Users"];
         };
         assert_eq!(table.to_string(), expected.to_string());
