@@ -33,19 +33,36 @@ fn spec_operation_ids_of(groups: &[&str]) -> BTreeSet<String> {
     ids
 }
 
-/// The `crate::send::Call { name, read_only, .. }` each generated `send` ends with: the
-/// method name and whether it is sent as a read.
-fn generated_calls() -> std::collections::BTreeMap<String, bool> {
-    GENERATED
-        .match_indices("crate::send::Call {")
-        .map(|(i, m)| {
-            let rest = &GENERATED[i + m.len()..];
-            let rest = &rest[rest.find("name: \"").expect("name") + 7..];
-            let name = rest[..rest.find('"').expect("closing quote")].to_string();
-            let rest = &rest[rest.find("read_only: ").expect("read_only") + 11..];
-            (name, rest.starts_with("true"))
+/// The operation constants the generated `send`s end with (`Call::typed(&op::GET_USER)`), as
+/// client method names.
+fn generated_calls() -> BTreeSet<String> {
+    const CALL: &str = "crate::send::Call::typed(&crate::operations::op::";
+    // The formatter breaks long calls over lines.
+    let compact: String = GENERATED.split_whitespace().collect();
+    compact
+        .match_indices(CALL)
+        .map(|(i, _)| {
+            let rest = &compact[i + CALL.len()..];
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+                .to_ascii_lowercase()
         })
         .collect()
+}
+
+/// The operationIds the spec marks as reads (`x-genauth-read`).
+fn spec_reads() -> BTreeSet<String> {
+    let spec: serde_json::Value = serde_json::from_str(SPEC).expect("spec is JSON");
+    let mut ids = BTreeSet::new();
+    for item in spec["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            if op["x-genauth-read"] == true {
+                ids.insert(op["operationId"].as_str().expect("operationId").to_string());
+            }
+        }
+    }
+    ids
 }
 
 #[test]
@@ -66,15 +83,16 @@ fn every_operation_is_a_client_method() {
         assert!(ids.len() < all_ids.len(), "{groups:?}");
     }
     let calls = generated_calls();
+    let reads = spec_reads();
     let mut missing = Vec::new();
     for id in &ids {
         let Some(op) = genauth::operations::all().iter().find(|op| op.id == id) else {
             missing.push(format!("{id}: not in the operation table"));
             continue;
         };
-        // The generated request code tags itself with the method name, and the tag trait
-        // declares the method.
-        let tagged = calls.get(op.method) == Some(&op.read_only);
+        // The generated request code names the operation's constant, whose read mark is the
+        // spec's, and the tag trait declares the method.
+        let tagged = calls.contains(op.method) && op.read_only == reads.contains(id);
         let declared = GENERATED.contains(&format!("fn {}(", op.method));
         if !(tagged && declared) {
             missing.push(format!(
@@ -88,7 +106,7 @@ fn every_operation_is_a_client_method() {
         "operations without a client method: {missing:#?}"
     );
 
-    let generated: BTreeSet<String> = calls.into_keys().collect();
+    let generated = calls;
     let methods: BTreeSet<String> = genauth::operations::all()
         .iter()
         .map(|op| op.method.to_string())
