@@ -338,11 +338,6 @@ fn ratio(runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>) {
 }
 
 fn main() {
-    // genauth brings reqwest's rustls without a crypto provider (it configures `ring` for its
-    // own client); an application building plain reqwest clients installs one, as here.
-    rustls::crypto::ring::default_provider()
-        .install_default()
-        .expect("no provider installed yet");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

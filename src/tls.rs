@@ -1,5 +1,6 @@
-//! TLS settings, with `ring` as rustls' crypto provider (its build is a second or two of C,
-//! where `aws-lc-rs`, reqwest's default, compiles for about half a minute on two cores).
+//! TLS settings. The crypto provider is the application's process-wide one when it installed
+//! one (`rustls::crypto::CryptoProvider::install_default`), else the one our features choose:
+//! `aws-lc-rs` (the default, as in reqwest's defaults) or `ring`.
 //!
 //! The HTTP client gets what reqwest would set up itself: the platform's verifier with the
 //! builder's extra roots, or no verification at all when the caller asked for that, and ALPN
@@ -15,9 +16,40 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::Error;
 
-/// The crypto provider of every TLS connection the client makes.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+/// The crypto provider of every TLS connection the client makes (HTTP and events alike).
+pub(crate) fn provider() -> Result<Arc<CryptoProvider>, Error> {
+    choose(CryptoProvider::get_default())
+}
+
+/// `installed` when there is one, else the provider of our features.
+fn choose(installed: Option<&Arc<CryptoProvider>>) -> Result<Arc<CryptoProvider>, Error> {
+    if let Some(installed) = installed {
+        return Ok(installed.clone());
+    }
+    feature_provider().map(Arc::new).ok_or_else(|| {
+        Error::Config(
+            "no TLS crypto provider: turn on the `aws-lc-rs` or `ring` feature of genauth, or install one with rustls::crypto::CryptoProvider::install_default".into(),
+        )
+    })
+}
+
+#[cfg(feature = "aws-lc-rs")]
+fn feature_provider() -> Option<CryptoProvider> {
+    Some(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+fn feature_provider() -> Option<CryptoProvider> {
+    // rustls 0.23.48 deprecates this constructor because ring has no post-quantum key
+    // exchange; that is the trade the `ring` feature makes for a smaller build, and rustls has
+    // no other way to build the ring provider.
+    #[allow(deprecated)]
+    Some(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+fn feature_provider() -> Option<CryptoProvider> {
+    None
 }
 
 /// The builder's extra root certificates, every PEM bundle parsed once: a bundle that is not
@@ -57,7 +89,7 @@ pub(crate) fn http_config(
     roots: Vec<CertificateDer<'static>>,
     accept_invalid: bool,
 ) -> Result<rustls::ClientConfig, Error> {
-    let provider = provider();
+    let provider = provider()?;
     let builder = config_builder(provider.clone())?.dangerous();
     let builder = if accept_invalid {
         builder.with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
@@ -134,5 +166,41 @@ impl ServerCertVerifier for AcceptAny {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(any(feature = "aws-lc-rs", feature = "ring"))]
+    #[test]
+    fn an_installed_provider_wins() {
+        let mut only_one_suite = feature_provider().unwrap();
+        only_one_suite.cipher_suites.truncate(1);
+        let installed = Arc::new(only_one_suite);
+        let chosen = choose(Some(&installed)).unwrap();
+        assert!(Arc::ptr_eq(&chosen, &installed));
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    #[test]
+    fn by_default_aws_lc_rs_with_post_quantum_key_exchange_first() {
+        let chosen = choose(None).unwrap();
+        assert_eq!(
+            chosen.kx_groups[0].name(),
+            rustls::NamedGroup::X25519MLKEM768
+        );
+        assert!(!chosen.cipher_suites.is_empty());
+    }
+
+    #[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+    #[test]
+    fn without_a_provider_feature_nothing_installed_is_a_config_error() {
+        let err = choose(None).unwrap_err();
+        assert!(
+            matches!(err, Error::Config(ref m) if m.contains("aws-lc-rs")),
+            "{err}"
+        );
     }
 }

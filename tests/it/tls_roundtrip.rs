@@ -1,6 +1,6 @@
 //! HTTPS end to end, against a loopback TLS server with a certificate made for these tests
 //! (`tests/data/tls`: a CA, and a leaf for 127.0.0.1 and localhost it signed; test-only keys,
-//! valid until 2126). The client's TLS (rustls with `ring`, src/tls.rs) must accept the leaf
+//! valid until 2126). The client's TLS (rustls, src/tls.rs) must accept the leaf
 //! with the CA as an extra root, refuse it without, and take anything when told to.
 
 use genauth::prelude::*;
@@ -94,4 +94,19 @@ async fn accepting_invalid_certificates_takes_any() {
         .build()
         .unwrap();
     assert_eq!(call(&client).await.unwrap(), "S3CR3T");
+}
+
+/// An application's own reqwest client, built the plain way beside genauth, works without
+/// installing a crypto provider: genauth's default `aws-lc-rs` feature gives reqwest one too.
+#[tokio::test]
+async fn a_plain_reqwest_client_beside_genauth_needs_no_provider_step() {
+    // Nothing here installs a provider (nor does anything else in these tests).
+    let base = https_server().await;
+    let ca = reqwest::Certificate::from_pem(CA.as_bytes()).unwrap();
+    let plain = reqwest::Client::builder()
+        .tls_certs_merge([ca])
+        .build()
+        .expect("a plain reqwest client builds with genauth's default features");
+    let body = plain.get(&base).send().await.unwrap().text().await.unwrap();
+    assert_eq!(body, OK);
 }

@@ -14,7 +14,7 @@ pub fn acceptor() -> tokio_rustls::TlsAcceptor {
             .unwrap();
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../data/tls/leaf.key")).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()
