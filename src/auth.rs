@@ -8,8 +8,9 @@ use std::time::{Duration, Instant, SystemTime};
 use http::{HeaderName, HeaderValue};
 
 use crate::config::Credentials;
+use crate::signing::QueryText;
 use crate::token::{Token, TokenCache, fetch_token};
-use crate::transport::Endpoint;
+use crate::transport::{Endpoint, Query};
 use crate::{AuthMode, Brand, Error};
 
 /// Source of the `date` header; replaceable (feature `test-util`) so tests can pin signatures.
@@ -149,7 +150,13 @@ impl Auth {
     /// Adds `date`, nonce and signature headers over the request as it will be sent. The
     /// canonical string goes straight into the HMAC; the headers made here are the nonce and
     /// the `authorization` value, one allocation each.
-    pub(crate) fn sign(&self, request: &mut reqwest::Request) -> Result<(), Error> {
+    /// `query` is the generated operation's query pairs; without them (a request to any path)
+    /// the URL's query is read.
+    pub(crate) fn sign(
+        &self,
+        request: &mut reqwest::Request,
+        query: Option<&Query>,
+    ) -> Result<(), Error> {
         let date = self.date_header()?;
         let nonce = HeaderValue::from_maybe_shared(bytes::Bytes::from((self.nonce)()))
             .map_err(|_| Error::InvalidRequest("the nonce is not a valid header value".into()))?;
@@ -169,7 +176,10 @@ impl Auth {
             request.method().as_str(),
             request.url().path(),
             request.headers(),
-            request.url().query(),
+            match query {
+                Some(query) => QueryText::Pairs(query.pairs()),
+                None => QueryText::Encoded(request.url().query()),
+            },
             body,
         )?;
         let signature = crate::signing::encode_signature(mac);

@@ -117,6 +117,7 @@ impl RawRequest<'_> {
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
         }
+        crate::transport::literal_brackets(request.url_mut());
         client.inner.shared.endpoint.prepare(&mut request);
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
             Some(op) => Call::untyped(op),
@@ -126,7 +127,7 @@ impl RawRequest<'_> {
                 typed: false,
             },
         };
-        client.inner.call(&client.client, request, call).await
+        client.inner.call(&client.client, request, None, call).await
     }
 }
 

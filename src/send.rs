@@ -15,7 +15,7 @@ use crate::envelope::{Head, NoHead, request_id_header};
 use crate::error::is_retryable_status;
 use crate::operations::Operation;
 use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
-use crate::transport::{Attempt, Endpoint, Reply, attempt};
+use crate::transport::{Attempt, Endpoint, Query, Reply, attempt};
 use crate::{AuthMode, Error, RetryPolicy};
 
 /// What the generated client carries besides its connection pool: the state every clone
@@ -192,6 +192,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
+        query: Option<&Query>,
         call: Call,
     ) -> Result<Reply, Error> {
         let started = Instant::now();
@@ -206,7 +207,7 @@ impl ClientState {
             request_id = tracing::field::Empty,
         );
         let mut attempts = 0;
-        let calls = self.attempts(http, request, call, &mut attempts);
+        let calls = self.attempts(http, request, query, call, &mut attempts);
         let outcome = if span.is_disabled() {
             calls.await
         } else {
@@ -224,10 +225,12 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
+        query: Query,
         call: Call,
     ) -> Result<progenitor_client::ResponseValue<T>, Error> {
+        query.write_to(request.url_mut());
         self.shared.endpoint.prepare(&mut request);
-        let reply = self.call(http, request, call).await?;
+        let reply = self.call(http, request, Some(&query), call).await?;
         let inner = reply.judged().decode()?;
         Ok(progenitor_client::ResponseValue::new(
             inner,
@@ -245,7 +248,9 @@ impl ClientState {
     ) -> Result<(), Error> {
         let mut request = self.new_request(op.method.clone(), op.path);
         self.shared.endpoint.prepare(&mut request);
-        let reply = self.call(http, request, op.call).await?;
+        let reply = self
+            .call(http, request, Some(&Query::default()), op.call)
+            .await?;
         (op.decode)(&reply)
     }
 
@@ -254,6 +259,7 @@ impl ClientState {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
+        query: Option<&Query>,
         this: Call,
         attempts: &mut u32,
     ) -> Result<Reply, Error> {
@@ -313,7 +319,7 @@ impl ClientState {
                     }
                 }
                 _ => {
-                    s.auth.sign(&mut request)?;
+                    s.auth.sign(&mut request, query)?;
                     self.send(http, request, this, remaining(), attempts)
                         .await?
                 }

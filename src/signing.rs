@@ -40,8 +40,25 @@ pub fn string_to_sign(
     body: Option<&[u8]>,
 ) -> Result<String, Error> {
     let mut out = String::with_capacity(256 + body.map_or(0, <[u8]>::len));
-    write_string_to_sign(&mut out, brand, method, path, headers, query, body)?;
+    write_string_to_sign(
+        &mut out,
+        brand,
+        method,
+        path,
+        headers,
+        QueryText::Encoded(query),
+        body,
+    )?;
     Ok(out)
+}
+
+/// The query a `GET` is signed with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum QueryText<'a> {
+    /// The encoded query as sent, without the `?` (decoded here).
+    Encoded(Option<&'a str>),
+    /// The pairs before encoding, as a generated operation has them: nothing to decode.
+    Pairs(&'a [(&'static str, String)]),
 }
 
 /// Where the canonical string goes: a `String` to show it, or the HMAC straight away, so that
@@ -69,7 +86,7 @@ pub(crate) fn write_string_to_sign(
     method: &str,
     path: &str,
     headers: &http::HeaderMap,
-    query: Option<&str>,
+    query: QueryText<'_>,
     body: Option<&[u8]>,
 ) -> Result<(), Error> {
     let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -119,7 +136,14 @@ pub(crate) fn write_string_to_sign(
     out.put(path);
 
     let mut params = if is_get {
-        query_params(query.unwrap_or(""))
+        match query {
+            QueryText::Encoded(query) => query_params(query.unwrap_or("")),
+            QueryText::Pairs(pairs) => group_params(
+                pairs
+                    .iter()
+                    .map(|(key, value)| (Cow::Borrowed(*key), Cow::Borrowed(value.as_str()))),
+            ),
+        }
     } else {
         body_params(body.unwrap_or(&[]))?
     };

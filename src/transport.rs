@@ -65,10 +65,8 @@ impl Endpoint {
         request
     }
 
-    /// What every request gets before it is authenticated: the fixed headers and literal
-    /// brackets in array keys.
+    /// What every request gets before it is authenticated: the fixed headers.
     pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
-        literal_brackets(request.url_mut());
         for (name, value) in &self.fixed_headers {
             request.headers_mut().insert(name, value.clone());
         }
@@ -86,7 +84,7 @@ impl Endpoint {
 }
 
 /// Writes bracket-form array keys (`userIds%5B%5D=a`) with literal brackets (`userIds[]=a`), as
-/// the official SDKs send them. Only a key can produce `%5B%5D=`: inside a value `=` is `%3D`.
+/// the official SDKs send them (for a query encoded elsewhere: `request()`'s). Only a key can produce `%5B%5D=`: inside a value `=` is `%3D`.
 pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
     if let Some(query) = url.query().filter(|q| q.contains("%5B%5D=")) {
         let rewritten = query.replace("%5B%5D=", "[]=");
@@ -173,6 +171,280 @@ pub(crate) async fn attempt(
     })
 }
 
+/// A generated operation's query parameters, as pairs of name and text before any encoding:
+/// the URL's query is written from them once, and the signature reads them as they are. An
+/// array parameter is named with `[]` (`userIds[]`) and gives one pair per element.
+#[derive(Debug, Default)]
+pub(crate) struct Query {
+    pairs: Vec<(&'static str, String)>,
+}
+
+impl Query {
+    /// An empty query with room for `n` parameters.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Self {
+            pairs: Vec::with_capacity(n),
+        }
+    }
+
+    /// Adds the parameter `name` with `value`: a string, number or boolean (or an enum
+    /// variant, or a newtype over one) gives one pair, a list one pair per element, `None`
+    /// none. Anything else (an object) is refused.
+    pub(crate) fn push<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), crate::Error> {
+        value
+            .serialize(QueryValue {
+                name,
+                pairs: &mut self.pairs,
+                in_list: false,
+            })
+            .map_err(|e| crate::Error::InvalidRequest(format!("query parameter `{name}`: {}", e.0)))
+    }
+
+    /// The pairs, in the order they were added.
+    pub(crate) fn pairs(&self) -> &[(&'static str, String)] {
+        &self.pairs
+    }
+
+    /// Writes the pairs as the URL's query, `application/x-www-form-urlencoded` as reqwest
+    /// writes it, with the brackets of array names literal (`userIds[]=a`), as the official
+    /// SDKs send them. Nothing when there are no pairs.
+    pub(crate) fn write_to(&self, url: &mut reqwest::Url) {
+        if self.pairs.is_empty() {
+            return;
+        }
+        let mut encoded = String::with_capacity(self.pairs.len() * 24);
+        for (name, value) in &self.pairs {
+            if !encoded.is_empty() {
+                encoded.push('&');
+            }
+            match name.strip_suffix("[]") {
+                Some(base) => {
+                    encoded.extend(form_urlencoded::byte_serialize(base.as_bytes()));
+                    encoded.push_str("[]");
+                }
+                None => encoded.extend(form_urlencoded::byte_serialize(name.as_bytes())),
+            }
+            encoded.push('=');
+            encoded.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        }
+        url.set_query(Some(&encoded));
+    }
+}
+
+/// Why a query value was refused.
+#[derive(Debug)]
+struct QueryValueError(String);
+
+impl std::fmt::Display for QueryValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for QueryValueError {}
+
+impl serde::ser::Error for QueryValueError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Self(msg.to_string())
+    }
+}
+
+/// Serialises one parameter's value into pairs (see [`Query::push`]).
+struct QueryValue<'a> {
+    name: &'static str,
+    pairs: &'a mut Vec<(&'static str, String)>,
+    /// Inside a list: a nested list is refused.
+    in_list: bool,
+}
+
+impl QueryValue<'_> {
+    fn text(self, text: String) -> Result<(), QueryValueError> {
+        self.pairs.push((self.name, text));
+        Ok(())
+    }
+
+    fn refuse<T>(what: &str) -> Result<T, QueryValueError> {
+        Err(QueryValueError(format!(
+            "{what} cannot be a query value (strings, numbers, booleans or a list of them)"
+        )))
+    }
+}
+
+impl<'a> serde::Serializer for QueryValue<'a> {
+    type Ok = ();
+    type Error = QueryValueError;
+    type SerializeSeq = QueryList<'a>;
+    type SerializeTuple = serde::ser::Impossible<(), QueryValueError>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), QueryValueError>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), QueryValueError>;
+    type SerializeMap = serde::ser::Impossible<(), QueryValueError>;
+    type SerializeStruct = serde::ser::Impossible<(), QueryValueError>;
+    type SerializeStructVariant = serde::ser::Impossible<(), QueryValueError>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), QueryValueError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), QueryValueError> {
+        // As serde_urlencoded writes floats (through ryu): `1.0`, `0.5`, `1e21`.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.text(n.to_string()),
+            None => Self::refuse("a number that is not finite"),
+        }
+    }
+    fn serialize_char(self, v: char) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), QueryValueError> {
+        self.text(v.to_string())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), QueryValueError> {
+        Self::refuse("bytes")
+    }
+    fn serialize_none(self) -> Result<(), QueryValueError> {
+        Ok(())
+    }
+    fn serialize_some<T: serde::Serialize + ?Sized>(
+        self,
+        value: &T,
+    ) -> Result<(), QueryValueError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), QueryValueError> {
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), QueryValueError> {
+        Ok(())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), QueryValueError> {
+        self.text(variant.to_string())
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), QueryValueError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), QueryValueError> {
+        Self::refuse("an enum variant with data")
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<QueryList<'a>, QueryValueError> {
+        if self.in_list {
+            return Self::refuse("a list inside a list");
+        }
+        Ok(QueryList {
+            name: self.name,
+            pairs: self.pairs,
+        })
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, QueryValueError> {
+        Self::refuse("a tuple")
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, QueryValueError> {
+        Self::refuse("a tuple")
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, QueryValueError> {
+        Self::refuse("an enum variant with data")
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, QueryValueError> {
+        Self::refuse("an object")
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, QueryValueError> {
+        Self::refuse("an object")
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, QueryValueError> {
+        Self::refuse("an enum variant with data")
+    }
+}
+
+/// The elements of a list value, one pair each.
+struct QueryList<'a> {
+    name: &'static str,
+    pairs: &'a mut Vec<(&'static str, String)>,
+}
+
+impl serde::ser::SerializeSeq for QueryList<'_> {
+    type Ok = ();
+    type Error = QueryValueError;
+
+    fn serialize_element<T: serde::Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> Result<(), QueryValueError> {
+        value.serialize(QueryValue {
+            name: self.name,
+            pairs: self.pairs,
+            in_list: true,
+        })
+    }
+
+    fn end(self) -> Result<(), QueryValueError> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +459,78 @@ mod tests {
         let mut plain = reqwest::Url::parse("https://h/p?a=1").unwrap();
         literal_brackets(&mut plain);
         assert_eq!(plain.query(), Some("a=1"));
+    }
+
+    /// The query reqwest (serde_urlencoded) would write for the same parameters, with the
+    /// brackets made literal afterwards as before.
+    fn through_reqwest(params: &[(&str, &dyn erased::Param)]) -> Option<String> {
+        let mut request = reqwest::Client::new().get("http://h/p");
+        for (name, value) in params {
+            request = value.add(request, name);
+        }
+        let mut url = request.build().unwrap().url().clone();
+        literal_brackets(&mut url);
+        url.query().map(str::to_string)
+    }
+
+    /// Query values of several types behind one trait, for the comparison.
+    mod erased {
+        pub(super) trait Param {
+            fn add(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder;
+            fn push(&self, query: &mut super::Query, name: &'static str);
+        }
+        impl<T: serde::Serialize> Param for T {
+            fn add(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+                request.query(&progenitor_client::QueryParam::new(name, self))
+            }
+            fn push(&self, query: &mut super::Query, name: &'static str) {
+                query.push(name, self).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn queries_are_written_as_reqwest_wrote_them() {
+        #[derive(serde::Serialize)]
+        enum Kind {
+            #[serde(rename = "USER")]
+            User,
+        }
+        let ids = vec!["a", "b[]=c"];
+        let cases: Vec<Vec<(&'static str, &dyn erased::Param)>> = vec![
+            vec![("userId", &"u 1&x=y+z/é"), ("withCustomData", &true)],
+            vec![("page", &Some(2_i64)), ("limit", &None::<i64>)],
+            vec![("userIds[]", &ids), ("kind", &Kind::User)],
+            vec![("ratio", &0.5_f64), ("empty", &"")],
+            vec![],
+        ];
+        for params in cases {
+            let mut query = Query::default();
+            for (name, value) in &params {
+                value.push(&mut query, name);
+            }
+            let mut url = reqwest::Url::parse("http://h/p").unwrap();
+            query.write_to(&mut url);
+            assert_eq!(
+                url.query().map(str::to_string),
+                through_reqwest(&params),
+                "{:?}",
+                query.pairs()
+            );
+        }
+    }
+
+    #[test]
+    fn objects_and_nested_lists_are_refused() {
+        let mut query = Query::default();
+        let err = query
+            .push("filter", &serde_json::json!({"a": 1}))
+            .unwrap_err();
+        assert!(
+            matches!(err, crate::Error::InvalidRequest(ref m) if m.contains("`filter`")),
+            "{err}"
+        );
+        assert!(query.push("ids[]", &vec![vec![1]]).is_err());
+        assert!(query.push("n", &f64::NAN).is_err());
     }
 }

@@ -82,16 +82,51 @@ pub fn streamline_requests(
             _ => false,
         }
     }
+    /// The name and value of `.query(&progenitor_client::QueryParam::new(name, value))`.
+    fn query_param(call: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr)> {
+        if call.method != "query" || call.args.len() != 1 {
+            return None;
+        }
+        let syn::Expr::Reference(reference) = &call.args[0] else {
+            return None;
+        };
+        let syn::Expr::Call(new) = &*reference.expr else {
+            return None;
+        };
+        let syn::Expr::Path(func) = &*new.func else {
+            return None;
+        };
+        let names: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if !names.ends_with(&["QueryParam".to_string(), "new".to_string()]) || new.args.len() != 2 {
+            return None;
+        }
+        Some((new.args[0].clone(), new.args[1].clone()))
+    }
     /// Rewrites the request chain; returns (starts replaced, `.headers(header_map)` removed).
-    fn rewrite_chain(expr: &mut syn::Expr) -> (usize, usize) {
+    /// Query parameters leave the chain for `query`, in their order.
+    fn rewrite_chain(
+        expr: &mut syn::Expr,
+        query: &mut Vec<(syn::Expr, syn::Expr)>,
+    ) -> (usize, usize) {
         let syn::Expr::MethodCall(call) = expr else {
             return (0, 0);
         };
+        if let Some(param) = query_param(call) {
+            query.insert(0, param);
+            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
+            *expr = receiver;
+            return rewrite_chain(expr, query);
+        }
         if call.method == "headers" && call.args.len() == 1 && is_ident(&call.args[0], "header_map")
         {
             let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
             *expr = receiver;
-            let (starts, removed) = rewrite_chain(expr);
+            let (starts, removed) = rewrite_chain(expr, query);
             return (starts, removed + 1);
         }
         let method = call.method.to_string();
@@ -106,7 +141,7 @@ pub fn streamline_requests(
             };
             return (1, 0);
         }
-        rewrite_chain(&mut call.receiver)
+        rewrite_chain(&mut call.receiver, query)
     }
     /// `format!("{}/api/v3/x/{}", client.baseurl, id)` without the host: `format!("/api/v3/x/{}",
     /// id)`, or the literal itself when the path has no parameter.
@@ -214,6 +249,7 @@ pub fn streamline_requests(
         use crate::Error;
     ));
     let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
+    let mut query_params = 0;
     let mut answered = Vec::new();
     for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
@@ -276,20 +312,6 @@ pub fn streamline_requests(
             let op = format_ident!("{}", id.to_ascii_uppercase());
             f.block.stmts.truncate(at);
             answered.push((id.clone(), answer_ty));
-            f.block.stmts.push(syn::Stmt::Expr(
-                syn::parse_quote!(
-                    client
-                        .inner
-                        .respond(
-                            &client.client,
-                            request,
-                            crate::send::Call::typed(&crate::operations::op::#op),
-                        )
-                        .await
-                ),
-                None,
-            ));
-            tails += 1;
             for stmt in &mut f.block.stmts {
                 if let Some(init) = local_named(stmt, "url") {
                     *init = path_only(init);
@@ -299,19 +321,52 @@ pub fn streamline_requests(
             let before = f.block.stmts.len();
             f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
             removed_setups += before - f.block.stmts.len();
+            let mut query = Vec::new();
             for stmt in &mut f.block.stmts {
                 if let Some(init) = local_named(stmt, "request") {
                     // `client.client.get(url)...build()?`: the chain sits under the `?`.
                     let syn::Expr::Try(t) = init else {
                         panic!("the request is built with `?`");
                     };
-                    let (s, r) = rewrite_chain(&mut t.expr);
+                    let (s, r) = rewrite_chain(&mut t.expr, &mut query);
                     starts += s;
                     removed_maps += r;
                     let chain = std::mem::replace(&mut *t.expr, syn::parse_quote!(()));
                     *t.expr = syn::parse_quote!(#chain.map_err(crate::Error::unbuildable));
                 }
             }
+            // The query as pairs, for the URL and the signature alike.
+            let count = query.len();
+            let query_arg: syn::Expr = if query.is_empty() {
+                syn::parse_quote!(crate::transport::Query::default())
+            } else {
+                // Named so that no parameter (`query` is one) can shadow it.
+                f.block.stmts.push(syn::parse_quote! {
+                    let mut genauth_query = crate::transport::Query::with_capacity(#count);
+                });
+                for (name, value) in &query {
+                    f.block
+                        .stmts
+                        .push(syn::parse_quote! { genauth_query.push(#name, #value)?; });
+                }
+                syn::parse_quote!(genauth_query)
+            };
+            query_params += count;
+            f.block.stmts.push(syn::Stmt::Expr(
+                syn::parse_quote!(
+                    client
+                        .inner
+                        .respond(
+                            &client.client,
+                            request,
+                            #query_arg,
+                            crate::send::Call::typed(&crate::operations::op::#op),
+                        )
+                        .await
+                ),
+                None,
+            ));
+            tails += 1;
         }
     }
     let operations: usize = raw["paths"]
@@ -330,6 +385,18 @@ pub fn streamline_requests(
             operations
         ),
         "every operation's send must be rewritten (starts, header maps, their set-up, ends, paths)"
+    );
+    let spec_query_params: usize = raw["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flat_map(|ops| ops.values()))
+        .flat_map(|op| op["parameters"].as_array().into_iter().flatten())
+        .filter(|p| p["in"] == "query")
+        .count();
+    assert_eq!(
+        query_params, spec_query_params,
+        "every query parameter must leave the request chain for the query pairs"
     );
     answered
 }
@@ -438,7 +505,7 @@ mod tests {
             .collect();
         ends.sort();
         // Each names its own constant of the operation table (name, read or write).
-        let end = |op: &str| {
+        let end = |op: &str, query: proc_macro2::TokenStream| {
             let op = quote::format_ident!("{op}");
             quote! {
                 client
@@ -446,6 +513,7 @@ mod tests {
                     .respond(
                         &client.client,
                         request,
+                        #query,
                         crate::send::Call::typed(&crate::operations::op::#op),
                     )
                     .await
@@ -455,8 +523,14 @@ mod tests {
         assert_eq!(
             ends,
             [
-                (quote!(CreateUser<'a>).to_string(), end("CREATE_USER")),
-                (quote!(GetUser<'a>).to_string(), end("GET_USER")),
+                (
+                    quote!(CreateUser<'a>).to_string(),
+                    end("CREATE_USER", quote!(crate::transport::Query::default()))
+                ),
+                (
+                    quote!(GetUser<'a>).to_string(),
+                    end("GET_USER", quote!(genauth_query))
+                ),
             ]
         );
         for (builder, f) in &sends {
@@ -481,6 +555,23 @@ mod tests {
                 "{builder}"
             );
         }
+    }
+
+    #[test]
+    fn query_parameters_become_pairs_for_the_url_and_the_signature() {
+        let (mut file, _) = streamlined();
+        let (_, get_user) = sends(&mut file)
+            .into_iter()
+            .find(|(builder, _)| builder.starts_with("GetUser"))
+            .unwrap();
+        let body = get_user.block.to_token_stream().to_string();
+        assert!(!body.contains("QueryParam"), "{body}");
+        assert_eq!(
+            local(&get_user, "genauth_query"),
+            quote!(crate::transport::Query::with_capacity(1usize)).to_string()
+        );
+        let push = quote!(genauth_query.push("withDetail", &with_detail)?;).to_string();
+        assert!(body.contains(&push), "{body}");
     }
 
     #[test]
