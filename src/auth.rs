@@ -177,7 +177,7 @@ impl Auth {
             request.url().path(),
             request.headers(),
             match query {
-                Some(query) => QueryText::Pairs(query.pairs()),
+                Some(query) => query.text(),
                 None => QueryText::Encoded(request.url().query()),
             },
             body,

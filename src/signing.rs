@@ -57,8 +57,12 @@ pub fn string_to_sign(
 pub(crate) enum QueryText<'a> {
     /// The encoded query as sent, without the `?` (decoded here).
     Encoded(Option<&'a str>),
-    /// The pairs before encoding, as a generated operation has them: nothing to decode.
-    Pairs(&'a [(&'static str, String)]),
+    /// The pairs before encoding, as a generated operation has them: nothing to decode. Each
+    /// pair is a name and where its text sits in `texts`.
+    Pairs {
+        pairs: &'a [(&'static str, std::ops::Range<usize>)],
+        texts: &'a str,
+    },
 }
 
 /// Where the canonical string goes: a `String` to show it, or the HMAC straight away, so that
@@ -138,10 +142,10 @@ pub(crate) fn write_string_to_sign(
     let mut params = if is_get {
         match query {
             QueryText::Encoded(query) => query_params(query.unwrap_or("")),
-            QueryText::Pairs(pairs) => group_params(
+            QueryText::Pairs { pairs, texts } => group_params(
                 pairs
                     .iter()
-                    .map(|(key, value)| (Cow::Borrowed(*key), Cow::Borrowed(value.as_str()))),
+                    .map(|(key, at)| (Cow::Borrowed(*key), Cow::Borrowed(&texts[at.clone()]))),
             ),
         }
     } else {

@@ -176,7 +176,10 @@ pub(crate) async fn attempt(
 /// array parameter is named with `[]` (`userIds[]`) and gives one pair per element.
 #[derive(Debug, Default)]
 pub(crate) struct Query {
-    pairs: Vec<(&'static str, String)>,
+    /// Each pair's name and where its text sits in `texts`.
+    pairs: Vec<(&'static str, std::ops::Range<usize>)>,
+    /// Every pair's text, one after another (one allocation for all of them).
+    texts: String,
 }
 
 impl Query {
@@ -184,6 +187,7 @@ impl Query {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
             pairs: Vec::with_capacity(n),
+            texts: String::with_capacity(n * 16),
         }
     }
 
@@ -198,15 +202,25 @@ impl Query {
         value
             .serialize(QueryValue {
                 name,
-                pairs: &mut self.pairs,
+                query: self,
                 in_list: false,
             })
             .map_err(|e| crate::Error::InvalidRequest(format!("query parameter `{name}`: {}", e.0)))
     }
 
     /// The pairs, in the order they were added.
-    pub(crate) fn pairs(&self) -> &[(&'static str, String)] {
-        &self.pairs
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.pairs
+            .iter()
+            .map(|(name, at)| (*name, &self.texts[at.clone()]))
+    }
+
+    /// The pairs for the signature.
+    pub(crate) fn text(&self) -> crate::signing::QueryText<'_> {
+        crate::signing::QueryText::Pairs {
+            pairs: &self.pairs,
+            texts: &self.texts,
+        }
     }
 
     /// Writes the pairs as the URL's query, `application/x-www-form-urlencoded` as reqwest
@@ -216,8 +230,8 @@ impl Query {
         if self.pairs.is_empty() {
             return;
         }
-        let mut encoded = String::with_capacity(self.pairs.len() * 24);
-        for (name, value) in &self.pairs {
+        let mut encoded = String::with_capacity(self.pairs.len() * 16 + self.texts.len() * 3 / 2);
+        for (name, value) in self.pairs() {
             if !encoded.is_empty() {
                 encoded.push('&');
             }
@@ -256,15 +270,27 @@ impl serde::ser::Error for QueryValueError {
 /// Serialises one parameter's value into pairs (see [`Query::push`]).
 struct QueryValue<'a> {
     name: &'static str,
-    pairs: &'a mut Vec<(&'static str, String)>,
+    query: &'a mut Query,
     /// Inside a list: a nested list is refused.
     in_list: bool,
 }
 
 impl QueryValue<'_> {
-    fn text(self, text: String) -> Result<(), QueryValueError> {
-        self.pairs.push((self.name, text));
+    /// Adds a pair whose text `write` appends.
+    fn text(self, write: impl FnOnce(&mut String)) -> Result<(), QueryValueError> {
+        let start = self.query.texts.len();
+        write(&mut self.query.texts);
+        let end = self.query.texts.len();
+        self.query.pairs.push((self.name, start..end));
         Ok(())
+    }
+
+    /// Adds a pair with `value` as text.
+    fn display(self, value: impl std::fmt::Display) -> Result<(), QueryValueError> {
+        self.text(|texts| {
+            use std::fmt::Write as _;
+            let _ = write!(texts, "{value}");
+        })
     }
 
     fn refuse<T>(what: &str) -> Result<T, QueryValueError> {
@@ -286,31 +312,31 @@ impl<'a> serde::Serializer for QueryValue<'a> {
     type SerializeStructVariant = serde::ser::Impossible<(), QueryValueError>;
 
     fn serialize_bool(self, v: bool) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_i8(self, v: i8) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_i16(self, v: i16) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_i32(self, v: i32) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_i64(self, v: i64) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_u8(self, v: u8) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_u16(self, v: u16) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_u32(self, v: u32) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_u64(self, v: u64) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_f32(self, v: f32) -> Result<(), QueryValueError> {
         self.serialize_f64(f64::from(v))
@@ -318,15 +344,15 @@ impl<'a> serde::Serializer for QueryValue<'a> {
     fn serialize_f64(self, v: f64) -> Result<(), QueryValueError> {
         // As serde_urlencoded writes floats (through ryu): `1.0`, `0.5`, `1e21`.
         match serde_json::Number::from_f64(v) {
-            Some(n) => self.text(n.to_string()),
+            Some(n) => self.display(n),
             None => Self::refuse("a number that is not finite"),
         }
     }
     fn serialize_char(self, v: char) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.display(v)
     }
     fn serialize_str(self, v: &str) -> Result<(), QueryValueError> {
-        self.text(v.to_string())
+        self.text(|texts| texts.push_str(v))
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), QueryValueError> {
         Self::refuse("bytes")
@@ -352,7 +378,7 @@ impl<'a> serde::Serializer for QueryValue<'a> {
         _: u32,
         variant: &'static str,
     ) -> Result<(), QueryValueError> {
-        self.text(variant.to_string())
+        self.text(|texts| texts.push_str(variant))
     }
     fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
         self,
@@ -376,7 +402,7 @@ impl<'a> serde::Serializer for QueryValue<'a> {
         }
         Ok(QueryList {
             name: self.name,
-            pairs: self.pairs,
+            query: self.query,
         })
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, QueryValueError> {
@@ -422,7 +448,7 @@ impl<'a> serde::Serializer for QueryValue<'a> {
 /// The elements of a list value, one pair each.
 struct QueryList<'a> {
     name: &'static str,
-    pairs: &'a mut Vec<(&'static str, String)>,
+    query: &'a mut Query,
 }
 
 impl serde::ser::SerializeSeq for QueryList<'_> {
@@ -435,7 +461,7 @@ impl serde::ser::SerializeSeq for QueryList<'_> {
     ) -> Result<(), QueryValueError> {
         value.serialize(QueryValue {
             name: self.name,
-            pairs: self.pairs,
+            query: self.query,
             in_list: true,
         })
     }
@@ -515,7 +541,7 @@ mod tests {
                 url.query().map(str::to_string),
                 through_reqwest(&params),
                 "{:?}",
-                query.pairs()
+                query.pairs().collect::<Vec<_>>()
             );
         }
     }
