@@ -150,12 +150,11 @@ fn value_of(
     let r = spec.resolve(schema);
     if r.get("type").and_then(Value::as_str) == Some("array") {
         let items = r.get("items").unwrap_or(&Value::Null);
-        if let [text] = texts {
-            if text.trim_start().starts_with('[') {
-                if let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(text) {
-                    return Ok(v);
-                }
-            }
+        if let [text] = texts
+            && text.trim_start().starts_with('[')
+            && let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(text)
+        {
+            return Ok(v);
         }
         let mut values = Vec::new();
         for text in texts {

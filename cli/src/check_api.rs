@@ -131,12 +131,14 @@ pub fn compare(spec: &Spec, op: &Operation, answer: &Value) -> Vec<Finding> {
             path: "data".into(),
             expected: Some(spec.type_name(schema)),
             found: None,
+            schema: None,
         }),
         (None, Some(data)) if !data.is_null() => findings.push(Finding {
             kind: FindingKind::UnknownField,
             path: "data".into(),
             expected: None,
             found: Some(crate::spec::json_type(data).into()),
+            schema: None,
         }),
         _ => {}
     }

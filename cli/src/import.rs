@@ -83,13 +83,14 @@ pub fn user_problems(spec: &Spec, schema: &Value, user: &Value) -> Vec<String> {
         .iter()
         .map(|f| {
             let mut text = f.describe();
-            if f.kind == crate::spec::FindingKind::UnknownField && !f.path.contains(['.', '[']) {
-                if let Some((props, _)) = spec.properties(schema) {
-                    text.push_str(&did_you_mean(&closest(
-                        &f.path,
-                        props.keys().map(String::as_str),
-                    )));
-                }
+            if f.kind == crate::spec::FindingKind::UnknownField
+                && !f.path.contains(['.', '['])
+                && let Some((props, _)) = spec.properties(schema)
+            {
+                text.push_str(&did_you_mean(&closest(
+                    &f.path,
+                    props.keys().map(String::as_str),
+                )));
             }
             text
         })
@@ -268,7 +269,7 @@ fn csv_rows(spec: &Spec, schema: &Value, text: &str) -> Result<Vec<Row>, Failure
 
 /// Where failed rows go: a CSV or NDJSON report file, else stderr.
 enum Report {
-    Csv(csv::Writer<File>),
+    Csv(Box<csv::Writer<File>>),
     Ndjson(File),
     Stderr,
 }
@@ -314,7 +315,7 @@ impl Report {
                     ])
                     .map_err(|e| Failure::Other(format!("cannot write the report: {e}")))?;
             }
-            Ok(Report::Csv(writer))
+            Ok(Report::Csv(Box::new(writer)))
         } else {
             Ok(Report::Ndjson(file))
         }
@@ -582,10 +583,10 @@ pub async fn run_import(
                         .and_then(Value::as_array)
                         .map_or(0, Vec::len)
                 });
-            if let Err(e) = &result {
-                if stops_import(e) {
-                    stop_ref.set(true);
-                }
+            if let Err(e) = &result
+                && stops_import(e)
+            {
+                stop_ref.set(true);
             }
             Some(ChunkOutcome { lines, result })
         }))

@@ -57,18 +57,18 @@ pub fn filter_ops(
     group: Option<&str>,
 ) -> Result<Vec<&'static Operation>, Failure> {
     let spec = spec()?;
-    if let Some(g) = group {
-        if !operations::groups().iter().any(|known| {
+    if let Some(g) = group
+        && !operations::groups().iter().any(|known| {
             known.to_ascii_lowercase().replace([' ', '_'], "-")
                 == g.to_ascii_lowercase().replace([' ', '_'], "-")
-        }) {
-            let suggestions = closest(g, operations::groups().iter().copied());
-            return Err(Failure::Usage(format!(
-                "unknown group `{g}`{}; the groups are: {}",
-                did_you_mean(&suggestions),
-                operations::groups().join(", ")
-            )));
-        }
+        })
+    {
+        let suggestions = closest(g, operations::groups().iter().copied());
+        return Err(Failure::Usage(format!(
+            "unknown group `{g}`{}; the groups are: {}",
+            did_you_mean(&suggestions),
+            operations::groups().join(", ")
+        )));
     }
     let needle = text.map(str::to_lowercase);
     Ok(operations::all()

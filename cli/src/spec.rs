@@ -125,6 +125,9 @@ pub struct Finding {
     /// What was found: a JSON type name, or for an enum the value itself (`"(hidden)"` for a
     /// secret field). Never the value of a field of another kind.
     pub found: Option<String>,
+    /// The named schema whose field this is (`RoleDto` for `data.list[0].code`), when the
+    /// field sits in one: what an override in `openapi/overrides.json` names.
+    pub schema: Option<String>,
 }
 
 impl Finding {
@@ -138,6 +141,9 @@ impl Finding {
         }
         if let Some(f) = &self.found {
             m.insert("found".into(), f.clone().into());
+        }
+        if let Some(s) = &self.schema {
+            m.insert("schema".into(), s.clone().into());
         }
         Value::Object(m)
     }
@@ -331,6 +337,22 @@ impl Spec {
         Some((data, required))
     }
 
+    /// The name of the schema `s` finally refers to, following its `$ref` chain.
+    pub fn ref_target_name<'a>(&'a self, mut s: &'a Value) -> Option<&'a str> {
+        let mut name = None;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(next) = ref_name(s) else {
+                break;
+            };
+            name = Some(next);
+            match self.schema(next) {
+                Some(target) => s = target,
+                None => break,
+            }
+        }
+        name
+    }
+
     /// The properties of an object schema (after resolving), with its required names.
     pub fn properties<'a>(
         &'a self,
@@ -429,17 +451,17 @@ impl Spec {
             if let Some(v) = values.iter().find(|v| match v {
                 Value::String(x) => x == text,
                 Value::Number(n) => text.trim().parse::<f64>().ok() == n.as_f64(),
-                other => other.to_string() == text,
+                other => serde_json::from_str::<Value>(text).is_ok_and(|t| t == **other),
             }) {
                 return Ok(v.clone());
             }
             return Err(format!("expected one of: {}", enum_list(values)));
         }
         if let Some(alternatives) = r.get("oneOf").and_then(Value::as_array) {
-            if let Ok(v) = serde_json::from_str::<Value>(text) {
-                if alternatives.iter().any(|a| self.conforms(a, &v)) {
-                    return Ok(v);
-                }
+            if let Ok(v) = serde_json::from_str::<Value>(text)
+                && alternatives.iter().any(|a| self.conforms(a, &v))
+            {
+                return Ok(v);
             }
             let string_ok = alternatives
                 .iter()
@@ -518,9 +540,10 @@ impl Spec {
         options: CheckOptions,
         out: &mut Vec<Finding>,
     ) {
-        self.check_at(s, v, path, options, out, 0);
+        self.check_at(s, v, path, options, out, (0, None));
     }
 
+    /// `at`: the depth, and the named schema that holds the field at `path`.
     fn check_at(
         &self,
         s: &Value,
@@ -528,8 +551,9 @@ impl Spec {
         path: &str,
         options: CheckOptions,
         out: &mut Vec<Finding>,
-        depth: usize,
+        at: (usize, Option<&str>),
     ) {
+        let (depth, owner) = at;
         if depth > MAX_CHECK_DEPTH || s.get("x-genauth-alternatives").is_some() {
             return;
         }
@@ -540,6 +564,7 @@ impl Spec {
             path: path.to_string(),
             expected,
             found,
+            schema: owner.map(str::to_string),
         };
         if v.is_null() {
             let typed = r.get("type").is_some()
@@ -632,20 +657,16 @@ impl Spec {
                     Some(json_type(v).into()),
                 )),
             },
-            Some("boolean") => {
-                if !v.is_boolean() {
+            Some(scalar @ ("boolean" | "string")) => {
+                let matches = if scalar == "boolean" {
+                    v.is_boolean()
+                } else {
+                    v.is_string()
+                };
+                if !matches {
                     out.push(finding(
                         FindingKind::TypeMismatch,
-                        Some("boolean".into()),
-                        Some(json_type(v).into()),
-                    ));
-                }
-            }
-            Some("string") => {
-                if !v.is_string() {
-                    out.push(finding(
-                        FindingKind::TypeMismatch,
-                        Some("string".into()),
+                        Some(scalar.into()),
                         Some(json_type(v).into()),
                     ));
                 }
@@ -668,7 +689,7 @@ impl Spec {
                         &format!("{path}[{i}]"),
                         options,
                         out,
-                        depth + 1,
+                        (depth + 1, owner),
                     );
                 }
             }
@@ -685,6 +706,8 @@ impl Spec {
                     // A free-form object.
                     return;
                 };
+                // The object's own name: the last `$ref` on the way to its definition.
+                let name_of_object = self.ref_target_name(s);
                 let join = |name: &str| {
                     if path.is_empty() {
                         name.to_string()
@@ -700,18 +723,27 @@ impl Spec {
                                 path: join(name),
                                 expected: props.get(name).map(|p| self.type_name(p)),
                                 found: None,
+                                schema: name_of_object.map(str::to_string),
                             });
                         }
                     }
                 }
                 for (name, value) in fields {
                     match props.get(name) {
-                        Some(p) => self.check_at(p, value, &join(name), options, out, depth + 1),
+                        Some(p) => self.check_at(
+                            p,
+                            value,
+                            &join(name),
+                            options,
+                            out,
+                            (depth + 1, name_of_object),
+                        ),
                         None => out.push(Finding {
                             kind: FindingKind::UnknownField,
                             path: join(name),
                             expected: None,
                             found: Some(json_type(value).into()),
+                            schema: name_of_object.map(str::to_string),
                         }),
                     }
                 }

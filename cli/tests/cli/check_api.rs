@@ -72,9 +72,12 @@ async fn check_api_reports_each_kind_of_drift() {
     assert_eq!(roles["status"], "drift");
     let findings = roles["findings"].as_array().unwrap();
     for expected in [
-        json!({"kind": "unknown_field", "path": "data.list[].colour", "found": "string"}),
-        json!({"kind": "missing_required", "path": "data.list[].namespaceName", "expected": "string"}),
-        json!({"kind": "number_as_string", "path": "data.totalCount", "expected": "integer", "found": "string"}),
+        json!({"kind": "unknown_field", "path": "data.list[].colour", "found": "string",
+            "schema": "RoleDto"}),
+        json!({"kind": "missing_required", "path": "data.list[].namespaceName",
+            "expected": "string", "schema": "RoleDto"}),
+        json!({"kind": "number_as_string", "path": "data.totalCount", "expected": "integer",
+            "found": "string", "schema": "RolePagingDto"}),
     ] {
         assert!(
             findings.contains(&expected),
@@ -86,12 +89,12 @@ async fn check_api_reports_each_kind_of_drift() {
     let findings = email["findings"].as_array().unwrap();
     assert!(
         findings.contains(&json!({"kind": "unknown_enum_value", "path": "data.type",
-        "expected": "ali|qq|sendgrid|custom", "found": "mailgun"})),
+        "expected": "ali|qq|sendgrid|custom", "found": "mailgun", "schema": "EmailProviderDto"})),
         "{findings:?}"
     );
     assert!(
         findings.contains(&json!({"kind": "type_mismatch", "path": "data.enabled",
-        "expected": "boolean", "found": "integer"})),
+        "expected": "boolean", "found": "integer", "schema": "EmailProviderDto"})),
         "{findings:?}"
     );
     let security = entry("getSecuritySettings");
