@@ -240,11 +240,10 @@ pub fn prepare(
                 op.id, op.http_method, op.path
             )));
         }
-        if !b.is_object()
-            && !targets
-                .iter()
-                .all(|(_, t, _)| !matches!(t, Target::Body(..)))
-        {
+        let merges = targets
+            .iter()
+            .any(|(_, t, _)| matches!(t, Target::Body(..)));
+        if merges && !b.is_object() {
             return Err(Failure::Usage(
                 "--body must be a JSON object to merge NAME=VALUE fields into it".into(),
             ));

@@ -212,7 +212,10 @@ pub struct ImportArgs {
     /// imported are recorded in FILE.done, which --resume reads.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Skip the lines listed in the report's .done file and append to the report.
+    /// Skip the lines listed in the report's .done file and append to the report. The input
+    /// file must be the same as before: lines are known by their numbers. A chunk that was in
+    /// flight when an earlier run was stopped is sent again; the API refuses users whose
+    /// email, phone, username or externalId already exist.
     #[arg(long, requires = "report")]
     pub resume: bool,
     /// Check every row and send nothing.

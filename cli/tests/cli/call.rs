@@ -264,3 +264,53 @@ async fn a_transport_failure_exits_3() {
     );
     assert_eq!(out.stdout, "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_override_the_environment() {
+    use genauth::Brand;
+    use genauth::testing::{MOCK_ACCESS_KEY_ID, MOCK_ACCESS_KEY_SECRET};
+
+    // --host wins over GENAUTH_HOST (here a port nobody listens on).
+    let mock = MockApi::start().await.unwrap();
+    mock.respond_data("get_user", &json!({"userId": "u1"}))
+        .unwrap();
+    let out = run_async(
+        &["call", "getUser", "userId=u1", "--host", mock.base_url()],
+        Some("http://127.0.0.1:9"),
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // --auth-mode token: one token fetch, then a bearer token (the mock checks it).
+    let out = against(
+        &mock,
+        &["call", "getUser", "userId=u1", "--auth-mode", "token"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(mock.requests().iter().all(|r| r.authenticated));
+
+    // --brand authing: the signature an Authing mock accepts.
+    let authing = MockApi::start_with(Brand::Authing, MOCK_ACCESS_KEY_ID, MOCK_ACCESS_KEY_SECRET)
+        .await
+        .unwrap();
+    authing
+        .respond_data("get_user", &json!({"userId": "u1"}))
+        .unwrap();
+    let out = against(&authing, &["call", "getUser", "userId=u1"]).await;
+    assert_eq!(
+        out.code, 1,
+        "a GenAuth signature is refused: {}",
+        out.stderr
+    );
+    let out = against(
+        &authing,
+        &["call", "getUser", "userId=u1", "--brand", "authing"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(authing.requests().last().unwrap().authenticated);
+
+    let out = against(&mock, &["call", "getUser", "userId=u1", "--brand", "acme"]).await;
+    assert_eq!(out.code, 2);
+}
