@@ -120,7 +120,7 @@ fn format_of(file: &Path, format: Option<ImportFormat>) -> Result<ImportFormat, 
         .as_deref()
     {
         Some("csv") => Ok(ImportFormat::Csv),
-        Some("ndjson" | "jsonl" | "json") => Ok(ImportFormat::Ndjson),
+        Some("ndjson" | "jsonl") => Ok(ImportFormat::Ndjson),
         _ => Err(Failure::Usage(format!(
             "{}: cannot tell the format from the name; pass --format csv or --format ndjson",
             file.display()
@@ -243,7 +243,10 @@ fn csv_rows(spec: &Spec, schema: &Value, text: &str) -> Result<Vec<Row>, Failure
             if cell.is_empty() {
                 continue;
             }
-            let prop = &props[name];
+            // Every header was checked against the schema above.
+            let Some(prop) = props.get(name) else {
+                continue;
+            };
             match spec.coerce(prop, cell) {
                 Ok(v) => {
                     user.insert(name.clone(), v);
