@@ -1,0 +1,139 @@
+//! `pages`: NDJSON over several pages, `--max-items`, a server that repeats a page.
+
+use genauth::testing::{MockApi, MockRequest};
+use serde_json::{Value, json};
+
+use crate::support::against;
+
+/// A list of `total` users served `limit` at a time, page and limit read from the body's
+/// `options.pagination`.
+fn users_page(request: &MockRequest, total: u64) -> Value {
+    let body = request.json().unwrap_or_default();
+    let p = &body["options"]["pagination"];
+    let (page, limit) = (
+        p["page"].as_u64().unwrap_or(1),
+        p["limit"].as_u64().unwrap_or(10),
+    );
+    let start = (page - 1) * limit;
+    let list: Vec<Value> = (start..total.min(start + limit))
+        .map(|i| json!({"userId": format!("u{}", i + 1)}))
+        .collect();
+    json!({"statusCode": 200, "message": "ok", "data": {"list": list, "totalCount": total}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_prints_every_item_as_ndjson() {
+    let mock = MockApi::start().await.unwrap();
+    mock.respond_with("list_users", |r| users_page(r, 5))
+        .unwrap();
+    let out = against(
+        &mock,
+        &["pages", "listUsers", "keywords=u", "--page-size", "2"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ids: Vec<Value> = out.lines().iter().map(|l| l["userId"].clone()).collect();
+    assert_eq!(ids, ["u1", "u2", "u3", "u4", "u5"]);
+    // No progress bar when stderr is not a terminal (support::run also checks for escapes).
+    assert_eq!(out.stderr, "");
+    let bodies: Vec<Value> = mock.requests().iter().map(|r| r.json().unwrap()).collect();
+    assert_eq!(bodies.len(), 3);
+    for (i, body) in bodies.iter().enumerate() {
+        assert_eq!(
+            *body,
+            json!({"keywords": "u", "options": {"pagination": {"page": i + 1, "limit": 2}}})
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_the_query_stop_at_a_short_page_and_at_max_items() {
+    let mock = MockApi::start().await.unwrap();
+    mock.respond_with("list_roles", |r| {
+        let page: u64 = r.query_value("page").unwrap().parse().unwrap();
+        let limit: u64 = r.query_value("limit").unwrap().parse().unwrap();
+        let start = (page - 1) * limit;
+        // No totalCount: the short page ends the walk.
+        let list: Vec<Value> = (start..7u64.min(start + limit))
+            .map(|i| json!({"code": format!("r{}", i + 1)}))
+            .collect();
+        json!({"statusCode": 200, "message": "ok", "data": {"list": list}})
+    })
+    .unwrap();
+    let out = against(&mock, &["pages", "list_roles", "limit=3"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 7);
+    let pages: Vec<(String, String)> = mock
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.query_value("page").unwrap(),
+                r.query_value("limit").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [("1", "3"), ("2", "3"), ("3", "3")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+
+    let before = mock.requests().len();
+    let out = against(
+        &mock,
+        &["pages", "listRoles", "--page-size", "2", "--max-items", "3"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let codes: Vec<Value> = out.lines().iter().map(|l| l["code"].clone()).collect();
+    assert_eq!(codes, ["r1", "r2", "r3"]);
+    assert_eq!(mock.requests().len() - before, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_page_is_refused() {
+    let mock = MockApi::start().await.unwrap();
+    // Ignores the page number: the same full page every time, no total.
+    mock.respond_with("list_roles", |_| {
+        json!({"statusCode": 200, "message": "ok",
+            "data": {"list": [{"code": "a"}, {"code": "b"}]}})
+    })
+    .unwrap();
+    let out = against(&mock, &["pages", "listRoles", "--page-size", "2"]).await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("page 2 repeats page 1"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.lines().len(), 2, "the repeated page is not printed");
+    assert_eq!(mock.requests().len(), 2);
+
+    // A hard cap on pages, when the server never ends.
+    mock.respond_with("list_roles", |r| {
+        let page = r.query_value("page").unwrap();
+        json!({"statusCode": 200, "message": "ok", "data": {"list": [{"code": page}]}})
+    })
+    .unwrap();
+    let out = against(
+        &mock,
+        &["pages", "listRoles", "--page-size", "1", "--max-pages", "4"],
+    )
+    .await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("--max-pages"), "{}", out.stderr);
+    assert_eq!(out.lines().len(), 4);
+
+    // An answer without a list is not a page.
+    mock.respond_data("list_roles", &json!({"items": []}))
+        .unwrap();
+    let out = against(&mock, &["pages", "listRoles"]).await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("no `list`"), "{}", out.stderr);
+
+    // Usage: an operation that does not page, and a page number given.
+    let out = against(&mock, &["pages", "getUser", "userId=1"]).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = against(&mock, &["pages", "listRoles", "page=3"]).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
