@@ -117,7 +117,6 @@ impl RawRequest<'_> {
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
         }
-        crate::transport::literal_brackets(request.url_mut());
         client.inner.shared.endpoint.prepare(&mut request);
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
             Some(op) => Call::untyped(op),
@@ -154,7 +153,8 @@ fn check_path(path: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// `key=value&...` for a serialisable object, arrays in bracket form.
+/// `key=value&...` for a serialisable object, arrays in bracket form (`key[]=a&key[]=b`), encoded
+/// as the generated operations encode theirs.
 fn encode_query<Q: Serialize + ?Sized>(query: &Q) -> Result<String, Error> {
     let invalid = |why: String| Error::InvalidRequest(format!("query: {why}"));
     let value = serde_json::to_value(query).map_err(|e| invalid(e.to_string()))?;
@@ -170,25 +170,25 @@ fn encode_query<Q: Serialize + ?Sized>(query: &Q) -> Result<String, Error> {
             "values must be strings, numbers, booleans or arrays of them".into(),
         )),
     };
-    let mut out = form_urlencoded::Serializer::new(String::new());
+    let mut pairs = Vec::with_capacity(map.len());
     for (key, value) in &map {
         match value {
             serde_json::Value::Array(items) => {
                 let name = format!("{key}[]");
                 for item in items {
                     if let Some(text) = scalar(item)? {
-                        out.append_pair(&name, &text);
+                        pairs.push((name.clone(), text));
                     }
                 }
             }
             other => {
                 if let Some(text) = scalar(other)? {
-                    out.append_pair(key, &text);
+                    pairs.push((key.clone(), text));
                 }
             }
         }
     }
-    Ok(out.finish())
+    Ok(crate::transport::encode_query(pairs))
 }
 
 #[cfg(test)]
@@ -198,7 +198,8 @@ mod tests {
     #[test]
     fn queries_and_paths() {
         let q = encode_query(&serde_json::json!({"b": [1, "x y"], "a": true, "n": null})).unwrap();
-        assert_eq!(q, "a=true&b%5B%5D=1&b%5B%5D=x+y");
+        // As sent: the brackets of array keys literal.
+        assert_eq!(q, "a=true&b[]=1&b[]=x+y");
         assert!(encode_query(&[1, 2]).is_err());
         assert!(encode_query(&serde_json::json!({"o": {"k": 1}})).is_err());
         for bad in [

@@ -83,13 +83,29 @@ impl Endpoint {
     }
 }
 
-/// Writes bracket-form array keys (`userIds%5B%5D=a`) with literal brackets (`userIds[]=a`), as
-/// the official SDKs send them (for a query encoded elsewhere: `request()`'s). Only a key can produce `%5B%5D=`: inside a value `=` is `%3D`.
-pub(crate) fn literal_brackets(url: &mut reqwest::Url) {
-    if let Some(query) = url.query().filter(|q| q.contains("%5B%5D=")) {
-        let rewritten = query.replace("%5B%5D=", "[]=");
-        url.set_query(Some(&rewritten));
+/// Pairs as a URL query: `application/x-www-form-urlencoded` as reqwest writes it, except that
+/// the brackets ending an array name (`userIds[]=a`) stay literal, as the official SDKs send
+/// them. Brackets anywhere else, values included, are encoded.
+pub(crate) fn encode_query<N: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (N, V)>,
+) -> String {
+    let mut encoded = String::new();
+    for (name, value) in pairs {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if !encoded.is_empty() {
+            encoded.push('&');
+        }
+        match name.strip_suffix("[]") {
+            Some(base) => {
+                encoded.extend(form_urlencoded::byte_serialize(base.as_bytes()));
+                encoded.push_str("[]");
+            }
+            None => encoded.extend(form_urlencoded::byte_serialize(name.as_bytes())),
+        }
+        encoded.push('=');
+        encoded.extend(form_urlencoded::byte_serialize(value.as_bytes()));
     }
+    encoded
 }
 
 /// A complete answer: status, headers and the whole body, read into memory.
@@ -223,29 +239,11 @@ impl Query {
         }
     }
 
-    /// Writes the pairs as the URL's query, `application/x-www-form-urlencoded` as reqwest
-    /// writes it, with the brackets of array names literal (`userIds[]=a`), as the official
-    /// SDKs send them. Nothing when there are no pairs.
+    /// Writes the pairs as the URL's query ([`encode_query`]). Nothing when there are no pairs.
     pub(crate) fn write_to(&self, url: &mut reqwest::Url) {
-        if self.pairs.is_empty() {
-            return;
+        if !self.pairs.is_empty() {
+            url.set_query(Some(&encode_query(self.pairs())));
         }
-        let mut encoded = String::with_capacity(self.pairs.len() * 16 + self.texts.len() * 3 / 2);
-        for (name, value) in self.pairs() {
-            if !encoded.is_empty() {
-                encoded.push('&');
-            }
-            match name.strip_suffix("[]") {
-                Some(base) => {
-                    encoded.extend(form_urlencoded::byte_serialize(base.as_bytes()));
-                    encoded.push_str("[]");
-                }
-                None => encoded.extend(form_urlencoded::byte_serialize(name.as_bytes())),
-            }
-            encoded.push('=');
-            encoded.extend(form_urlencoded::byte_serialize(value.as_bytes()));
-        }
-        url.set_query(Some(&encoded));
     }
 }
 
@@ -477,26 +475,21 @@ mod tests {
 
     #[test]
     fn brackets_become_literal_in_keys_only() {
-        let mut url =
-            reqwest::Url::parse("https://h/p?userIds%5B%5D=a&userIds%5B%5D=b%5B%5D%3D&x=1")
-                .unwrap();
-        literal_brackets(&mut url);
-        assert_eq!(url.query(), Some("userIds[]=a&userIds[]=b%5B%5D%3D&x=1"));
-        let mut plain = reqwest::Url::parse("https://h/p?a=1").unwrap();
-        literal_brackets(&mut plain);
-        assert_eq!(plain.query(), Some("a=1"));
+        let pairs = [("userIds[]", "a"), ("userIds[]", "b[]="), ("x", "1")];
+        assert_eq!(encode_query(pairs), "userIds[]=a&userIds[]=b%5B%5D%3D&x=1");
+        assert_eq!(encode_query([("a", "1")]), "a=1");
     }
 
     /// The query reqwest (serde_urlencoded) would write for the same parameters, with the
-    /// brackets made literal afterwards as before.
+    /// brackets of array keys made literal afterwards, as the crate did before it encoded
+    /// queries itself (only a key can produce `%5B%5D=`: inside a value `=` is `%3D`).
     fn through_reqwest(params: &[(&str, &dyn erased::Param)]) -> Option<String> {
         let mut request = reqwest::Client::new().get("http://h/p");
         for (name, value) in params {
             request = value.add(request, name);
         }
-        let mut url = request.build().unwrap().url().clone();
-        literal_brackets(&mut url);
-        url.query().map(str::to_string)
+        let url = request.build().unwrap().url().clone();
+        url.query().map(|q| q.replace("%5B%5D=", "[]="))
     }
 
     /// Query values of several types behind one trait, for the comparison.
