@@ -240,12 +240,11 @@ pub(crate) async fn fetch_token(
         "accessKeyId": credentials.access_key_id,
         "accessKeySecret": credentials.access_key_secret.expose_secret(),
     });
-    let mut request = http
-        .post(format!("{}/api/v3/get-management-token", endpoint.host))
-        .headers(endpoint.fixed_headers.clone())
-        .json(&body)
-        .build()
-        .map_err(Error::transport)?;
+    // The endpoint's parsed host and fixed headers (a JSON content type among them), as every
+    // other request gets them.
+    let mut request = endpoint.new_request(reqwest::Method::POST, "/api/v3/get-management-token");
+    endpoint.prepare(&mut request);
+    *request.body_mut() = Some(body.to_string().into());
     *request.timeout_mut() = Some(timeout);
     let reply = match attempt(&http, request, endpoint.max_response_bytes).await {
         Attempt::Answered(reply) => reply,
