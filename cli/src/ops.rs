@@ -185,26 +185,10 @@ pub fn describe_json(op: &Operation) -> Result<Value, Failure> {
         })
         .collect();
     let body = spec.body(o).map(|b| {
-        let fields: Vec<Value> = spec
-            .properties(b.schema)
-            .map(|(props, required)| {
-                props
-                    .iter()
-                    .map(|(name, s)| {
-                        json!({
-                            "name": name,
-                            "type": spec.type_name(s),
-                            "required": required.contains(&name.as_str()),
-                            "doc": spec.doc(s),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         json!({
             "schema": crate::spec::ref_name(b.schema),
             "required": b.required,
-            "fields": fields,
+            "fields": fields_json(spec, b.schema),
         })
     });
     Ok(json!({
@@ -226,8 +210,17 @@ pub fn describe_json(op: &Operation) -> Result<Value, Failure> {
 
 /// The fields of a named schema as JSON.
 fn describe_schema_json(spec: &Spec, name: &str, s: &Value) -> Value {
-    let fields: Vec<Value> = spec
-        .properties(s)
+    json!({
+        "schema": name,
+        "type": spec.type_name(s),
+        "description": spec.doc(s),
+        "fields": fields_json(spec, s),
+    })
+}
+
+/// The properties of `schema` as JSON: name, type, whether required, doc.
+fn fields_json(spec: &Spec, schema: &Value) -> Vec<Value> {
+    spec.properties(schema)
         .map(|(props, required)| {
             props
                 .iter()
@@ -241,13 +234,7 @@ fn describe_schema_json(spec: &Spec, name: &str, s: &Value) -> Value {
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    json!({
-        "schema": name,
-        "type": spec.type_name(s),
-        "description": spec.doc(s),
-        "fields": fields,
-    })
+        .unwrap_or_default()
 }
 
 /// `genauth describe`.

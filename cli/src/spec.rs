@@ -630,33 +630,24 @@ impl Spec {
             _ => false,
         };
         match ty {
-            Some("integer") => match v {
-                Value::Number(n) if n.is_i64() || n.is_u64() => {}
-                Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {}
-                _ if numeric_text(v, true) => out.push(finding(
-                    FindingKind::NumberAsString,
-                    Some("integer".into()),
-                    Some("string".into()),
-                )),
-                _ => out.push(finding(
-                    FindingKind::TypeMismatch,
-                    Some("integer".into()),
-                    Some(json_type(v).into()),
-                )),
-            },
-            Some("number") => match v {
-                Value::Number(_) => {}
-                _ if numeric_text(v, false) => out.push(finding(
-                    FindingKind::NumberAsString,
-                    Some("number".into()),
-                    Some("string".into()),
-                )),
-                _ => out.push(finding(
-                    FindingKind::TypeMismatch,
-                    Some("number".into()),
-                    Some(json_type(v).into()),
-                )),
-            },
+            Some(kind @ ("integer" | "number")) => {
+                let integer = kind == "integer";
+                let fits = match v {
+                    Value::Number(n) if integer => {
+                        n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+                    }
+                    Value::Number(_) => true,
+                    _ => false,
+                };
+                if !fits {
+                    let (kind_found, found) = if numeric_text(v, integer) {
+                        (FindingKind::NumberAsString, "string")
+                    } else {
+                        (FindingKind::TypeMismatch, json_type(v))
+                    };
+                    out.push(finding(kind_found, Some(kind.into()), Some(found.into())));
+                }
+            }
             Some(scalar @ ("boolean" | "string")) => {
                 let matches = if scalar == "boolean" {
                     v.is_boolean()
