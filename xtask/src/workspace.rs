@@ -70,32 +70,6 @@ fn has_workspace_table(manifest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A fresh directory under the system temp dir, removed when dropped.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new() -> Self {
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let dir = std::env::temp_dir().join(format!(
-                "xtask-root-{}-{nanos}-{}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -118,8 +92,8 @@ mod tests {
 
     #[test]
     fn found_from_a_nested_subdirectory() {
-        let scratch = Scratch::new();
-        let root = scratch.0.join("checkout");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().join("checkout");
         checkout(&root);
         let deep = root.join("openapi/docs/a/b");
         std::fs::create_dir_all(&deep).unwrap();
@@ -129,8 +103,8 @@ mod tests {
 
     #[test]
     fn a_package_manifest_on_the_way_up_is_skipped() {
-        let scratch = Scratch::new();
-        let root = scratch.0.join("checkout");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().join("checkout");
         checkout(&root);
         let src = root.join("xtask/src");
         std::fs::create_dir_all(&src).unwrap();
@@ -140,8 +114,8 @@ mod tests {
 
     #[test]
     fn an_inner_workspace_without_the_layout_is_skipped() {
-        let scratch = Scratch::new();
-        let root = scratch.0.join("checkout");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().join("checkout");
         checkout(&root);
         // A workspace of its own (say a vendored crate) but without openapi/ and xtask/.
         let inner = root.join("vendor/other");
@@ -152,8 +126,8 @@ mod tests {
 
     #[test]
     fn the_nearest_of_two_nested_checkouts_wins() {
-        let scratch = Scratch::new();
-        let outer = scratch.0.join("outer");
+        let scratch = tempfile::tempdir().unwrap();
+        let outer = scratch.path().join("outer");
         checkout(&outer);
         let inner = outer.join("worktrees/b");
         checkout(&inner);
@@ -162,14 +136,14 @@ mod tests {
 
     #[test]
     fn not_found_is_an_error_naming_the_start() {
-        let scratch = Scratch::new();
-        let start = scratch.0.join("nowhere/deeper");
+        let scratch = tempfile::tempdir().unwrap();
+        let start = scratch.path().join("nowhere/deeper");
         std::fs::create_dir_all(&start).unwrap();
         // openapi/ and xtask/ without a workspace manifest are not enough.
-        std::fs::create_dir_all(scratch.0.join("nowhere/openapi")).unwrap();
-        std::fs::create_dir_all(scratch.0.join("nowhere/xtask")).unwrap();
+        std::fs::create_dir_all(scratch.path().join("nowhere/openapi")).unwrap();
+        std::fs::create_dir_all(scratch.path().join("nowhere/xtask")).unwrap();
         write(
-            &scratch.0.join("nowhere/Cargo.toml"),
+            &scratch.path().join("nowhere/Cargo.toml"),
             "[package]\nname = \"x\"\n",
         );
         let err = locate(&start).unwrap_err();
@@ -179,8 +153,8 @@ mod tests {
 
     #[test]
     fn explicit_root_is_checked() {
-        let scratch = Scratch::new();
-        let root = scratch.0.join("checkout");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().join("checkout");
         checkout(&root);
         assert_eq!(explicit(&root).unwrap(), root);
         let err = explicit(&root.join("openapi")).unwrap_err();

@@ -6,34 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "xtask-two-checkouts-{}-{nanos}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const PLACEHOLDER_SPEC: &str = r#"{"openapi": "3.0.3", "info": {"title": "placeholder", "version": "0"}, "paths": {}}
 "#;
@@ -129,11 +103,11 @@ fn build_checkout_spec() -> Option<Vec<u8>> {
 
 #[test]
 fn regen_writes_only_the_checkout_it_runs_in() {
-    let scratch = Scratch::new();
-    let (a, b) = (scratch.0.join("a"), scratch.0.join("b"));
+    let scratch = tempfile::tempdir().unwrap();
+    let (a, b) = (scratch.path().join("a"), scratch.path().join("b"));
     checkout(&a);
     checkout(&b);
-    let input = scratch.0.join("upstream-b.json");
+    let input = scratch.path().join("upstream-b.json");
     upstream(&input, "from b");
     let build_before = build_checkout_spec();
     let a_before = snapshot(&a);
@@ -166,7 +140,7 @@ fn regen_writes_only_the_checkout_it_runs_in() {
     );
 
     // The same binary run in A writes A, and B stays as it was.
-    let input = scratch.0.join("upstream-a.json");
+    let input = scratch.path().join("upstream-a.json");
     upstream(&input, "from a");
     assert_ok(&xtask(&a, &["regen", "--from", input.to_str().unwrap()]));
     assert_eq!(spec_title(&a), "from a");
@@ -175,11 +149,11 @@ fn regen_writes_only_the_checkout_it_runs_in() {
 
 #[test]
 fn root_flag_names_the_checkout() {
-    let scratch = Scratch::new();
-    let (a, b) = (scratch.0.join("a"), scratch.0.join("b"));
+    let scratch = tempfile::tempdir().unwrap();
+    let (a, b) = (scratch.path().join("a"), scratch.path().join("b"));
     checkout(&a);
     checkout(&b);
-    let input = scratch.0.join("upstream.json");
+    let input = scratch.path().join("upstream.json");
     upstream(&input, "by --root");
     let a_before = snapshot(&a);
 
@@ -200,7 +174,12 @@ fn root_flag_names_the_checkout() {
 
     let out = xtask(
         &a,
-        &["regen", "--check", "--root", scratch.0.to_str().unwrap()],
+        &[
+            "regen",
+            "--check",
+            "--root",
+            scratch.path().to_str().unwrap(),
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -209,10 +188,10 @@ fn root_flag_names_the_checkout() {
 
 #[test]
 fn outside_any_checkout_is_a_clear_error() {
-    let scratch = Scratch::new();
-    let elsewhere = scratch.0.join("not-a-checkout");
+    let scratch = tempfile::tempdir().unwrap();
+    let elsewhere = scratch.path().join("not-a-checkout");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    let input = scratch.0.join("upstream.json");
+    let input = scratch.path().join("upstream.json");
     upstream(&input, "nowhere");
     let build_before = build_checkout_spec();
 
@@ -232,7 +211,7 @@ fn outside_any_checkout_is_a_clear_error() {
         "xtask fell back to the checkout it was built in"
     );
     assert_eq!(
-        snapshot(&scratch.0).len(),
+        snapshot(scratch.path()).len(),
         1,
         "xtask wrote a file outside any checkout"
     );
