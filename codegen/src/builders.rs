@@ -6,7 +6,7 @@ use quote::ToTokens;
 
 use syn::visit::Visit;
 
-use crate::syntax::module_items;
+use crate::syntax::{module_items, submodule_items};
 
 /// The `X` of every path `types::builder::X` it visits.
 #[derive(Default)]
@@ -85,17 +85,12 @@ pub fn prune_type_builders(file: &mut syn::File) {
     }
     // Drop the other builders and their `builder()` constructors.
     let keep = |name: &Option<String>| name.as_ref().is_none_or(|n| reached.contains(n));
-    for item in types.iter_mut() {
-        if let syn::Item::Mod(m) = item
-            && m.ident == "builder"
-            && let Some((_, items)) = &mut m.content
-        {
-            items.retain(|item| match item {
-                syn::Item::Struct(s) => keep(&Some(s.ident.to_string())),
-                syn::Item::Impl(imp) => keep(&self_name(imp)),
-                _ => true,
-            });
-        }
+    if let Some(items) = submodule_items(types, "builder") {
+        items.retain(|item| match item {
+            syn::Item::Struct(s) => keep(&Some(s.ident.to_string())),
+            syn::Item::Impl(imp) => keep(&self_name(imp)),
+            _ => true,
+        });
     }
     types.retain(|item| match item {
         syn::Item::Impl(imp)
@@ -177,13 +172,9 @@ mod tests {
     }
 
     fn type_builders(file: &mut syn::File) -> Vec<syn::Item> {
-        module_items(file, "types")
-            .iter()
-            .find_map(|item| match item {
-                syn::Item::Mod(m) if m.ident == "builder" => Some(m.content.clone().unwrap().1),
-                _ => None,
-            })
+        submodule_items(module_items(file, "types"), "builder")
             .unwrap()
+            .clone()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use progenitor::Generator;
 use quote::{format_ident, quote};
 
-use crate::syntax::module_items;
+use crate::syntax::{module_items, submodule_items};
 
 /// Gives the request builder of every operation regen marked `x-genauth-pagination` an
 /// `into_stream()` over all its items (see `src/pagination.rs`). The methods go inside the
@@ -110,15 +110,9 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
         }
     }
     module_items(file, "builder").extend(items);
-    let types = module_items(file, "types");
-    let body_builders = types
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, i)| i),
-            _ => None,
-        })
-        .expect("the generated types have a `builder` module");
-    body_builders.extend(setters);
+    submodule_items(module_items(file, "types"), "builder")
+        .expect("the generated types have a `builder` module")
+        .extend(setters);
 }
 
 /// `set_page_number(page)` on the builder of the request body `body`: sets the field at `path`
@@ -351,13 +345,8 @@ mod tests {
         let spec = paged_spec("body.pagination");
         let (mut file, generator) = generate(&spec);
         add_page_streams(&mut file, &generator, &spec);
-        let setter = module_items(&mut file, "types")
-            .iter()
-            .find_map(|item| match item {
-                syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
-                _ => None,
-            })
-            .and_then(|(_, items)| items.last().cloned())
+        let setter = submodule_items(module_items(&mut file, "types"), "builder")
+            .and_then(|items| items.last().cloned())
             .unwrap();
         // The optional `pagination` is made from its Default when unset; its other fields
         // are kept; the optional `page` is set.

@@ -222,13 +222,13 @@ pub fn streamline_requests(
         }
     }
 
-    // Which operations only read, by client method name (heck's snake case of the operationId,
-    // as progenitor names them).
-    let mut reads = std::collections::BTreeMap::new();
+    // The spec's operations by client method name (heck's snake case of the operationId, as
+    // progenitor names them); each names its constant of the operation table.
+    let mut operation_names = std::collections::BTreeSet::new();
     for item in raw["paths"].as_object().expect("paths").values() {
         for op in item.as_object().expect("path item").values() {
             if let Some(id) = op["operationId"].as_str() {
-                reads.insert(id.to_snake_case(), op["x-genauth-read"] == true);
+                operation_names.insert(id.to_snake_case());
             }
         }
     }
@@ -306,7 +306,7 @@ pub fn streamline_requests(
                 "unexpected end of a generated send: {ends:?}"
             );
             assert!(
-                reads.contains_key(&id),
+                operation_names.contains(&id),
                 "{id} is not an operation of the spec"
             );
             let op = format_ident!("{}", id.to_ascii_uppercase());

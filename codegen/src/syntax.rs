@@ -2,13 +2,19 @@
 
 /// The items of the generated module `name` (`types`, `builder`).
 pub fn module_items<'a>(file: &'a mut syn::File, name: &str) -> &'a mut Vec<syn::Item> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
+    submodule_items(&mut file.items, name)
         .unwrap_or_else(|| panic!("the generated client has no `{name}` module"))
+}
+
+/// The items of the inline module `name` among `items` (e.g. `builder` inside `types`).
+pub fn submodule_items<'a>(
+    items: &'a mut [syn::Item],
+    name: &str,
+) -> Option<&'a mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
 }
 
 /// The value of a `#[serde(rename = "...")]` attribute.
