@@ -87,14 +87,7 @@ async fn a_scripted_503_is_retried_for_reads_and_returned_for_writes() {
         ))
         .build()
         .unwrap();
-    let otp = client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await
-        .unwrap()
-        .into_data()
-        .unwrap();
+    let otp = fetch_otp(&client).await.unwrap();
     assert_eq!(otp.secret.expose_secret(), "S");
     let err = client.delete_by_id().id("ip-1").send().await.unwrap_err();
     assert_eq!(err.status(), Some(503));

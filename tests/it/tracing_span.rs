@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use genauth::prelude::*;
 use genauth::testing::{MockApi, MockReply};
 use genauth::{ManagementClient, RetryPolicy};
 use tracing_subscriber::fmt::format::FmtSpan;
 
+use crate::support::calls::fetch_otp;
 use crate::support::capture::Capture;
 
 const KEY_SECRET: &str = "SK-never-in-logs-41c9";
@@ -48,14 +48,7 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
         )
         .build()
         .unwrap();
-    let otp = client
-        .get_otp_secret_by_user()
-        .user_id("u1")
-        .send()
-        .await
-        .unwrap()
-        .into_data()
-        .unwrap();
+    let otp = fetch_otp(&client).await.unwrap();
     assert_eq!(otp.secret.expose_secret(), OTP);
     assert_eq!(server.requests().len(), 2);
 
