@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
-use genauth_codegen::{builders, docs, enums, envelopes, lenient, pages, paths, requests, spec};
+use genauth_codegen::{
+    builders, directions, docs, enums, envelopes, lenient, pages, paths, requests, spec,
+};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
@@ -70,6 +72,12 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_ALL_BUILDERS").is_none() {
         builders::prune_type_builders(&mut file);
     }
+    // Deserialize only where a response can hold the type.
+    let decoding = directions::decode_only_answers(&mut file, &spec::alternatives(&raw));
+    assert!(
+        decoding.decoded > 0 && decoding.send_only > 0,
+        "every type kept or lost Deserialize: {decoding:?}"
+    );
     let (open_enums, opened) = enums::open_string_enums(&mut file);
     let relaxed = lenient::lenient_decoding(
         genauth_codegen::syntax::module_items(&mut file, "types"),

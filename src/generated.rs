@@ -20,9 +20,11 @@ mod tests {
 
     #[test]
     fn every_string_enum_keeps_unknown_values_and_known_ones_as_before() {
-        assert_eq!(OPEN_ENUMS.len(), OPEN_ENUM_COUNT);
+        // The table leaves out the enums only requests send (they cannot be decoded).
+        assert!(OPEN_ENUMS.len() <= OPEN_ENUM_COUNT);
         if cfg!(feature = "all-groups") {
             assert!(OPEN_ENUM_COUNT >= 140, "{OPEN_ENUM_COUNT} string enums");
+            assert!(OPEN_ENUMS.len() >= 90, "{} decodable", OPEN_ENUMS.len());
         }
         for (name, known, round_trip) in OPEN_ENUMS {
             let (json, shown, unknown) = round_trip("a-value-from-the-future");

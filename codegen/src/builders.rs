@@ -2,11 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use quote::ToTokens;
-
 use syn::visit::Visit;
 
-use crate::syntax::{module_items, submodule_items};
+use crate::syntax::{module_items, reach_types, submodule_items};
 
 /// The `X` of every path `types::builder::X` it visits.
 #[derive(Default)]
@@ -29,17 +27,6 @@ impl<'ast> Visit<'ast> for TypeBuilderPaths {
 /// that nested values can be built the same way. Types only ever decoded from responses lose
 /// theirs: about half of the builders, a third of the generated code.
 pub fn prune_type_builders(file: &mut syn::File) {
-    fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
-        for tree in tokens {
-            match tree {
-                proc_macro2::TokenTree::Ident(ident) => {
-                    out.insert(ident.to_string());
-                }
-                proc_macro2::TokenTree::Group(group) => idents(group.stream(), out),
-                _ => {}
-            }
-        }
-    }
     /// The last segment of an impl's self type (`X` or `super::X`).
     fn self_name(imp: &syn::ItemImpl) -> Option<String> {
         match &*imp.self_ty {
@@ -55,34 +42,8 @@ pub fn prune_type_builders(file: &mut syn::File) {
     let wanted = wanted.0;
     assert!(!wanted.is_empty(), "no operation uses a type builder");
     let types = module_items(file, "types");
-    // What each type's definition names.
-    let mut names: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
-    for item in types.iter() {
-        let (name, tokens) = match item {
-            syn::Item::Struct(s) => (s.ident.to_string(), s.to_token_stream()),
-            syn::Item::Enum(e) => (e.ident.to_string(), e.to_token_stream()),
-            _ => continue,
-        };
-        let mut found = BTreeSet::new();
-        idents(tokens, &mut found);
-        names.insert(name, found);
-    }
     // Everything reachable from the request bodies.
-    let mut reached = BTreeSet::new();
-    let mut todo: Vec<String> = wanted.into_iter().collect();
-    while let Some(name) = todo.pop() {
-        if !reached.insert(name.clone()) {
-            continue;
-        }
-        if let Some(found) = names.get(&name) {
-            todo.extend(
-                found
-                    .iter()
-                    .filter(|n| names.contains_key(*n) && !reached.contains(*n))
-                    .cloned(),
-            );
-        }
-    }
+    let reached = reach_types(types, wanted);
     // Drop the other builders and their `builder()` constructors.
     let keep = |name: &Option<String>| name.as_ref().is_none_or(|n| reached.contains(n));
     if let Some(items) = submodule_items(types, "builder") {

@@ -13,11 +13,12 @@ pub const UNKNOWN_VARIANT: &str = "UnknownValue";
 /// a last variant `UnknownValue(String)` (`#[serde(untagged)]`), so that a value the server
 /// adds later decodes, is kept, and serialises back unchanged, instead of failing the whole
 /// call. Known values keep their variants and travel as before. `Copy` goes, since the new
-/// variant holds a `String`. Returns, for the unit tests, a table of every opened enum with a
-/// known value and a decode/encode round trip, and the names of the opened enums.
+/// variant holds a `String`. Returns, for the unit tests, a table of every opened enum that
+/// derives `Deserialize` (the others are only ever sent) with a known value and a
+/// decode/encode round trip, and the names of all the opened enums.
 pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTreeSet<String>) {
     let types = module_items(file, "types");
-    let mut opened: Vec<(syn::Ident, String)> = Vec::new();
+    let mut opened: Vec<(syn::Ident, String, bool)> = Vec::new();
     for item in types.iter_mut() {
         let syn::Item::Enum(e) = item else { continue };
         let renames: Option<Vec<String>> = e
@@ -38,11 +39,15 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
             "enum {} already has a variant {UNKNOWN_VARIANT}",
             e.ident
         );
+        let mut decodable = false;
         for attr in &mut e.attrs {
             if attr.path().is_ident("derive") {
                 let derives: syn::punctuated::Punctuated<syn::Path, syn::Token![,]> = attr
                     .parse_args_with(syn::punctuated::Punctuated::parse_terminated)
                     .expect("derive list");
+                decodable |= derives
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Deserialize"));
                 let kept = derives.into_iter().filter(|p| !p.is_ident("Copy"));
                 *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
             }
@@ -54,9 +59,9 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
             #[serde(untagged)]
             #unknown(::std::string::String)
         });
-        opened.push((e.ident.clone(), renames[0].clone()));
+        opened.push((e.ident.clone(), renames[0].clone(), decodable));
     }
-    let names: BTreeSet<String> = opened.iter().map(|(i, _)| i.to_string()).collect();
+    let names: BTreeSet<String> = opened.iter().map(|(i, ..)| i.to_string()).collect();
     // `Display` writes the unknown value as it is.
     for item in types.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
@@ -83,7 +88,7 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
             });
         }
     }
-    let rows = opened.iter().map(|(ident, known)| {
+    let rows = opened.iter().filter(|(.., decodable)| *decodable).map(|(ident, known, _)| {
         quote! {
             (stringify!(#ident), #known, |value: &str| {
                 let decoded: types::#ident =
@@ -96,7 +101,8 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
     });
     let count = opened.len();
     let table = quote! {
-        /// How many string enums are open to unknown values.
+        /// How many string enums are open to unknown values (the table lists those a response
+        /// can hold).
         #[allow(dead_code)]
         pub(crate) const OPEN_ENUM_COUNT: usize = #count;
         /// Every open string enum: its name, one known value, and a round trip of a value through
@@ -275,6 +281,41 @@ mod tests {
             quote!(#known).to_string(),
             quote!("suspended-now").to_string()
         );
+    }
+
+    #[test]
+    fn a_send_only_enum_is_opened_but_has_no_decoding_row() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(::serde::Serialize, Clone, Copy, Debug)]
+                pub enum Mode { On, Off }
+                impl ::std::fmt::Display for Mode {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match *self {
+                            Self::On => f.write_str("On"),
+                            Self::Off => f.write_str("Off"),
+                        }
+                    }
+                }
+            }
+        };
+        let (table, names) = open_string_enums(&mut file);
+        assert_eq!(names, BTreeSet::from(["Mode".to_string()]));
+        let mode = enum_named(&mut file, "Mode");
+        assert_eq!(
+            mode.variants.last().unwrap().ident.to_string(),
+            UNKNOWN_VARIANT
+        );
+        let table: syn::File = syn::parse2(table).unwrap();
+        let syn::Item::Static(rows) = &table.items[1] else {
+            panic!("OPEN_ENUMS second")
+        };
+        assert_eq!(quote!(#rows).to_string().matches("stringify").count(), 0);
+        let syn::Item::Const(count) = &table.items[0] else {
+            panic!("OPEN_ENUM_COUNT first")
+        };
+        let value = &count.expr;
+        assert_eq!(quote!(#value).to_string(), "1usize");
     }
 
     #[test]

@@ -62,23 +62,16 @@ pub fn reachable_schemas<'a>(
     roots: impl IntoIterator<Item = &'a serde_json::Value>,
 ) -> BTreeSet<String> {
     fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                if let Some(name) = map
-                    .get("$ref")
-                    .and_then(|r| r.as_str())
-                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                {
-                    out.push(name.to_string());
-                }
-                if let Some(names) = map.get("x-genauth-alternatives").and_then(|a| a.as_array()) {
-                    out.extend(names.iter().filter_map(|n| n.as_str()).map(str::to_string));
-                }
-                map.values().for_each(|c| refs(c, out));
+        each_object(v, &mut |map| {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_string());
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|c| refs(c, out)),
-            _ => {}
-        }
+            out.extend(alternatives_of(map));
+        });
     }
     let mut todo = Vec::new();
     for root in roots {
@@ -91,6 +84,40 @@ pub fn reachable_schemas<'a>(
         }
     }
     reached
+}
+
+/// The names regen put in `x-genauth-alternatives` anywhere in the spec: the types a raw JSON
+/// field may hold, for the caller to decode.
+pub fn alternatives(raw: &serde_json::Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    each_object(raw, &mut |map| out.extend(alternatives_of(map)));
+    out
+}
+
+/// The names in `map`'s own `x-genauth-alternatives`.
+fn alternatives_of(map: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    map.get("x-genauth-alternatives")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Calls `f` on every JSON object in `v`, `v` itself included, parents before children.
+fn each_object(
+    v: &serde_json::Value,
+    f: &mut impl FnMut(&serde_json::Map<String, serde_json::Value>),
+) {
+    match v {
+        serde_json::Value::Object(map) => {
+            f(map);
+            map.values().for_each(|c| each_object(c, f));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|c| each_object(c, f)),
+        _ => {}
+    }
 }
 
 /// Makes every optional array property of a schema that a request body reaches `nullable`, so
@@ -315,6 +342,22 @@ mod tests {
         let groups = keep_enabled_groups(&mut raw, |_| true);
         assert_eq!(groups, ["Users", "Risk lists"]);
         assert_eq!(raw, two_groups());
+    }
+
+    #[test]
+    fn alternatives_are_collected_from_anywhere_in_the_spec() {
+        let spec = json!({
+            "components": { "schemas": {
+                "R": { "properties": {
+                    "raw": { "x-genauth-alternatives": ["P", "Q"] },
+                    "list": { "items": { "x-genauth-alternatives": ["T", "P"] } }
+                } }
+            } }
+        });
+        assert_eq!(
+            alternatives(&spec).into_iter().collect::<Vec<_>>(),
+            ["P", "Q", "T"]
+        );
     }
 
     #[test]

@@ -17,6 +17,53 @@ pub fn submodule_items<'a>(
     })
 }
 
+/// The types of `items` (a `types` module) that `roots` reach: each root that names a struct or
+/// enum there, and every such type named, at any depth, in the definition of one reached.
+pub fn reach_types(
+    items: &[syn::Item],
+    roots: impl IntoIterator<Item = String>,
+) -> std::collections::BTreeSet<String> {
+    use quote::ToTokens;
+    fn idents(tokens: proc_macro2::TokenStream, out: &mut std::collections::BTreeSet<String>) {
+        for tree in tokens {
+            match tree {
+                proc_macro2::TokenTree::Ident(ident) => {
+                    out.insert(ident.to_string());
+                }
+                proc_macro2::TokenTree::Group(group) => idents(group.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    // What each type's definition names.
+    let mut names = std::collections::BTreeMap::new();
+    for item in items {
+        let (name, tokens) = match item {
+            syn::Item::Struct(s) => (s.ident.to_string(), s.to_token_stream()),
+            syn::Item::Enum(e) => (e.ident.to_string(), e.to_token_stream()),
+            _ => continue,
+        };
+        let mut found = std::collections::BTreeSet::new();
+        idents(tokens, &mut found);
+        names.insert(name, found);
+    }
+    let mut reached = std::collections::BTreeSet::new();
+    let mut todo: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = todo.pop() {
+        if let Some(found) = names.get(&name)
+            && reached.insert(name)
+        {
+            todo.extend(
+                found
+                    .iter()
+                    .filter(|n| names.contains_key(*n) && !reached.contains(*n))
+                    .cloned(),
+            );
+        }
+    }
+    reached
+}
+
 /// The value of a `#[serde(rename = "...")]` attribute.
 pub fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     crate::serde_attrs::SerdeAttrs::parse(attrs).rename
@@ -59,6 +106,20 @@ mod tests {
             fn types() {}
         };
         module_items(&mut file, "types");
+    }
+
+    #[test]
+    fn reach_types_follows_definitions_and_ignores_unknown_roots() {
+        let file: syn::File = syn::parse_quote! {
+            pub struct A { pub b: Option<Vec<B>> }
+            pub enum B { One(C), Two }
+            pub struct C(pub String);
+            pub struct D { pub a: A }
+            impl A { fn d(&self) -> D { todo!() } }
+        };
+        let reached = reach_types(&file.items, ["A".to_string(), "Nowhere".to_string()]);
+        assert_eq!(reached.into_iter().collect::<Vec<_>>(), ["A", "B", "C"]);
+        assert!(reach_types(&file.items, ["D".to_string()]).contains("C"));
     }
 
     #[test]
