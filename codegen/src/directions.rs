@@ -7,10 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 
-use crate::syntax::{module_items, reach_types};
+use crate::syntax::{drop_derive, module_items, reach_types};
 
 /// The `X` of every path `types::X` or `types::builder::X` it visits.
 #[derive(Default)]
@@ -99,33 +98,11 @@ pub fn decode_only_answers(file: &mut syn::File, alternatives: &BTreeSet<String>
     report
 }
 
-/// Removes the trait whose last path segment is `name` from the `#[derive(...)]` attributes
-/// among `attrs`; whether one was there.
-fn drop_derive(attrs: &mut [syn::Attribute], name: &str) -> bool {
-    let mut dropped = false;
-    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) =
-            attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-        else {
-            continue;
-        };
-        let before = paths.len();
-        let kept: Punctuated<syn::Path, syn::Token![,]> = paths
-            .into_iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name))
-            .collect();
-        if kept.len() != before {
-            dropped = true;
-            *attr = syn::parse_quote!(#[derive(#kept)]);
-        }
-    }
-    dropped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use quote::ToTokens;
+    use syn::punctuated::Punctuated;
 
     /// `CreateA` sends an `A` (holding a `B`) and answers a `C` (holding a `B` and a `D`);
     /// `E` is only a raw field's alternative, `F` nothing at all.

@@ -90,21 +90,6 @@ impl Shape {
     }
 }
 
-/// Whether a `#[derive(...)]` among `attrs` names `Default`.
-fn derives_default(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .any(|a| {
-            a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-                .is_ok_and(|paths| {
-                    paths
-                        .iter()
-                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "Default"))
-                })
-        })
-}
-
 /// Whether `imp` implements the trait whose last path segment is `name` (`Default`,
 /// `Display`, ...).
 pub fn implements(imp: &syn::ItemImpl, name: &str) -> bool {
@@ -126,10 +111,10 @@ pub fn types_with_default(items: &[syn::Item]) -> BTreeSet<String> {
                     out.insert(ident.to_string());
                 }
             }
-            syn::Item::Struct(st) if derives_default(&st.attrs) => {
+            syn::Item::Struct(st) if crate::syntax::derives(&st.attrs, "Default") => {
                 out.insert(st.ident.to_string());
             }
-            syn::Item::Enum(en) if derives_default(&en.attrs) => {
+            syn::Item::Enum(en) if crate::syntax::derives(&en.attrs, "Default") => {
                 out.insert(en.ident.to_string());
             }
             _ => {}

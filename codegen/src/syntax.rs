@@ -64,6 +64,46 @@ pub fn reach_types(
     reached
 }
 
+/// Whether a `#[derive(...)]` among `attrs` names the trait whose last path segment is `name`.
+pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+        })
+}
+
+/// Removes the trait whose last path segment is `name` from the `#[derive(...)]` attributes
+/// among `attrs`; whether one was there.
+pub fn drop_derive(attrs: &mut [syn::Attribute], name: &str) -> bool {
+    let mut dropped = false;
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        let before = paths.len();
+        let kept: syn::punctuated::Punctuated<syn::Path, syn::Token![,]> = paths
+            .into_iter()
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name))
+            .collect();
+        if kept.len() != before {
+            dropped = true;
+            *attr = syn::parse_quote!(#[derive(#kept)]);
+        }
+    }
+    dropped
+}
+
 /// The value of a `#[serde(rename = "...")]` attribute.
 pub fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     crate::serde_attrs::SerdeAttrs::parse(attrs).rename
