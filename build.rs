@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use genauth_codegen::{
-    builders, directions, docs, enums, envelopes, lenient, pages, paths, requests, spec,
+    builders, decoders, directions, docs, enums, envelopes, lenient, pages, paths, requests, spec,
 };
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -91,6 +91,11 @@ fn main() {
         relaxed.relaxed > 0 && relaxed.defaulted_structs > 0,
         "the lenient pass found nothing to relax: {relaxed:?}"
     );
+    // serde's derived Deserialize is most of the generated code: the structs get a written
+    // one, with `visit_map` alone (after the lenient pass, whose attributes it reads).
+    let written =
+        decoders::write_decoders(genauth_codegen::syntax::module_items(&mut file, "types"));
+    assert!(written > 0, "no struct got a written decoder");
     docs::ref_field_docs(&mut file, &raw);
 
     let envelopes = envelopes::envelope_impls(&generator, &raw);

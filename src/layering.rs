@@ -11,6 +11,7 @@ const ORDER: &[&str] = &[
     "error",
     "config",
     "lenient",
+    "decoder",
     "path",
     "redact",
     "envelope",

@@ -110,9 +110,7 @@ pub(crate) fn float<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     d.deserialize_any(Number::<f64>(std::marker::PhantomData))
 }
 
-/// An `Option<f64>`: `null`, a number, or a numeric string. (Today's spec has no optional
-/// float field; build.rs uses this as soon as one appears.)
-#[allow(dead_code)]
+/// An `Option<f64>`: `null`, a number, or a numeric string.
 pub(crate) fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     d.deserialize_option(Optional::<f64>(std::marker::PhantomData))
 }

@@ -15,6 +15,7 @@ mod auth;
 mod builder;
 mod client;
 mod config;
+mod decoder;
 pub mod envelope;
 mod error;
 #[cfg(feature = "events")]

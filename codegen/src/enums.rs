@@ -102,53 +102,18 @@ pub fn open_string_enums(file: &mut syn::File) -> (proc_macro2::TokenStream, BTr
     (table, names)
 }
 
-/// Keeps on each generated enum the traits its users call: `Display`, `FromStr`, serde,
-/// `Clone`, `Debug`, `Eq`, `Hash` (and `Default` where typify gave one). It drops the derived
-/// `Ord` and `PartialOrd` (the order of variants means nothing in the API) and the
-/// `TryFrom<&str>`, `TryFrom<&String>` and `TryFrom<String>` impls, which only repeat
-/// `FromStr`. Returns how many impls and derives went.
+/// Drops the derived `Ord` and `PartialOrd` from each generated enum: the order of variants
+/// means nothing in the API. What users call stays: `Display`, `FromStr`, serde, `Clone`,
+/// `Debug`, `Eq`, `Hash`, and the `TryFrom` impls from text that let an operation's setter
+/// take `"BLACK"` as well as `IpType::Black`. Returns how many derives went.
 pub fn fewer_enum_impls(file: &mut syn::File) -> usize {
-    /// Whether `imp` is `TryFrom<T>` for a string-like `T`.
-    fn try_from_text(imp: &syn::ItemImpl) -> bool {
-        let Some((_, path, _)) = &imp.trait_ else {
-            return false;
-        };
-        let Some(last) = path.segments.last().filter(|s| s.ident == "TryFrom") else {
-            return false;
-        };
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            return false;
-        };
-        let Some(syn::GenericArgument::Type(ty)) = args.args.first() else {
-            return false;
-        };
-        let ty = match ty {
-            syn::Type::Reference(r) => &*r.elem,
-            other => other,
-        };
-        matches!(ty, syn::Type::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "str" || s.ident == "String"))
-    }
-    let types = module_items(file, "types");
     let mut removed = 0;
-    let mut enums = BTreeSet::new();
-    for item in types.iter_mut() {
+    for item in module_items(file, "types").iter_mut() {
         if let syn::Item::Enum(e) = item {
-            enums.insert(e.ident.to_string());
             removed += usize::from(drop_derive(&mut e.attrs, "PartialOrd"));
             removed += usize::from(drop_derive(&mut e.attrs, "Ord"));
         }
     }
-    types.retain(|item| {
-        let syn::Item::Impl(imp) = item else {
-            return true;
-        };
-        let of_enum = matches!(&*imp.self_ty, syn::Type::Path(p)
-            if p.path.get_ident().is_some_and(|i| enums.contains(&i.to_string())));
-        let goes = of_enum && try_from_text(imp);
-        removed += usize::from(goes);
-        !goes
-    });
     removed
 }
 
@@ -358,70 +323,43 @@ mod tests {
     }
 
     #[test]
-    fn enums_keep_display_from_str_and_serde_but_not_order_or_try_from_text() {
+    fn enums_lose_their_order_and_keep_the_rest() {
         let mut file: syn::File = syn::parse_quote! {
             pub mod types {
                 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
                 pub enum Mode { On, Off }
-                impl ::std::str::FromStr for Mode {
-                    type Err = self::error::ConversionError;
-                    fn from_str(value: &str) -> Result<Self, Self::Err> { todo!() }
-                }
                 impl ::std::convert::TryFrom<&str> for Mode {
                     type Error = self::error::ConversionError;
                     fn try_from(value: &str) -> Result<Self, Self::Error> { value.parse() }
                 }
-                impl ::std::convert::TryFrom<&::std::string::String> for Mode {
-                    type Error = self::error::ConversionError;
-                    fn try_from(value: &::std::string::String) -> Result<Self, Self::Error> { value.parse() }
-                }
-                impl ::std::convert::TryFrom<::std::string::String> for Mode {
-                    type Error = self::error::ConversionError;
-                    fn try_from(value: ::std::string::String) -> Result<Self, Self::Error> { value.parse() }
-                }
-                impl ::std::convert::TryFrom<i64> for Mode {
-                    type Error = self::error::ConversionError;
-                    fn try_from(value: i64) -> Result<Self, Self::Error> { todo!() }
-                }
                 #[derive(::serde::Serialize, Clone, Debug, PartialOrd, PartialEq)]
                 pub struct Pattern(String);
-                impl ::std::convert::TryFrom<::std::string::String> for Pattern {
-                    type Error = self::error::ConversionError;
-                    fn try_from(value: ::std::string::String) -> Result<Self, Self::Error> { todo!() }
-                }
             }
         };
-        assert_eq!(fewer_enum_impls(&mut file), 5);
+        let before = file.clone();
+        assert_eq!(fewer_enum_impls(&mut file), 2);
         let items = module_items(&mut file, "types");
-        let shown: Vec<String> = items
-            .iter()
-            .map(|item| match item {
-                syn::Item::Impl(imp) => {
-                    let (_, t, _) = imp.trait_.as_ref().unwrap();
-                    let ty = &imp.self_ty;
-                    quote!(#t for #ty).to_string()
-                }
-                syn::Item::Enum(e) => {
-                    let attrs = &e.attrs;
-                    quote!(#(#attrs)*).to_string()
-                }
-                syn::Item::Struct(s) => {
-                    let attrs = &s.attrs;
-                    quote!(#(#attrs)*).to_string()
-                }
-                _ => String::new(),
-            })
-            .collect();
+        let syn::Item::Enum(e) = &items[0] else {
+            panic!("the enum first")
+        };
+        let attrs = &e.attrs;
         assert_eq!(
-            shown,
-            [
-                quote!(#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, PartialEq)]).to_string(),
-                ":: std :: str :: FromStr for Mode".to_string(),
-                ":: std :: convert :: TryFrom < i64 > for Mode".to_string(),
-                // Structs keep theirs: a pattern-checked string is built with `TryFrom`.
-                quote!(#[derive(::serde::Serialize, Clone, Debug, PartialOrd, PartialEq)]).to_string(),
-                ":: std :: convert :: TryFrom < :: std :: string :: String > for Pattern".to_string(),
-            ]
+            quote!(#(#attrs)*).to_string(),
+            quote!(#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, PartialEq)]).to_string()
+        );
+        // The impls and the structs are left as they were.
+        let mut before = before;
+        let was = module_items(&mut before, "types");
+        assert_eq!(quote!(#(#items)*).to_string().matches("TryFrom").count(), 1);
+        assert_eq!(
+            quote!(#(#was)*).to_string().matches("PartialOrd").count(),
+            2
+        );
+        let now_struct = &items[2];
+        let was_struct = &was[2];
+        assert_eq!(
+            quote!(#now_struct).to_string(),
+            quote!(#was_struct).to_string()
         );
     }
 

@@ -7,6 +7,7 @@
 //! token text.
 
 pub mod builders;
+pub mod decoders;
 pub mod directions;
 pub mod docs;
 pub mod enums;

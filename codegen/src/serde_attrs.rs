@@ -19,6 +19,10 @@ pub struct SerdeAttrs {
     pub skip_serializing_if: Option<String>,
     /// `flatten` is present.
     pub flatten: bool,
+    /// The function of `deserialize_with = "path"`.
+    pub deserialize_with: Option<String>,
+    /// Keys none of the above covers (`alias`, `skip`, `with`, a nested `rename(..)`, ...).
+    pub others: Vec<String>,
 }
 
 impl SerdeAttrs {
@@ -37,6 +41,7 @@ impl SerdeAttrs {
                     .unwrap_or_default();
                 // `rename(serialize = "..")` and other nested forms: skipped whole.
                 if meta.input.peek(syn::token::Paren) {
+                    out.others.push(key);
                     return meta.parse_nested_meta(|inner| {
                         if inner.input.peek(syn::Token![=]) {
                             let _: syn::Lit = inner.value()?.parse()?;
@@ -58,11 +63,21 @@ impl SerdeAttrs {
                         out.default = true;
                         out.default_path = value;
                     }
-                    "with" | "deserialize_with" | "serialize_with" => out.with = true,
+                    "deserialize_with" => {
+                        out.with = true;
+                        out.deserialize_with = value;
+                    }
+                    "with" | "serialize_with" => {
+                        out.with = true;
+                        out.others.push(key);
+                    }
                     "rename" => out.rename = value,
                     "skip_serializing_if" => out.skip_serializing_if = value,
-                    "flatten" => out.flatten = true,
-                    _ => {}
+                    "flatten" => {
+                        out.flatten = true;
+                        out.others.push(key);
+                    }
+                    _ => out.others.push(key),
                 }
                 Ok(())
             });
@@ -117,7 +132,9 @@ mod tests {
         assert!(a.default);
         assert_eq!(a.default_path.as_deref(), Some("defaults::limit"));
         assert!(a.with);
+        assert_eq!(a.deserialize_with.as_deref(), Some("crate::lenient::int"));
         assert!(a.flatten);
+        assert_eq!(a.others, ["flatten", "rename"]);
         assert_eq!(a.rename.as_deref(), Some("x"));
         let none = field(quote::quote! {
             #[doc = "default with"]
