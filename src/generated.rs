@@ -39,6 +39,66 @@ mod tests {
     }
 }
 
+// The types below belong to groups the default features turn on.
+#[cfg(all(test, feature = "all-groups"))]
+mod written_decoders {
+    use serde_json::json;
+
+    use super::types::{CreateDataResourceRespDto, IsSuccessRespDto};
+
+    /// A generated answer type read through its written decoder: JSON names, lenient numbers
+    /// and booleans, unknown fields skipped, defaults for what is left out.
+    #[test]
+    fn an_answer_decodes_as_with_the_derive() {
+        let answer: IsSuccessRespDto = serde_json::from_value(json!({
+            "statusCode": "200",
+            "apiCode": null,
+            "message": "ok",
+            "data": {"success": "true", "extra": [1, {"a": 2}]},
+            "addedLater": {"nested": true}
+        }))
+        .unwrap();
+        assert_eq!(answer.status_code, 200);
+        assert_eq!(answer.api_code, None);
+        assert_eq!(answer.message, "ok");
+        assert!(answer.data.success);
+        assert_eq!(answer.request_id, None);
+        // From bytes, where keys are borrowed.
+        let answer: IsSuccessRespDto =
+            serde_json::from_slice(br#"{"statusCode":200,"requestId":"r-1"}"#).unwrap();
+        assert_eq!(answer.request_id.as_deref(), Some("r-1"));
+        assert!(!answer.data.success);
+    }
+
+    /// The errors are serde's own: what the envelope reader and users see did not change.
+    #[test]
+    fn missing_duplicate_and_mistyped_fields_fail_as_with_the_derive() {
+        let e = serde_json::from_str::<IsSuccessRespDto>(r#"{"statusCode":200,"statusCode":1}"#)
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("duplicate field `statusCode`"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<IsSuccessRespDto>(r#"{"statusCode":"two hundred"}"#)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("an integer or a string holding one"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<IsSuccessRespDto>(r#"[200]"#).unwrap_err();
+        assert!(
+            e.to_string().contains("expected struct IsSuccessRespDto"),
+            "{e}"
+        );
+        // `data.struct` is required in this answer.
+        let e = serde_json::from_value::<CreateDataResourceRespDto>(json!({
+            "statusCode": 200, "data": {"resourceCode": "r"}
+        }))
+        .unwrap_err();
+        assert!(e.to_string().starts_with("missing field `struct`"), "{e}");
+    }
+}
+
 #[cfg(test)]
 mod fail_closed {
     use serde_json::json;
