@@ -12,7 +12,8 @@
 use std::path::Path;
 
 use genauth_codegen::{
-    builders, decoders, directions, docs, enums, envelopes, lenient, pages, paths, requests, spec,
+    builders, decoders, directions, docs, enums, envelopes, inline, lenient, pages, paths,
+    requests, spec,
 };
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -97,6 +98,7 @@ fn main() {
         decoders::write_decoders(genauth_codegen::syntax::module_items(&mut file, "types"));
     assert!(written > 0, "no struct got a written decoder");
     docs::ref_field_docs(&mut file, &raw);
+    inline::inline_methods(&mut file);
 
     let envelopes = envelopes::envelope_impls(&generator, &raw);
     let answers = requests::every_operation_answered(&answers, &raw);

@@ -12,6 +12,7 @@ pub mod directions;
 pub mod docs;
 pub mod enums;
 pub mod envelopes;
+pub mod inline;
 pub mod lenient;
 pub mod pages;
 pub mod paths;
