@@ -13,7 +13,7 @@ use std::path::Path;
 
 use genauth_codegen::{
     builders, decoders, directions, docs, enums, envelopes, inline, lenient, pages, paths,
-    requests, spec,
+    requests, setters, spec,
 };
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -98,6 +98,10 @@ fn main() {
         decoders::write_decoders(genauth_codegen::syntax::module_items(&mut file, "types"));
     assert!(written > 0, "no struct got a written decoder");
     docs::ref_field_docs(&mut file, &raw);
+    assert!(
+        setters::shared_conversions(&mut file) > 0,
+        "no setter uses the shared conversion"
+    );
     inline::inline_methods(&mut file);
 
     let envelopes = envelopes::envelope_impls(&generator, &raw);

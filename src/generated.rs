@@ -14,6 +14,26 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
+/// A generated setter's conversion: `value` as `T`, or `message` followed by the conversion's
+/// error (build.rs puts this in the setters in place of a closure each).
+#[inline]
+pub(crate) fn converted<V, T>(value: V, message: &str) -> Result<T, String>
+where
+    V: TryInto<T>,
+    V::Error: std::fmt::Display,
+{
+    value.try_into().map_err(|e| format!("{message}: {e}"))
+}
+
+/// [`converted`] for the setters whose message says it all.
+#[inline]
+pub(crate) fn converted_quietly<V, T>(value: V, message: &str) -> Result<T, String>
+where
+    V: TryInto<T>,
+{
+    value.try_into().map_err(|_| message.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{OPEN_ENUM_COUNT, OPEN_ENUMS};
@@ -36,6 +56,44 @@ mod tests {
             assert_eq!(json, format!("{known:?}"), "{name}");
             assert_eq!(shown, *known, "{name}");
         }
+    }
+}
+
+/// The setters' shared conversions ([`converted`], [`converted_quietly`]): a value a setter
+/// cannot convert fails the call with the setter's message, before anything is sent.
+#[cfg(all(test, feature = "all-groups"))]
+mod setters {
+    use crate::prelude::*;
+
+    #[tokio::test]
+    async fn a_value_a_setter_cannot_convert_fails_the_call_unsent() {
+        let (mock, client) = crate::testing::tests::mock_client().await;
+        // An operation's own setter: its message alone.
+        let err = client
+            .get_otp_secret_by_user()
+            .user_id("u-1")
+            .user_id_type("no-such-type")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::InvalidRequest(m)
+                if m == "conversion to `UserIdType` for user_id_type failed"),
+            "{err:?}"
+        );
+        // A body builder's setter: its message, then the conversion's error.
+        let err = client
+            .add_whitelist()
+            .body_map(|b| b.type_("no-such-type"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::InvalidRequest(m)
+                if m == "error converting supplied value for type_: invalid value"),
+            "{err:?}"
+        );
+        assert!(mock.requests().is_empty());
     }
 }
 

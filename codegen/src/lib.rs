@@ -18,6 +18,7 @@ pub mod pages;
 pub mod paths;
 pub mod requests;
 pub mod serde_attrs;
+pub mod setters;
 pub mod spec;
 pub mod syntax;
 #[cfg(test)]
