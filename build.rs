@@ -106,25 +106,31 @@ fn main() {
 
     let envelopes = envelopes::envelope_impls(&generator, &raw);
     let answers = requests::every_operation_answered(&answers, &raw);
-    write_out(
-        "codegen.rs",
-        quote! {
-            #open_enums
-            #file
-            #envelopes
-            #answers
-        },
-    );
     // The tables the layers below the generated code read: each module includes its own.
     write_out("operations.rs", spec::operation_table(&raw, &groups));
     write_out("sensitive_fields.rs", spec::sensitive_fields(&raw));
     write_out("api_groups.rs", docs::group_pages(&file, &raw));
+    // The client, with the passes' own items around it: added to the tree as it is, rather
+    // than printed and parsed again.
+    let items = |tokens| {
+        syn::parse2::<syn::File>(tokens)
+            .expect("generated items parse")
+            .items
+    };
+    file.items.splice(0..0, items(open_enums));
+    file.items.extend(items(envelopes));
+    file.items.extend(items(answers));
+    write_file("codegen.rs", &file);
 }
 
 /// Writes `code`, formatted, to `$OUT_DIR/name`.
 fn write_out(name: &str, code: proc_macro2::TokenStream) {
-    let ast = syn::parse2(code).expect("generated code parses");
-    let code = prettyplease::unparse(&ast);
+    write_file(name, &syn::parse2(code).expect("generated code parses"));
+}
+
+/// Writes `file`, formatted, to `$OUT_DIR/name`.
+fn write_file(name: &str, file: &syn::File) {
+    let code = prettyplease::unparse(file);
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(name);
     std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }
