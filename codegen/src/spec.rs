@@ -94,6 +94,16 @@ pub fn alternatives(raw: &serde_json::Value) -> BTreeSet<String> {
     out
 }
 
+/// How many schemas in the spec constrain a string with a `pattern`. typify checks those with
+/// the `regress` crate, which genauth does not depend on while there are none.
+pub fn string_patterns(raw: &serde_json::Value) -> usize {
+    let mut count = 0;
+    each_object(raw, &mut |map| {
+        count += usize::from(map.get("pattern").is_some_and(serde_json::Value::is_string));
+    });
+    count
+}
+
 /// The names in `map`'s own `x-genauth-alternatives`.
 fn alternatives_of(map: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
     map.get("x-genauth-alternatives")
@@ -342,6 +352,20 @@ mod tests {
         let groups = keep_enabled_groups(&mut raw, |_| true);
         assert_eq!(groups, ["Users", "Risk lists"]);
         assert_eq!(raw, two_groups());
+    }
+
+    #[test]
+    fn string_patterns_are_counted_but_not_properties_named_pattern() {
+        let spec = json!({
+            "components": { "schemas": {
+                "R": { "properties": {
+                    "code": { "type": "string", "pattern": "^[a-z]+$" },
+                    "pattern": { "type": "string" }
+                } }
+            } }
+        });
+        assert_eq!(string_patterns(&spec), 1);
+        assert_eq!(string_patterns(&json!({"paths": {}})), 0);
     }
 
     #[test]
