@@ -131,14 +131,6 @@ impl Error {
         }
     }
 
-    /// A request the generated code could not build (a header or body it cannot encode).
-    pub(crate) fn unbuildable(source: reqwest::Error) -> Self {
-        Error::InvalidRequest(format!(
-            "cannot build the request: {}",
-            describe(&without_query(source))
-        ))
-    }
-
     /// A transport failure, with the query removed from the URL the error carries (it may hold
     /// an email address or a phone number) so that neither its text nor its `Debug` shows it.
     pub(crate) fn transport(source: reqwest::Error) -> Self {

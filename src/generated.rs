@@ -25,6 +25,19 @@ where
     value.try_into().map_err(|e| format!("{message}: {e}"))
 }
 
+/// A generated operation's body, built: the builder's value converted to the body type, or
+/// `Error::InvalidRequest` with what was missing or wrong (build.rs puts this in every `send`
+/// that has a body, in place of two closures each).
+#[inline]
+pub(crate) fn built<T, B>(body: Result<B, String>) -> Result<T, crate::Error>
+where
+    T: TryFrom<B>,
+    T::Error: std::fmt::Display,
+{
+    body.and_then(|v| T::try_from(v).map_err(|e| e.to_string()))
+        .map_err(crate::Error::InvalidRequest)
+}
+
 /// [`converted`] for the setters whose message says it all.
 #[inline]
 pub(crate) fn converted_quietly<V, T>(value: V, message: &str) -> Result<T, String>

@@ -175,15 +175,36 @@ impl ClientState {
         self.shared.endpoint.new_request(method, path)
     }
 
-    /// The start of a generated operation's request: [`new_request`](Self::new_request) as a
-    /// builder. build.rs puts this call in every operation.
-    pub(crate) fn start(
+    /// A generated operation's request: [`new_request`](Self::new_request) that accepts JSON.
+    /// build.rs puts this call (or [`new_json_call`](Self::new_json_call)) in every
+    /// operation, in place of a `reqwest::RequestBuilder` chain.
+    pub(crate) fn new_call(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
+        let mut request = self.new_request(method, path);
+        request.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        request
+    }
+
+    /// [`new_call`](Self::new_call) with `body` as its JSON body, as `RequestBuilder::json`
+    /// sends it. A body that cannot be written as JSON is `Error::InvalidRequest`.
+    pub(crate) fn new_json_call<B: serde::Serialize + ?Sized>(
         &self,
-        http: &reqwest::Client,
         method: reqwest::Method,
         path: &str,
-    ) -> reqwest::RequestBuilder {
-        reqwest::RequestBuilder::from_parts(http.clone(), self.new_request(method, path))
+        body: &B,
+    ) -> Result<reqwest::Request, Error> {
+        let json = serde_json::to_vec(body).map_err(|e| {
+            Error::InvalidRequest(format!("cannot build the request: the body: {e}"))
+        })?;
+        let mut request = self.new_call(method, path);
+        request.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        *request.body_mut() = Some(json.into());
+        Ok(request)
     }
 
     /// Runs every attempt of one call inside the request's span: the successful reply, or

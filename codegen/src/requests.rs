@@ -107,6 +107,89 @@ pub fn streamline_requests(
         }
         Some((new.args[0].clone(), new.args[1].clone()))
     }
+    /// The request the rewritten chain `client.inner.start(.., Method::V, &url)
+    /// .header(ACCEPT, ..)[.json(&body)].build()` describes, made directly: no
+    /// `reqwest::RequestBuilder` (a client handle, a `Result` carried through each call, and
+    /// generic methods for every operation to type-check).
+    fn direct_request(chain: &syn::Expr) -> syn::Expr {
+        let mut calls = Vec::new();
+        let mut expr = chain;
+        while let syn::Expr::MethodCall(call) = expr {
+            calls.push(call);
+            expr = &call.receiver;
+        }
+        let names: Vec<String> = calls.iter().map(|c| c.method.to_string()).collect();
+        let accept = |c: &syn::ExprMethodCall| {
+            matches!(c.args.first(), Some(syn::Expr::Path(p))
+                if p.path.segments.last().is_some_and(|s| s.ident == "ACCEPT"))
+        };
+        let start = calls.last().expect("a request chain");
+        assert!(
+            start.method == "start" && start.args.len() == 3 && accept(calls[calls.len() - 2]),
+            "unexpected request chain: {names:?}"
+        );
+        let verb = &start.args[1];
+        match names.as_slice() {
+            [build, header, _] if build == "build" && header == "header" => {
+                syn::parse_quote!(client.inner.new_call(#verb, &url))
+            }
+            [build, json, header, _]
+                if build == "build" && json == "json" && header == "header" =>
+            {
+                let body = &calls[1].args[0];
+                syn::parse_quote!(client.inner.new_json_call(#verb, &url, #body)?)
+            }
+            _ => panic!("unexpected request chain: {names:?}"),
+        }
+    }
+    /// `body.and_then(|v| T::try_from(v).map_err(..)).map_err(Error::InvalidRequest)?` as
+    /// one call of the shared `crate::generated::built::<T, _>(body)?`; a body without a
+    /// builder (`body.map_err(Error::InvalidRequest)?`) is left as it is.
+    fn built_body(init: &syn::Expr) -> syn::Expr {
+        let shape =
+            || -> syn::Expr { panic!("unexpected body conversion: {}", init.to_token_stream()) };
+        let syn::Expr::Try(t) = init else {
+            return shape();
+        };
+        let syn::Expr::MethodCall(map_err) = &*t.expr else {
+            return shape();
+        };
+        // A body with no builder (raw JSON) is only `body.map_err(Error::InvalidRequest)?`.
+        if matches!(&*map_err.receiver, syn::Expr::Path(p) if p.path.is_ident("body")) {
+            return init.clone();
+        }
+        let syn::Expr::MethodCall(and_then) = &*map_err.receiver else {
+            return shape();
+        };
+        if map_err.method != "map_err" || and_then.method != "and_then" {
+            return shape();
+        }
+        let Some(syn::Expr::Closure(c)) = and_then.args.first() else {
+            return shape();
+        };
+        let mut body = &*c.body;
+        if let syn::Expr::Block(b) = body
+            && let [syn::Stmt::Expr(inner, None)] = b.block.stmts.as_slice()
+        {
+            body = inner;
+        }
+        let syn::Expr::MethodCall(inner_map_err) = body else {
+            return shape();
+        };
+        let syn::Expr::Call(try_from) = &*inner_map_err.receiver else {
+            return shape();
+        };
+        let syn::Expr::Path(func) = &*try_from.func else {
+            return shape();
+        };
+        let mut ty = func.path.clone();
+        let last = ty.segments.pop().map(|p| p.into_value().ident);
+        if last.as_ref().is_none_or(|i| i != "try_from") {
+            return shape();
+        }
+        ty.segments.pop_punct();
+        syn::parse_quote!(crate::generated::built::<#ty, _>(body)?)
+    }
     /// Rewrites the request chain; returns (starts replaced, `.headers(header_map)` removed).
     /// Query parameters leave the chain for `query`, in their order.
     fn rewrite_chain(
@@ -331,8 +414,9 @@ pub fn streamline_requests(
                     let (s, r) = rewrite_chain(&mut t.expr, &mut query);
                     starts += s;
                     removed_maps += r;
-                    let chain = std::mem::replace(&mut *t.expr, syn::parse_quote!(()));
-                    *t.expr = syn::parse_quote!(#chain.map_err(crate::Error::unbuildable));
+                    *init = direct_request(&t.expr);
+                } else if let Some(init) = local_named(stmt, "body") {
+                    *init = built_body(init);
                 }
             }
             // The query as pairs, for the URL and the signature alike.
@@ -631,16 +715,20 @@ mod tests {
             local(create, "url"),
             quote!("/api/v3/create-user").to_string()
         );
-        let request = local(create, "request");
-        let start = quote!(
-            client
-                .inner
-                .start(&client.client, ::reqwest::Method::POST, &url)
+        // The request is made directly (no `RequestBuilder`), with its JSON body; the body
+        // itself is built by the shared function.
+        assert_eq!(
+            local(create, "request"),
+            quote!(
+                client
+                    .inner
+                    .new_json_call(::reqwest::Method::POST, &url, &body)?
+            )
+            .to_string()
         );
-        assert!(request.starts_with(&start.to_string()), "{request}");
-        assert!(
-            request.ends_with(&quote!(.build().map_err(crate::Error::unbuildable)?).to_string()),
-            "{request}"
+        assert_eq!(
+            local(create, "body"),
+            quote!(crate::generated::built::<types::CreateUserReqDto, _>(body)?).to_string()
         );
         let (_, get) = sends
             .iter()
@@ -651,12 +739,10 @@ mod tests {
         let template = template.to_string();
         assert!(url.starts_with(template.trim_end_matches(")")), "{url}");
         assert!(url.contains("crate :: path :: segment"), "{url}");
-        let start = quote!(
-            client
-                .inner
-                .start(&client.client, ::reqwest::Method::GET, &url)
+        assert_eq!(
+            local(get, "request"),
+            quote!(client.inner.new_call(::reqwest::Method::GET, &url)).to_string()
         );
-        assert!(local(get, "request").starts_with(&start.to_string()));
     }
 
     #[test]

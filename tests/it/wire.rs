@@ -726,9 +726,11 @@ async fn a_failing_token_endpoint_is_asked_about_once_per_retry_round() {
             .all(|r| r.as_ref().is_err_and(Error::is_retryable))
     );
     // 20 calls of 3 attempts each used to make 12 fetches; the failure is now shared for a
-    // short cooldown, and these retries (milliseconds apart) all fall inside it.
+    // short cooldown, and these retries (milliseconds apart) fall inside it. On a loaded
+    // machine a round of attempts can straddle the end of a cooldown and fetch once more, so
+    // the bound allows one extra fetch per round; without the sharing it would be 20 or more.
     let fetches = server.requests().len();
-    assert!(fetches <= 3, "{fetches} fetches");
+    assert!(fetches <= 6, "{fetches} fetches");
     assert!(
         server
             .requests()
