@@ -9,10 +9,13 @@ use crate::syntax::module_items;
 /// and [`crate::Error`] as its only error:
 /// - the `api-version` header map goes (the API has no such header; progenitor stamps the
 ///   spec's version on every request);
-/// - `client.client.<method>(url)`, which parses the whole URL string (host included) each
-///   time, becomes `client.inner.start(..)`: the client's host, parsed once, with this path,
-///   and a header map sized for every header the request will get. `url` is the path alone:
-///   a literal, or formatted when it has parameters;
+/// - the `reqwest::RequestBuilder` chain from `client.client.<method>(url)`, which parses the
+///   whole URL string (host included) each time, becomes one call,
+///   `client.inner.new_call(..)` or, with a JSON body, `client.inner.new_json_call(..)`: the
+///   client's host, parsed once, with this path, and a header map sized for every header the
+///   request will get. `url` is the path alone: a literal, or formatted when it has
+///   parameters;
+/// - a body builder becomes the body through the shared `crate::generated::built`;
 /// - the end (`pre`, `exec` and `post` hooks, `ResponseValue::from_response`) becomes
 ///   `client.inner.respond(.., Call { .. })`: the send loop with the operation's facts
 ///   written in (name, read or write), the success rule, and decoding from the bytes it read;
