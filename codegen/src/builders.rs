@@ -1,26 +1,8 @@
 //! Type builders only for the types a request can carry.
 
-use std::collections::BTreeSet;
-
 use syn::visit::Visit;
 
-use crate::syntax::{module_items, reach_types, submodule_items};
-
-/// The `X` of every path `types::builder::X` it visits.
-#[derive(Default)]
-struct TypeBuilderPaths(BTreeSet<String>);
-
-impl<'ast> Visit<'ast> for TypeBuilderPaths {
-    fn visit_path(&mut self, path: &'ast syn::Path) {
-        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if let Some(at) = names.windows(2).position(|w| w == ["types", "builder"])
-            && let Some(name) = names.get(at + 2)
-        {
-            self.0.insert(name.clone());
-        }
-        syn::visit::visit_path(self, path);
-    }
-}
+use crate::syntax::{TypePaths, module_items, reach_types, submodule_items};
 
 /// Keeps typify's builder (`types::builder::X`, `types::X::builder()`) only for the types a
 /// request can carry: the request bodies `body_map` works on, and every type they contain, so
@@ -35,11 +17,11 @@ pub fn prune_type_builders(file: &mut syn::File) {
         }
     }
     // Builders the operations use: `types::builder::X` in the operation builders.
-    let mut wanted = TypeBuilderPaths::default();
+    let mut paths = TypePaths::default();
     for item in module_items(file, "builder").iter() {
-        wanted.visit_item(item);
+        paths.visit_item(item);
     }
-    let wanted = wanted.0;
+    let wanted = paths.builders;
     assert!(!wanted.is_empty(), "no operation uses a type builder");
     let types = module_items(file, "types");
     // Everything reachable from the request bodies.

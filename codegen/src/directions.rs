@@ -9,29 +9,7 @@ use std::collections::BTreeSet;
 
 use syn::visit::Visit;
 
-use crate::syntax::{drop_derive, module_items, reach_types};
-
-/// The `X` of every path `types::X` or `types::builder::X` it visits.
-#[derive(Default)]
-struct TypePaths(BTreeSet<String>);
-
-impl<'ast> Visit<'ast> for TypePaths {
-    fn visit_path(&mut self, path: &'ast syn::Path) {
-        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if let Some(at) = names.iter().position(|n| n == "types") {
-            let rest = &names[at + 1..];
-            let name = match rest {
-                [builder, name] if builder == "builder" => Some(name),
-                [name] => Some(name),
-                _ => None,
-            };
-            if let Some(name) = name {
-                self.0.insert(name.clone());
-            }
-        }
-        syn::visit::visit_path(self, path);
-    }
-}
+use crate::syntax::{TypePaths, drop_derive, module_items, reach_types};
 
 /// What [`decode_only_answers`] did.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,16 +44,21 @@ pub fn decode_only_answers(file: &mut syn::File, alternatives: &BTreeSet<String>
             _ => {}
         }
     }
+    // Both `types::X` and `types::builder::X` name the type `X`.
+    let named = |paths: TypePaths| -> BTreeSet<String> {
+        paths.plain.into_iter().chain(paths.builders).collect()
+    };
+    let (sent, answered) = (named(sent), named(answered));
     assert!(
-        !answered.0.is_empty(),
+        !answered.is_empty(),
         "no operation builder returns a generated type"
     );
     let types = module_items(file, "types");
     let decoded = reach_types(
         types,
-        answered.0.into_iter().chain(alternatives.iter().cloned()),
+        answered.into_iter().chain(alternatives.iter().cloned()),
     );
-    let sent = reach_types(types, sent.0);
+    let sent = reach_types(types, sent);
     let mut report = Report {
         decoded: 0,
         send_only: 0,

@@ -80,13 +80,7 @@ impl Shape {
     /// `::serde_json::Value` (or `serde_json::Value`).
     fn is_json(ty: &syn::Type) -> bool {
         let syn::Type::Path(p) = ty else { return false };
-        let names: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        names == ["serde_json", "Value"]
+        crate::syntax::path_names(&p.path) == ["serde_json", "Value"]
     }
 }
 

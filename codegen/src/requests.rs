@@ -99,12 +99,7 @@ pub fn streamline_requests(
         let syn::Expr::Path(func) = &*new.func else {
             return None;
         };
-        let names: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let names = crate::syntax::path_names(&func.path);
         if !names.ends_with(&["QueryParam".to_string(), "new".to_string()]) || new.args.len() != 2 {
             return None;
         }

@@ -1,5 +1,39 @@
 //! Small helpers over the generated syntax tree.
 
+use std::collections::BTreeSet;
+
+/// The identifiers of `path`'s segments, in order (`::serde_json::Value` gives
+/// `["serde_json", "Value"]`).
+pub fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// The generated types the paths it visits name: `X` of each `types::X` in `plain`, of each
+/// `types::builder::X` in `builders`.
+#[derive(Default)]
+pub struct TypePaths {
+    pub plain: BTreeSet<String>,
+    pub builders: BTreeSet<String>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for TypePaths {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let names = path_names(path);
+        if let Some(at) = names.iter().position(|n| n == "types") {
+            match &names[at + 1..] {
+                [builder, name] if builder == "builder" => {
+                    self.builders.insert(name.clone());
+                }
+                [name] => {
+                    self.plain.insert(name.clone());
+                }
+                _ => {}
+            }
+        }
+        syn::visit::visit_path(self, path);
+    }
+}
+
 /// The items of the generated module `name` (`types`, `builder`).
 pub fn module_items<'a>(file: &'a mut syn::File, name: &str) -> &'a mut Vec<syn::Item> {
     submodule_items(&mut file.items, name)
@@ -22,9 +56,9 @@ pub fn submodule_items<'a>(
 pub fn reach_types(
     items: &[syn::Item],
     roots: impl IntoIterator<Item = String>,
-) -> std::collections::BTreeSet<String> {
+) -> BTreeSet<String> {
     use quote::ToTokens;
-    fn idents(tokens: proc_macro2::TokenStream, out: &mut std::collections::BTreeSet<String>) {
+    fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
         for tree in tokens {
             match tree {
                 proc_macro2::TokenTree::Ident(ident) => {
@@ -43,11 +77,11 @@ pub fn reach_types(
             syn::Item::Enum(e) => (e.ident.to_string(), e.to_token_stream()),
             _ => continue,
         };
-        let mut found = std::collections::BTreeSet::new();
+        let mut found = BTreeSet::new();
         idents(tokens, &mut found);
         names.insert(name, found);
     }
-    let mut reached = std::collections::BTreeSet::new();
+    let mut reached = BTreeSet::new();
     let mut todo: Vec<String> = roots.into_iter().collect();
     while let Some(name) = todo.pop() {
         if let Some(found) = names.get(&name)
@@ -146,6 +180,25 @@ mod tests {
             fn types() {}
         };
         module_items(&mut file, "types");
+    }
+
+    #[test]
+    fn type_paths_sort_types_from_their_builders() {
+        use syn::visit::Visit;
+        let item: syn::Item = syn::parse_quote! {
+            struct Op<'a> {
+                body: Result<types::builder::A, String>,
+                mode: Option<super::types::Mode>,
+                other: types::builder::B::Nested,
+                elsewhere: crate::other::C,
+            }
+        };
+        let mut paths = TypePaths::default();
+        paths.visit_item(&item);
+        assert_eq!(paths.builders.into_iter().collect::<Vec<_>>(), ["A"]);
+        assert_eq!(paths.plain.into_iter().collect::<Vec<_>>(), ["Mode"]);
+        let ty: syn::Path = syn::parse_quote!(::serde_json::Value);
+        assert_eq!(path_names(&ty), ["serde_json", "Value"]);
     }
 
     #[test]
