@@ -2,7 +2,7 @@
 //! parameters and body fields from the embedded spec.
 
 use genauth::operations::{self, Operation, PagePlace};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::cli::{DescribeArgs, OpsArgs};
 use crate::output::{Failure, print_line};
@@ -91,17 +91,7 @@ pub fn run_ops(args: &OpsArgs) -> Result<(), Failure> {
     let ops = filter_ops(args.text.as_deref(), args.group.as_deref())?;
     if args.json {
         for op in &ops {
-            let line = json!({
-                "operationId": op.id,
-                "method": op.method,
-                "httpMethod": op.http_method,
-                "path": op.path,
-                "group": op.group,
-                "readOnly": op.read_only,
-                "paginated": op.paginated,
-                "summary": summary(spec, op),
-            });
-            print_line(&line.to_string())?;
+            print_line(&Value::Object(op_fields(spec, op)).to_string())?;
         }
         return Ok(());
     }
@@ -191,21 +181,41 @@ pub fn describe_json(op: &Operation) -> Result<Value, Failure> {
             "fields": fields_json(spec, b.schema),
         })
     });
-    Ok(json!({
-        "operationId": op.id,
-        "method": op.method,
-        "httpMethod": op.http_method,
-        "path": op.path,
-        "group": op.group,
-        "readOnly": op.read_only,
-        "paginated": op.paginated,
-        "pages": page_place(op),
-        "summary": summary(spec, op),
-        "description": o.get("description").and_then(Value::as_str).unwrap_or(""),
-        "parameters": params,
-        "body": body,
-        "data": spec.data_schema(o).map(|(s, _)| spec.type_name(s)),
-    }))
+    let mut described = op_fields(spec, op);
+    for (key, value) in [
+        ("pages", json!(page_place(op))),
+        (
+            "description",
+            json!(o.get("description").and_then(Value::as_str).unwrap_or("")),
+        ),
+        ("parameters", json!(params)),
+        ("body", json!(body)),
+        (
+            "data",
+            json!(spec.data_schema(o).map(|(s, _)| spec.type_name(s))),
+        ),
+    ] {
+        described.insert(key.to_string(), value);
+    }
+    Ok(Value::Object(described))
+}
+
+/// What `ops --json` prints for an operation, and what `describe --json` starts from.
+fn op_fields(spec: &Spec, op: &Operation) -> Map<String, Value> {
+    let mut fields = Map::new();
+    for (key, value) in [
+        ("operationId", json!(op.id)),
+        ("method", json!(op.method)),
+        ("httpMethod", json!(op.http_method)),
+        ("path", json!(op.path)),
+        ("group", json!(op.group)),
+        ("readOnly", json!(op.read_only)),
+        ("paginated", json!(op.paginated)),
+        ("summary", json!(summary(spec, op))),
+    ] {
+        fields.insert(key.to_string(), value);
+    }
+    fields
 }
 
 /// The fields of a named schema as JSON.

@@ -566,6 +566,14 @@ impl Spec {
             found,
             schema: owner.map(str::to_string),
         };
+        // `v` is not of the type `expected` names.
+        let mismatch = |expected: String| {
+            finding(
+                FindingKind::TypeMismatch,
+                Some(expected),
+                Some(json_type(v).into()),
+            )
+        };
         if v.is_null() {
             let typed = r.get("type").is_some()
                 || r.get("enum").is_some()
@@ -601,21 +609,13 @@ impl Spec {
                     Some(found),
                 ));
             } else {
-                out.push(finding(
-                    FindingKind::TypeMismatch,
-                    Some(self.type_name(s)),
-                    Some(json_type(v).into()),
-                ));
+                out.push(mismatch(self.type_name(s)));
             }
             return;
         }
         if let Some(alternatives) = r.get("oneOf").and_then(Value::as_array) {
             if !alternatives.iter().any(|a| self.conforms(a, v)) {
-                out.push(finding(
-                    FindingKind::TypeMismatch,
-                    Some(self.type_name(s)),
-                    Some(json_type(v).into()),
-                ));
+                out.push(mismatch(self.type_name(s)));
             }
             return;
         }
@@ -655,20 +655,12 @@ impl Spec {
                     v.is_string()
                 };
                 if !matches {
-                    out.push(finding(
-                        FindingKind::TypeMismatch,
-                        Some(scalar.into()),
-                        Some(json_type(v).into()),
-                    ));
+                    out.push(mismatch(scalar.into()));
                 }
             }
             Some("array") => {
                 let Value::Array(items) = v else {
-                    out.push(finding(
-                        FindingKind::TypeMismatch,
-                        Some(self.type_name(s)),
-                        Some(json_type(v).into()),
-                    ));
+                    out.push(mismatch(self.type_name(s)));
                     return;
                 };
                 let item_schema = r.get("items").unwrap_or(&Value::Null);
@@ -686,11 +678,7 @@ impl Spec {
             }
             Some("object") => {
                 let Value::Object(fields) = v else {
-                    out.push(finding(
-                        FindingKind::TypeMismatch,
-                        Some(self.type_name(s)),
-                        Some(json_type(v).into()),
-                    ));
+                    out.push(mismatch(self.type_name(s)));
                     return;
                 };
                 let Some((props, required)) = self.properties(r) else {
