@@ -12,6 +12,8 @@
 //! Target: the SDK keeps at least 0.9 of `bare_reqwest`'s throughput at both concurrencies.
 //! Last, one million SDK calls with the resident set size sampled after each tenth: it must
 //! not grow after warm-up (`E2E_MEMORY_CALLS` sets the count, 0 skips it).
+//! `E2E_BARE_TIMEOUT=1` gives the bare clients the SDK's default attempt timeout (not the
+//! issue's baseline; for measuring what the per-request timer costs).
 //! The SDK does more per call (signs each request, reads the envelope head for its retry
 //! decision, keeps a copy for a retry, opens a tracing span), which is exactly the overhead
 //! measured here.
@@ -154,7 +156,16 @@ async fn setup() -> Setup {
     // The bare clients send exactly what the SDK sent (the transport headers reqwest adds
     // itself, host and user-agent, are left to it).
     let (target, sent) = first.lock().unwrap().clone().unwrap();
-    let bare = reqwest::Client::new();
+    // `E2E_BARE_TIMEOUT=1` gives the bare clients the SDK's default attempt timeout, to
+    // measure what the per-request timer costs; the baseline has none.
+    let bare = if std::env::var("E2E_BARE_TIMEOUT").is_ok() {
+        reqwest::Client::builder()
+            .timeout(genauth::DEFAULT_ATTEMPT_TIMEOUT)
+            .build()
+            .unwrap()
+    } else {
+        reqwest::Client::new()
+    };
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in sent {
         if name != "host" && name != "user-agent" {

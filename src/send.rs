@@ -175,11 +175,16 @@ impl ClientState {
         self.shared.endpoint.new_request(method, path)
     }
 
-    /// A generated operation's request: [`new_request`](Self::new_request) that accepts JSON.
-    /// build.rs puts this call (or [`new_json_call`](Self::new_json_call)) in every
+    /// A generated operation's request: [`new_request`](Self::new_request) with the
+    /// operation's query in its URL, accepting JSON. build.rs puts this call (or [`new_json_call`](Self::new_json_call)) in every
     /// operation, in place of a `reqwest::RequestBuilder` chain.
-    pub(crate) fn new_call(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
-        let mut request = self.new_request(method, path);
+    pub(crate) fn new_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &Query,
+    ) -> reqwest::Request {
+        let mut request = self.shared.endpoint.new_query_request(method, path, query);
         request.headers_mut().insert(
             http::header::ACCEPT,
             http::HeaderValue::from_static("application/json"),
@@ -193,12 +198,13 @@ impl ClientState {
         &self,
         method: reqwest::Method,
         path: &str,
+        query: &Query,
         body: &B,
     ) -> Result<reqwest::Request, Error> {
         let json = serde_json::to_vec(body).map_err(|e| {
             Error::InvalidRequest(format!("cannot build the request: the body: {e}"))
         })?;
-        let mut request = self.new_call(method, path);
+        let mut request = self.new_call(method, path, query);
         request.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),
@@ -240,8 +246,9 @@ impl ClientState {
     }
 
     /// A generated operation's call, decoded: what build.rs puts at the end of every
-    /// operation's `send`. It adds the fixed headers, runs the loop, and decodes a success
-    /// from the bytes the loop read; the headers move into the answer.
+    /// operation's `send`. It adds the fixed headers, runs the loop (which signs from `query`,
+    /// already in the URL), and decodes a success from the bytes the loop read; the headers
+    /// move into the answer.
     pub(crate) async fn respond<T: serde::de::DeserializeOwned>(
         &self,
         http: &reqwest::Client,
@@ -249,7 +256,6 @@ impl ClientState {
         query: Query,
         call: Call,
     ) -> Result<progenitor_client::ResponseValue<T>, Error> {
-        query.write_to(request.url_mut());
         self.shared.endpoint.prepare(&mut request);
         let reply = self.call(http, request, Some(&query), call).await?;
         let inner = reply.judged().decode()?;

@@ -24,6 +24,8 @@ pub(crate) struct Endpoint {
     pub(crate) max_response_bytes: usize,
     /// The timeout the HTTP client applies to a request that sets none of its own.
     pub(crate) http_timeout: std::time::Duration,
+    /// The length of `base_url` up to its path (scheme, host, port).
+    origin_len: usize,
 }
 
 impl Endpoint {
@@ -39,7 +41,9 @@ impl Endpoint {
         let base_path = base_url.path().trim_end_matches('/').to_string();
         // Fixed headers, accept and content-type, and the five of the signature.
         let header_room = fixed_headers.len() + 7;
+        let origin_len = base_url[..url::Position::BeforePath].len();
         Ok(Self {
+            origin_len,
             host,
             base_url,
             base_path,
@@ -54,15 +58,75 @@ impl Endpoint {
     /// host is not parsed again: the URL is a copy of the parsed host with the path set, and
     /// the header map has room for every header the request gets.
     pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
-        let mut url = self.base_url.clone();
-        if self.base_path.is_empty() {
-            url.set_path(path);
-        } else {
-            url.set_path(&[self.base_path.as_str(), path].concat());
-        }
-        let mut request = reqwest::Request::new(method, url);
+        self.new_query_request(method, path, &Query::default())
+    }
+
+    /// [`new_request`](Self::new_request) with `query` in the URL ([`encode_query`]).
+    pub(crate) fn new_query_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &Query,
+    ) -> reqwest::Request {
+        let mut request = reqwest::Request::new(method, self.url(path, query));
         *request.headers_mut() = HeaderMap::with_capacity(self.header_room);
         request
+    }
+
+    /// The URL of `path` on the host, with `query`. The path and query are written out and
+    /// parsed once against the host's URL, which the parser copies without reading the host
+    /// again; setting the path and then the query on a copy grew the URL twice and encoded
+    /// the query apart. A path the parser could read otherwise (as a query, fragment or
+    /// another host: `?`, `#`, `\`, `//`) or that needs escaping (spaces, controls,
+    /// non-ASCII) takes that slower way, which gives the same URL for the rest. The API's
+    /// paths never do: their parameters are escaped.
+    fn url(&self, path: &str, query: &Query) -> reqwest::Url {
+        self.written_url(path, query).unwrap_or_else(|| {
+            let mut url = self.base_url.clone();
+            url.set_path(&[self.base_path.as_str(), path].concat());
+            if !query.pairs.is_empty() {
+                url.set_query(Some(&encode_query(query.pairs())));
+            }
+            url
+        })
+    }
+
+    /// [`url`](Self::url)'s quick way; `None` for a path it leaves to the slower one.
+    fn written_url(&self, path: &str, query: &Query) -> Option<reqwest::Url> {
+        let plain = |text: &str| {
+            text.bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'\\'))
+        };
+        // The path as sent: the host's path, then `path`, with a `/` between them when the
+        // host has no path and `path` does not start with one (as `set_path` makes it).
+        let slash = self.base_path.is_empty() && !path.starts_with('/');
+        let second = if !self.base_path.is_empty() {
+            self.base_path.as_bytes().get(1)
+        } else if slash {
+            path.as_bytes().first()
+        } else {
+            path.as_bytes().get(1)
+        };
+        if !plain(&self.base_path) || !plain(path) || second == Some(&b'/') {
+            return None;
+        }
+        parse_written(&self.base_url, |text| {
+            text.push_str(&self.base_path);
+            if slash {
+                text.push('/');
+            }
+            text.push_str(path);
+            if !query.pairs.is_empty() {
+                text.push('?');
+                encode_query_into(text, query.pairs());
+            }
+            // As many trailing spaces as the host part has bytes. The parser trims them (URLs
+            // drop leading and trailing spaces), but it sizes the URL it writes from the
+            // input's length, so that the host part it copies in then fits without growing
+            // the URL again (measured: 1.4 fewer allocations a call).
+            text.extend(std::iter::repeat_n(' ', self.origin_len));
+        })
+        .ok()
     }
 
     /// What every request gets before it is authenticated: the fixed headers.
@@ -90,9 +154,19 @@ pub(crate) fn encode_query<N: AsRef<str>, V: AsRef<str>>(
     pairs: impl IntoIterator<Item = (N, V)>,
 ) -> String {
     let mut encoded = String::new();
+    encode_query_into(&mut encoded, pairs);
+    encoded
+}
+
+/// [`encode_query`], appended to `encoded`.
+fn encode_query_into<N: AsRef<str>, V: AsRef<str>>(
+    encoded: &mut String,
+    pairs: impl IntoIterator<Item = (N, V)>,
+) {
+    let start = encoded.len();
     for (name, value) in pairs {
         let (name, value) = (name.as_ref(), value.as_ref());
-        if !encoded.is_empty() {
+        if encoded.len() > start {
             encoded.push('&');
         }
         match name.strip_suffix("[]") {
@@ -105,7 +179,38 @@ pub(crate) fn encode_query<N: AsRef<str>, V: AsRef<str>>(
         encoded.push('=');
         encoded.extend(form_urlencoded::byte_serialize(value.as_bytes()));
     }
-    encoded
+}
+
+thread_local! {
+    /// Each thread's buffer for the text of a URL about to be parsed (see [`parse_written`]).
+    static URL_TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Parses the reference `write` writes (an absolute path and query) against `base`. The
+/// text goes to a buffer the thread keeps, so that only the parsed URL allocates.
+fn parse_written(
+    base: &reqwest::Url,
+    write: impl FnOnce(&mut String),
+) -> Result<reqwest::Url, url::ParseError> {
+    /// A buffer grown past this by one long URL is let go rather than kept.
+    const KEEP: usize = 4096;
+    URL_TEXT.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut text) => {
+            text.clear();
+            write(&mut text);
+            let url = base.join(&text);
+            if text.capacity() > KEEP {
+                *text = String::new();
+            }
+            url
+        }
+        // Not reached (`write` never parses), but a fresh buffer does the same.
+        Err(_) => {
+            let mut text = String::new();
+            write(&mut text);
+            base.join(&text)
+        }
+    })
 }
 
 /// A complete answer: status, headers and the whole body, read into memory.
@@ -203,7 +308,8 @@ impl Query {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
             pairs: Vec::with_capacity(n),
-            texts: String::with_capacity(n * 16),
+            // Room for an id and an enum value without growing (ids are about 24 bytes).
+            texts: String::with_capacity(n * 32),
         }
     }
 
@@ -236,13 +342,6 @@ impl Query {
         crate::signing::QueryText::Pairs {
             pairs: &self.pairs,
             texts: &self.texts,
-        }
-    }
-
-    /// Writes the pairs as the URL's query ([`encode_query`]). Nothing when there are no pairs.
-    pub(crate) fn write_to(&self, url: &mut reqwest::Url) {
-        if !self.pairs.is_empty() {
-            url.set_query(Some(&encode_query(self.pairs())));
         }
     }
 }
@@ -528,14 +627,84 @@ mod tests {
             for (name, value) in &params {
                 value.push(&mut query, name);
             }
-            let mut url = reqwest::Url::parse("http://h/p").unwrap();
-            query.write_to(&mut url);
+            let endpoint =
+                Endpoint::new("http://h".into(), HeaderMap::new(), 1, Default::default()).unwrap();
+            let url = endpoint.url("/p", &query);
             assert_eq!(
                 url.query().map(str::to_string),
                 through_reqwest(&params),
                 "{:?}",
                 query.pairs().collect::<Vec<_>>()
             );
+        }
+    }
+
+    /// What `Endpoint::url` made before it wrote the URL out and parsed it once: a copy of
+    /// the host's URL, then `set_path`, then `set_query`. Paths the quick way leaves alone
+    /// must come out the same too.
+    #[test]
+    fn urls_are_what_set_path_and_set_query_made() {
+        let quick = [
+            "/api/v3/get-user",
+            "/api/v3/users/u%201",
+            "/a/%zz/[x]|{y}`z\"<>",
+            "/a/./b/../c",
+            "/a/%2e%2E/b",
+            "no-slash",
+            "",
+            "/",
+        ];
+        let slow = [
+            "/a b",
+            "/é",
+            "/tab\tx",
+            " /lead",
+            "/with?query",
+            "/with#fragment",
+            "//other.example/x",
+            "\\\\other.example\\x",
+            "/back\\slash",
+        ];
+        let pairs: [&[(&str, &str)]; 3] = [
+            &[("userId", "u 1&x=y+z/é#"), ("userIds[]", "a[]")],
+            &[("a", "")],
+            &[],
+        ];
+        for host in [
+            "https://api.genauth.ai",
+            "http://127.0.0.1:8080/",
+            "https://example.com/base/",
+            "https://example.com/base",
+        ] {
+            let endpoint =
+                Endpoint::new(host.into(), HeaderMap::new(), 1, std::time::Duration::ZERO).unwrap();
+            for path in quick.iter().chain(&slow) {
+                for pairs in pairs {
+                    let mut query = Query::default();
+                    for (name, value) in pairs {
+                        query.push(name, value).unwrap();
+                    }
+                    let mut expected = endpoint.base_url.clone();
+                    expected.set_path(&[endpoint.base_path.as_str(), path].concat());
+                    if !pairs.is_empty() {
+                        expected.set_query(Some(&encode_query(pairs.iter().copied())));
+                    }
+                    // Under a host path, `//x` is a plain path and may take the quick way.
+                    let written = endpoint.written_url(path, &query);
+                    if quick.contains(path) {
+                        assert!(written.is_some(), "{host} {path:?}");
+                    } else if endpoint.base_path.is_empty() {
+                        assert!(written.is_none(), "{host} {path:?}");
+                    }
+                    if let Some(written) = &written {
+                        assert_eq!(written.as_str(), expected.as_str(), "{host} {path:?}");
+                    }
+                    let url = endpoint.url(path, &query);
+                    assert_eq!(url.as_str(), expected.as_str(), "{host} {path:?} {pairs:?}");
+                    assert_eq!(url, expected);
+                    assert_eq!(url.host_str(), expected.host_str());
+                }
+            }
         }
     }
 

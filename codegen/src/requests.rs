@@ -16,6 +16,8 @@ use crate::syntax::module_items;
 ///   request will get. `url` is the path alone: a literal, or formatted when it has
 ///   parameters;
 /// - a body builder becomes the body through the shared `crate::generated::built`;
+/// - the query parameters are gathered as pairs (`genauth_query`) before the request is
+///   made, so that its URL is written once with them, and the signature reads the same pairs;
 /// - the end (`pre`, `exec` and `post` hooks, `ResponseValue::from_response`) becomes
 ///   `client.inner.respond(.., Call { .. })`: the send loop with the operation's facts
 ///   written in (name, read or write), the success rule, and decoding from the bytes it read;
@@ -129,13 +131,13 @@ pub fn streamline_requests(
         let verb = &start.args[1];
         match names.as_slice() {
             [build, header, _] if build == "build" && header == "header" => {
-                syn::parse_quote!(client.inner.new_call(#verb, &url))
+                syn::parse_quote!(client.inner.new_call(#verb, &url, &genauth_query))
             }
             [build, json, header, _]
                 if build == "build" && json == "json" && header == "header" =>
             {
                 let body = &calls[1].args[0];
-                syn::parse_quote!(client.inner.new_json_call(#verb, &url, #body)?)
+                syn::parse_quote!(client.inner.new_json_call(#verb, &url, &genauth_query, #body)?)
             }
             _ => panic!("unexpected request chain: {names:?}"),
         }
@@ -403,8 +405,10 @@ pub fn streamline_requests(
             f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
             removed_setups += before - f.block.stmts.len();
             let mut query = Vec::new();
-            for stmt in &mut f.block.stmts {
+            let mut request_at = None;
+            for (i, stmt) in f.block.stmts.iter_mut().enumerate() {
                 if let Some(init) = local_named(stmt, "request") {
+                    request_at = Some(i);
                     // `client.client.get(url)...build()?`: the chain sits under the `?`.
                     let syn::Expr::Try(t) = init else {
                         panic!("the request is built with `?`");
@@ -417,22 +421,24 @@ pub fn streamline_requests(
                     *init = built_body(init);
                 }
             }
-            // The query as pairs, for the URL and the signature alike.
+            // The query as pairs, for the URL and the signature alike, gathered before the
+            // request so that its URL is written once, query included. Named so that no
+            // parameter (`query` is one) can shadow it.
             let count = query.len();
-            let query_arg: syn::Expr = if query.is_empty() {
-                syn::parse_quote!(crate::transport::Query::default())
+            let mut gather: Vec<syn::Stmt> = if query.is_empty() {
+                vec![syn::parse_quote! {
+                    let genauth_query = crate::transport::Query::default();
+                }]
             } else {
-                // Named so that no parameter (`query` is one) can shadow it.
-                f.block.stmts.push(syn::parse_quote! {
+                vec![syn::parse_quote! {
                     let mut genauth_query = crate::transport::Query::with_capacity(#count);
-                });
-                for (name, value) in &query {
-                    f.block
-                        .stmts
-                        .push(syn::parse_quote! { genauth_query.push(#name, #value)?; });
-                }
-                syn::parse_quote!(genauth_query)
+                }]
             };
+            for (name, value) in &query {
+                gather.push(syn::parse_quote! { genauth_query.push(#name, #value)?; });
+            }
+            let at = request_at.expect("every generated send builds a request");
+            f.block.stmts.splice(at..at, gather);
             query_params += count;
             f.block.stmts.push(syn::Stmt::Expr(
                 syn::parse_quote!(
@@ -441,7 +447,7 @@ pub fn streamline_requests(
                         .respond(
                             &client.client,
                             request,
-                            #query_arg,
+                            genauth_query,
                             crate::send::Call::typed(&crate::operations::op::#op),
                         )
                         .await
@@ -607,7 +613,7 @@ mod tests {
             [
                 (
                     quote!(CreateUser<'a>).to_string(),
-                    end("CREATE_USER", quote!(crate::transport::Query::default()))
+                    end("CREATE_USER", quote!(genauth_query))
                 ),
                 (
                     quote!(GetUser<'a>).to_string(),
@@ -654,6 +660,23 @@ mod tests {
         );
         let push = quote!(genauth_query.push("withDetail", &with_detail)?;).to_string();
         assert!(body.contains(&push), "{body}");
+        // Gathered before the request is made, which writes them into its URL.
+        let statements: Vec<String> = get_user
+            .block
+            .stmts
+            .iter()
+            .map(|s| s.to_token_stream().to_string())
+            .collect();
+        let at = |text: &str| statements.iter().position(|s| s.contains(text)).unwrap();
+        assert!(at(&push) < at("let mut request"), "{statements:#?}");
+        let (_, create_user) = sends(&mut file)
+            .into_iter()
+            .find(|(builder, _)| builder.starts_with("CreateUser"))
+            .unwrap();
+        assert_eq!(
+            local(&create_user, "genauth_query"),
+            quote!(crate::transport::Query::default()).to_string()
+        );
     }
 
     #[test]
@@ -717,11 +740,12 @@ mod tests {
         // itself is built by the shared function.
         assert_eq!(
             local(create, "request"),
-            quote!(
-                client
-                    .inner
-                    .new_json_call(::reqwest::Method::POST, &url, &body)?
-            )
+            quote!(client.inner.new_json_call(
+                ::reqwest::Method::POST,
+                &url,
+                &genauth_query,
+                &body
+            )?)
             .to_string()
         );
         assert_eq!(
@@ -739,7 +763,12 @@ mod tests {
         assert!(url.contains("crate :: path :: segment"), "{url}");
         assert_eq!(
             local(get, "request"),
-            quote!(client.inner.new_call(::reqwest::Method::GET, &url)).to_string()
+            quote!(
+                client
+                    .inner
+                    .new_call(::reqwest::Method::GET, &url, &genauth_query)
+            )
+            .to_string()
         );
     }
 
