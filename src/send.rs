@@ -222,7 +222,6 @@ impl ClientState {
         query: Option<&Query>,
         call: Call,
     ) -> Result<Reply, Error> {
-        let started = Instant::now();
         let span = tracing::info_span!(
             "genauth.request",
             operation = call.name,
@@ -235,11 +234,11 @@ impl ClientState {
         );
         let mut attempts = 0;
         let calls = self.attempts(http, request, query, call, &mut attempts);
-        let outcome = if span.is_disabled() {
-            calls.await
-        } else {
-            calls.instrument(span.clone()).await
-        };
+        if span.is_disabled() {
+            return calls.await;
+        }
+        let started = Instant::now();
+        let outcome = calls.instrument(span.clone()).await;
         span.record("attempt", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         outcome

@@ -124,7 +124,13 @@ impl Endpoint {
             // drop leading and trailing spaces), but it sizes the URL it writes from the
             // input's length, so that the host part it copies in then fits without growing
             // the URL again (measured: 1.4 fewer allocations a call).
-            text.extend(std::iter::repeat_n(' ', self.origin_len));
+            const SPACES: &str = "                                ";
+            let mut left = self.origin_len;
+            while left > 0 {
+                let n = left.min(SPACES.len());
+                text.push_str(&SPACES[..n]);
+                left -= n;
+            }
         })
         .ok()
     }
