@@ -176,8 +176,9 @@ impl ClientState {
     }
 
     /// A generated operation's request: [`new_request`](Self::new_request) with the
-    /// operation's query in its URL, accepting JSON. build.rs puts this call (or [`new_json_call`](Self::new_json_call)) in every
-    /// operation, in place of a `reqwest::RequestBuilder` chain.
+    /// operation's query in its URL, accepting JSON. build.rs puts this call (or
+    /// [`new_json_call`](Self::new_json_call)) in every operation, in place of a
+    /// `reqwest::RequestBuilder` chain.
     pub(crate) fn new_call(
         &self,
         method: reqwest::Method,

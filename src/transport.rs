@@ -24,8 +24,6 @@ pub(crate) struct Endpoint {
     pub(crate) max_response_bytes: usize,
     /// The timeout the HTTP client applies to a request that sets none of its own.
     pub(crate) http_timeout: std::time::Duration,
-    /// The length of `base_url` up to its path (scheme, host, port).
-    origin_len: usize,
 }
 
 impl Endpoint {
@@ -41,9 +39,7 @@ impl Endpoint {
         let base_path = base_url.path().trim_end_matches('/').to_string();
         // Fixed headers, accept and content-type, and the five of the signature.
         let header_room = fixed_headers.len() + 7;
-        let origin_len = base_url[..url::Position::BeforePath].len();
         Ok(Self {
-            origin_len,
             host,
             base_url,
             base_path,
@@ -54,9 +50,9 @@ impl Endpoint {
         })
     }
 
-    /// A request to `path` on the host (the path as sent: parameters escaped, no query). The
-    /// host is not parsed again: the URL is a copy of the parsed host with the path set, and
-    /// the header map has room for every header the request gets.
+    /// A request to `path` on the host (the path as sent: parameters escaped, no query), its
+    /// URL made by [`url`](Self::url) and its header map with room for every header the
+    /// request gets.
     pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
         self.new_query_request(method, path, &Query::default())
     }
@@ -93,21 +89,15 @@ impl Endpoint {
 
     /// [`url`](Self::url)'s quick way; `None` for a path it leaves to the slower one.
     fn written_url(&self, path: &str, query: &Query) -> Option<reqwest::Url> {
-        let plain = |text: &str| {
-            text.bytes()
-                .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'\\'))
-        };
         // The path as sent: the host's path, then `path`, with a `/` between them when the
         // host has no path and `path` does not start with one (as `set_path` makes it).
         let slash = self.base_path.is_empty() && !path.starts_with('/');
-        let second = if !self.base_path.is_empty() {
-            self.base_path.as_bytes().get(1)
-        } else if slash {
-            path.as_bytes().first()
-        } else {
-            path.as_bytes().get(1)
+        let sent = || {
+            let slash = slash.then_some(b'/');
+            self.base_path.bytes().chain(slash).chain(path.bytes())
         };
-        if !plain(&self.base_path) || !plain(path) || second == Some(&b'/') {
+        let plain = sent().all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'\\'));
+        if !plain || sent().nth(1) == Some(b'/') {
             return None;
         }
         parse_written(&self.base_url, |text| {
@@ -125,7 +115,7 @@ impl Endpoint {
             // input's length, so that the host part it copies in then fits without growing
             // the URL again (measured: 1.4 fewer allocations a call).
             const SPACES: &str = "                                ";
-            let mut left = self.origin_len;
+            let mut left = self.base_url[..url::Position::BeforePath].len();
             while left > 0 {
                 let n = left.min(SPACES.len());
                 text.push_str(&SPACES[..n]);

@@ -33,6 +33,8 @@ enum Read {
 /// The decoder's plan for one field.
 struct Field {
     ident: syn::Ident,
+    /// The local that holds the value read (`f_<ident>`).
+    slot: syn::Ident,
     ty: syn::Type,
     json: String,
     read: Read,
@@ -102,6 +104,7 @@ fn plan(st: &syn::ItemStruct) -> Option<Vec<Field>> {
             };
             Some(Field {
                 ident,
+                slot,
                 ty: f.ty.clone(),
                 json,
                 read,
@@ -122,14 +125,11 @@ fn decoder(name: &syn::Ident, fields: &[Field]) -> syn::Item {
     let visitor = format_ident!("{VISITOR}");
     let expecting = format!("struct {name}");
     let type_name = name.to_string();
-    let slots: Vec<syn::Ident> = fields
-        .iter()
-        .map(|f| format_ident!("f_{}", f.ident))
-        .collect();
+    let slots: Vec<&syn::Ident> = fields.iter().map(|f| &f.slot).collect();
     let types = fields.iter().map(|f| &f.ty);
     let names: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
-    let arms = fields.iter().zip(&slots).map(|(f, slot)| {
-        let json = &f.json;
+    let arms = fields.iter().map(|f| {
+        let (json, slot) = (&f.json, &f.slot);
         let ty = &f.ty;
         let value = match f.read {
             Read::Plain => quote!(map.next_value::<#ty>()?),
