@@ -146,6 +146,28 @@ impl<'a, T> Pages<'a, T> {
     }
 }
 
+impl<T: serde::Serialize> Pages<'_, T> {
+    /// The next item, `Ok(None)` once the stream has ended, or the error that ended it.
+    ///
+    /// The same as `futures::TryStreamExt::try_next`, without needing that trait in scope:
+    ///
+    /// ```no_run
+    /// # use genauth::prelude::*;
+    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+    /// let mut users = client.list_users().into_stream();
+    /// while let Some(user) = users.try_next().await? {
+    ///     println!("{}", user.user_id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn try_next(&mut self) -> Result<Option<T>, Error> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+}
+
 /// A fingerprint of a page's items: their JSON, hashed.
 fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -142,6 +142,32 @@ async fn a_failure_mid_way_is_one_error_item_then_the_end() {
     assert_eq!(items[2].as_ref().unwrap_err().api_code(), Some(40301));
 }
 
+#[tokio::test]
+async fn the_inherent_try_next_walks_the_pages_then_reports_the_failure_once() {
+    let server = MockApi::start_raw(|seen, _| match query_page(seen) {
+        1 => MockReply::json(200, &page_body(vec![role(0), role(1)], 6)),
+        _ => MockReply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
+    })
+    .await
+    .unwrap();
+    let client = quick_builder(server.base_url()).build().unwrap();
+    let mut roles = client.list_roles().into_stream();
+    // `Pages::try_next`, not the `TryStreamExt` method: no trait import is needed for it.
+    let first = genauth::pagination::Pages::try_next(&mut roles);
+    assert_eq!(bounded(first).await.unwrap().unwrap().code, "role-0");
+    assert_eq!(
+        bounded(roles.try_next()).await.unwrap().unwrap().code,
+        "role-1"
+    );
+    let failure = bounded(roles.try_next()).await.unwrap_err();
+    assert_eq!(failure.api_code(), Some(40301));
+    assert!(
+        bounded(roles.try_next()).await.unwrap().is_none(),
+        "ended after the error"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
 fn user(n: usize) -> Value {
     let sample: Value =
         serde_json::from_str(include_str!("../samples/getUser.json")).expect("sample user");
