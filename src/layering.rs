@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 /// Every module, lowest first. A module may use only the modules before it.
 const ORDER: &[&str] = &[
     // Vocabulary: no I/O, no state.
+    "spec",
     "sensitive",
     "error",
     "config",

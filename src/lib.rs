@@ -39,6 +39,8 @@ mod retry;
 mod send;
 mod sensitive;
 pub mod signing;
+#[cfg(feature = "spec")]
+pub mod spec;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod tls;
@@ -75,6 +77,7 @@ pub mod prelude {
     pub use crate::generated::prelude::*;
 }
 
+// The README's blocks compile as doctests; one of them uses `testing::MockApi`.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "test-util"))]
 pub struct ReadmeDoctests;

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::output::Failure;
 
-/// The spec's text; only this package pays for it.
-const SPEC_TEXT: &str = include_str!("../../openapi/management-v3.json");
+/// The spec's text: the document genauth was generated from (its feature `spec`).
+const SPEC_TEXT: &str = genauth::spec::OPENAPI_JSON;
 
 /// How many `$ref` hops are followed before a schema counts as unresolvable.
 const MAX_REF_HOPS: usize = 16;

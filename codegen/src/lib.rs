@@ -1,8 +1,8 @@
 //! The passes `genauth`'s build script runs over the spec and over the code progenitor
 //! generates from it. build.rs only reads the spec, calls these in order and writes files.
 //!
-//! Internal to the workspace: a build-dependency of `genauth`, kept apart so that each pass has
-//! unit tests on small inputs. Every decision reads parsed syntax (attributes through syn's
+//! A build-dependency of `genauth`, published with it and pinned to exactly its version; no API
+//! here is stable. It is a crate of its own so that each pass has unit tests on small inputs. Every decision reads parsed syntax (attributes through syn's
 //! attribute parser, paths and expressions through syn's visitors) or the spec, never printed
 //! token text.
 
