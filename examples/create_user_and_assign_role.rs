@@ -5,14 +5,10 @@
 //! ```
 //!
 //! `create_user` answers with the new user, whose `userId` is what `assign_role` takes as a
-//! `USER` target. Both are writes, so neither is retried unless you opt in. Without
-//! credentials the example runs against a local mock and prints the bodies it received.
-
-use genauth_examples as offline;
+//! `USER` target. Both are writes, so neither is retried unless you opt in.
 
 use genauth::prelude::*;
 use genauth::types;
-use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,23 +16,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let username = args.next().unwrap_or_else(|| "ada".to_string());
     let role = args.next().unwrap_or_else(|| "editor".to_string());
 
-    let setup = offline::client(
-        |mock| {
-            mock.respond_with("create_user", |request| {
-                let body = request.json().unwrap_or_default();
-                json!({"statusCode": 200, "message": "ok", "data": {
-                    "userId": "6319a1504f3xxxxf214dd5b7",
-                    "username": body["username"],
-                    "status": "Activated",
-                    "createdAt": "2024-01-01T00:00:00Z"
-                }})
-            })?;
-            mock.respond_data("assign_role", &json!({"success": true}))
-        },
-        |builder| builder,
-    )
-    .await?;
-    let client = &setup.client;
+    // In your code: `let client = ManagementClient::from_env()?;`. Without credentials this
+    // example talks to a local mock instead (see `script` below).
+    let (client, _mock) = offline::client(script).await?;
 
     let user = client
         .create_user()
@@ -44,12 +26,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?
         .into_data()?;
-    println!("created {} with id {}", username, user.user_id);
+    println!("created {username} with id {}", user.user_id);
 
     let assigned = client
         .assign_role()
         .body_map(|b| {
-            b.code(role.clone()).targets(vec![types::TargetDto {
+            b.code(role.as_str()).targets(vec![types::TargetDto {
                 target_type: types::TargetDtoTargetType::User,
                 target_identifier: user.user_id.clone(),
             }])
@@ -58,13 +40,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .into_data()?;
     println!("assigned role {role}: success = {}", assigned.success);
-
-    if let Some(mock) = &setup.mock {
-        println!("\nwhat the mock received:");
-        for request in mock.requests() {
-            let body = String::from_utf8_lossy(&request.body);
-            println!("  {} {}  {body}", request.method, request.path);
-        }
-    }
     Ok(())
+}
+
+// ---- Only for running without credentials: the local mock's answers. ----
+
+#[path = "support/offline.rs"]
+mod offline;
+
+use genauth::testing::MockApi;
+use serde_json::json;
+
+fn script(mock: &MockApi) -> Result<(), genauth::Error> {
+    // The new user has the username the request gave.
+    mock.respond_with("create_user", |request| {
+        let body = request.json().unwrap_or_default();
+        json!({"statusCode": 200, "message": "ok", "data": {
+            "userId": "6319a1504f3xxxxf214dd5b7",
+            "username": body["username"],
+            "status": "Activated"
+        }})
+    })?;
+    mock.respond_data("assign_role", &json!({"success": true}))
 }

@@ -1,24 +1,20 @@
 //! Fetch a user's OTP secret.
 //!
 //! ```sh
-//! cargo run --example get_otp_secret -- <user-id> [--user-id-type <type>] [--reveal]
+//! cargo run --example get_otp_secret -- [<user-id>] [--user-id-type <type>] [--reveal]
 //! ```
 //!
-//! With `GENAUTH_ACCESS_KEY_ID` and `GENAUTH_ACCESS_KEY_SECRET` set (and optionally
-//! `GENAUTH_HOST`, `GENAUTH_TENANT_ID`, `GENAUTH_LANG`, `GENAUTH_BRAND`) it calls the real API.
-//! Without them it starts `genauth::testing::MockApi`, a local stand-in on 127.0.0.1 that
-//! checks the request signature and answers as the API does. The secret is masked unless
-//! `--reveal` is given; the current TOTP code for it is printed either way.
+//! `get_otp_secret_by_user` returns the secret a user's authenticator app holds. The secret is
+//! masked unless `--reveal` is given; the current TOTP code for it is printed either way (the
+//! `totp` feature, on by default). Without an argument it asks for user
+//! `6319a1504f3xxxxf214dd5b7`.
 
 use std::process::ExitCode;
 
 use genauth::prelude::*;
-use genauth::testing::MockApi;
-use genauth::{ManagementClient, types};
+use genauth::types;
 
-const USAGE: &str = "usage: get_otp_secret <user-id> [--user-id-type <type>] [--reveal]\n  types: user_id external_id phone email username identity sync_relation custom_field";
-/// What the local mock hands out: a valid base32 secret, so that the example can show a code.
-const DEMO_SECRET: &str = "JBSWY3DPEHPK3PXP";
+const USAGE: &str = "usage: get_otp_secret [<user-id>] [--user-id-type <type>] [--reveal]\n  types: user_id external_id phone email username identity sync_relation custom_field";
 
 struct Args {
     user_id: String,
@@ -47,9 +43,8 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unexpected argument `{other}`")),
         }
     }
-    let user_id = user_id.ok_or("a user id is required")?;
     Ok(Args {
-        user_id,
+        user_id: user_id.unwrap_or_else(|| "6319a1504f3xxxxf214dd5b7".to_string()),
         user_id_type,
         reveal,
     })
@@ -67,75 +62,43 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let have_credentials = ["GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET"]
-        .iter()
-        .all(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()));
-
-    // Keep the mock alive for the whole call.
-    let mut _mock = None;
-    let client = if have_credentials {
-        ManagementClient::from_env()
-    } else {
-        let mock = match MockApi::start().await {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("error: cannot start the local mock: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        println!(
-            "No GENAUTH_ACCESS_KEY_ID/GENAUTH_ACCESS_KEY_SECRET set: using a built-in local mock at {}",
-            mock.base_url()
-        );
-        if let Err(e) = mock.respond_data(
-            "get_otp_secret_by_user",
-            &serde_json::json!({ "secret": DEMO_SECRET }),
-        ) {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-        let client = mock.client_builder().build();
-        _mock = Some(mock);
-        client
-    };
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-
-    let mut call = client
-        .get_otp_secret_by_user()
-        .user_id(args.user_id.clone());
-    if let Some(t) = args.user_id_type {
-        call = call.user_id_type(t);
-    }
-    match call.send().await.and_then(|r| r.into_data()) {
-        Ok(otp) => {
-            let secret = otp.secret.expose_secret();
-            let shown = if args.reveal {
-                secret.to_string()
-            } else {
-                mask(secret)
-            };
-            println!("OTP secret of {}: {shown}", args.user_id);
-            if !args.reveal {
-                println!("(masked; pass --reveal to print it)");
-            }
-            // The secret is what the user's authenticator app holds: the same codes follow.
-            match otp.totp() {
-                Ok(totp) => println!("current code: {}", totp.current_code()),
-                Err(e) => println!("no code: {e}"),
-            }
-            ExitCode::SUCCESS
-        }
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    // In your code: `let client = ManagementClient::from_env()?;`. Without credentials this
+    // example talks to a local mock instead (see `script` below).
+    let (client, _mock) = offline::client(script).await?;
+
+    let mut call = client
+        .get_otp_secret_by_user()
+        .user_id(args.user_id.as_str());
+    if let Some(t) = args.user_id_type {
+        call = call.user_id_type(t);
+    }
+    let otp = call.send().await?.into_data()?;
+    let secret = otp.secret.expose_secret();
+    if args.reveal {
+        println!("OTP secret of {}: {secret}", args.user_id);
+    } else {
+        println!(
+            "OTP secret of {}: {} (masked; pass --reveal to print it)",
+            args.user_id,
+            mask(secret)
+        );
+    }
+    // The secret is what the user's authenticator app holds: the same codes follow.
+    match otp.totp() {
+        Ok(totp) => println!("current code: {}", totp.current_code()),
+        Err(e) => println!("no code: {e}"),
+    }
+    Ok(())
 }
 
 /// First two and last two characters, the rest as `*`.
@@ -148,4 +111,19 @@ fn mask(secret: &str) -> String {
     out.push_str(&"*".repeat(chars.len() - 4));
     out.extend(&chars[chars.len() - 2..]);
     out
+}
+
+// ---- Only for running without credentials: the local mock's answers. ----
+
+#[path = "support/offline.rs"]
+mod offline;
+
+use genauth::testing::MockApi;
+
+fn script(mock: &MockApi) -> Result<(), genauth::Error> {
+    // A valid base32 secret, so that the example can show a code.
+    mock.respond_data(
+        "get_otp_secret_by_user",
+        &serde_json::json!({"secret": "JBSWY3DPEHPK3PXP"}),
+    )
 }
