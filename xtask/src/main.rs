@@ -6,11 +6,15 @@
 //! `cargo xtask regen --check` proves the vendored file is a fixpoint of the normaliser; it reads
 //! nothing but the files under `openapi/`.
 //!
-//! Both work on the checkout that contains the current directory (see `workspace.rs`), or on
+//! `cargo xtask package-check [--root <dir>]` packages genauth, genauth-codegen and
+//! genauth-cli and uses them as a user would (see `package_check.rs`).
+//!
+//! Each works on the checkout that contains the current directory (see `workspace.rs`), or on
 //! the one named by `--root <dir>`; never on the checkout the binary happened to be built in.
 
 mod merge;
 mod normalise;
+mod package_check;
 mod report;
 mod workspace;
 
@@ -27,6 +31,9 @@ usage:
   cargo xtask regen --from <file-or-url> [--from ...] [--out <file>] [--root <dir>]
                                                           merge upstream specs (first wins) into the vendored file
   cargo xtask regen --check [--out <file>] [--root <dir>] fail if normalising the vendored file changes it
+  cargo xtask package-check [--root <dir>]                package every publishable package, then build the
+                                                          README's quickstart, install the command line and
+                                                          run genauth's tests from those packages
 
 The workspace is the nearest directory at or above the current one whose Cargo.toml has a
 [workspace] table and which holds openapi/ and xtask/, unless --root names it.";
@@ -46,9 +53,37 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let Some((task, rest)) = args.split_first() else {
         return Err(format!("no task given\n{USAGE}"));
     };
-    if task != "regen" {
-        return Err(format!("unknown task `{task}`\n{USAGE}"));
+    match task.as_str() {
+        "regen" => regen(rest),
+        "package-check" => {
+            let root = match rest {
+                [] => None,
+                [flag, dir] if flag == "--root" => Some(PathBuf::from(dir)),
+                _ => return Err(format!("package-check takes only --root <dir>\n{USAGE}")),
+            };
+            package_check::run(&find_root(root)?)
+        }
+        "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("unknown task `{task}`\n{USAGE}")),
     }
+}
+
+/// The checkout named by `--root`, or the one holding the current directory.
+fn find_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
+    match root {
+        Some(dir) => workspace::explicit(&dir),
+        None => {
+            let here = std::env::current_dir()
+                .map_err(|e| format!("cannot read the current directory: {e}"))?;
+            workspace::locate(&here)
+        }
+    }
+}
+
+fn regen(rest: &[String]) -> Result<ExitCode, String> {
     let mut from = Vec::new();
     let mut check = false;
     let mut root = None;
@@ -67,14 +102,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    let root = match root {
-        Some(dir) => workspace::explicit(&dir)?,
-        None => {
-            let here = std::env::current_dir()
-                .map_err(|e| format!("cannot read the current directory: {e}"))?;
-            workspace::locate(&here)?
-        }
-    };
+    let root = find_root(root)?;
     let out = out.unwrap_or_else(|| root.join("openapi/management-v3.json"));
     let overlay = Overlay::load(&root.join("openapi"))?;
     let previous = std::fs::read_to_string(&out).ok();
