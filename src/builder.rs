@@ -205,7 +205,11 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// The user pool id sent in token mode. Defaults to the token's `scoped_userpool_id` claim.
+    /// The user pool id that calls in [`AuthMode::ManagementToken`] send, as the
+    /// `{prefix}userpool-id` header (`x-genauth-userpool-id`). Unset, the token's
+    /// `scoped_userpool_id` claim is sent, and no header when the token has none. Signed
+    /// requests ([`AuthMode::Signature`]) do not send it. There is no environment variable for
+    /// it; a value that cannot be a header value fails [`build`](Self::build).
     pub fn userpool_id(mut self, id: impl Into<String>) -> Self {
         self.explicit.userpool_id = Some(id.into());
         self
@@ -227,6 +231,8 @@ impl ManagementClientBuilder {
     }
 
     /// Limit on establishing a connection; 10 s by default ([`DEFAULT_CONNECT_TIMEOUT`]).
+    /// Must be above zero. An event subscription's connection (proxy tunnel, TLS and upgrade
+    /// included) has the same limit.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.explicit.connect_timeout = Some(timeout);
         self
@@ -252,8 +258,9 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// Sends every request through this proxy URL. It may hold a user name and password; it
-    /// is never printed.
+    /// Sends every request, and event subscriptions, through this proxy URL. It may hold a
+    /// user name and password; it is never printed. Unset, the proxy the environment names is
+    /// used (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, with `NO_PROXY` exceptions).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.explicit.proxy = Some(SensitiveString::from(url.into()));
         self
@@ -263,17 +270,20 @@ impl ManagementClientBuilder {
     /// system's. For private deployments with their own CA, and for containers without a CA
     /// store. Can be called several times.
     ///
-    /// The system store is what `rustls-native-certs` finds: the distribution's bundle (e.g.
-    /// `/etc/ssl/certs/ca-certificates.crt` from the `ca-certificates` package), or the file
-    /// and directory named by `SSL_CERT_FILE` and `SSL_CERT_DIR` when they are set.
+    /// Certificates are checked by the platform's verifier (`rustls-platform-verifier`): on
+    /// Apple platforms and Windows, the operating system's. On Linux and other Unix systems it
+    /// checks against the system store: the distribution's bundle (e.g.
+    /// `/etc/ssl/certs/ca-certificates.crt` from the `ca-certificates` package), or, when
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, only the file and directories they name. An
+    /// empty system store there fails [`build`](Self::build) unless a root was added here.
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.root_certificates.push(pem.as_ref().to_vec());
         self
     }
 
-    /// Turns TLS certificate verification off. Only for test deployments with self-signed
-    /// certificates: anyone on the path can then read and change the traffic. Logged as a
-    /// warning when the client is built. Prefer
+    /// Turns TLS certificate verification off, for HTTP and events alike. Only for test
+    /// deployments with self-signed certificates: anyone on the path can then read and change
+    /// the traffic. Logged as a warning when the client is built. Prefer
     /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.explicit.danger_accept_invalid_certs = Some(accept);

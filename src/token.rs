@@ -228,8 +228,8 @@ impl TokenCache {
 }
 
 /// `POST /api/v3/get-management-token`, within `timeout` and the response size limit. Transient
-/// failures come back as retryable errors (transport, timeout, HTTP or in-body 429/5xx), a
-/// refusal as [`Error::Auth`]. Neither the body nor the answer is ever logged.
+/// failures come back as retryable errors (transport, timeout, HTTP or in-body 429, 502, 503 or
+/// 504), a refusal as [`Error::Auth`]. Neither the body nor the answer is ever logged.
 pub(crate) async fn fetch_token(
     endpoint: Arc<Endpoint>,
     credentials: Credentials,
