@@ -27,6 +27,8 @@ pub(crate) struct Auth {
     pub(crate) credentials: Credentials,
     /// The user pool header in token mode, when set explicitly.
     userpool_id: Option<HeaderValue>,
+    /// The limit on one token fetch: the client's, whichever view's call starts the fetch.
+    token_fetch_timeout: Duration,
     names: SignedNames,
     /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
     mac: hmac::Hmac<sha1::Sha1>,
@@ -47,6 +49,7 @@ impl Auth {
         mode: AuthMode,
         credentials: Credentials,
         userpool_id: Option<HeaderValue>,
+        token_fetch_timeout: Duration,
         clock: Option<Clock>,
         nonce: Option<NonceSource>,
     ) -> Self {
@@ -61,6 +64,7 @@ impl Auth {
             ),
             credentials,
             userpool_id,
+            token_fetch_timeout,
             names: SignedNames::new(brand),
             date: Mutex::new(None),
             clock: clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
@@ -70,12 +74,12 @@ impl Auth {
     }
 
     /// The current management token, waiting for it until `deadline` at most. A fetch runs
-    /// within `timeout`; `seen` is the call's memory of the last failure it received.
+    /// within the client's token fetch timeout, whoever starts it; `seen` is the call's memory
+    /// of the last failure it received.
     pub(crate) async fn token(
         &self,
         http: &reqwest::Client,
         endpoint: &Arc<Endpoint>,
-        timeout: Duration,
         deadline: Option<Instant>,
         seen: &mut Option<u64>,
     ) -> Result<Token, Error> {
@@ -84,7 +88,7 @@ impl Auth {
                 endpoint.clone(),
                 self.credentials.clone(),
                 http.clone(),
-                timeout,
+                self.token_fetch_timeout,
             );
             Box::pin(future) as futures_core::future::BoxFuture<'static, _>
         };

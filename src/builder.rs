@@ -61,6 +61,7 @@ settings! {
     attempt_timeout: Duration,
     total_timeout: Duration,
     connect_timeout: Duration,
+    token_fetch_timeout: Duration,
     retry: RetryPolicy,
     max_response_bytes: usize,
     user_agent_suffix: String,
@@ -222,6 +223,18 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// Limit on one management token fetch ([`AuthMode::ManagementToken`]), from connecting to
+    /// the last byte of the answer; the [`attempt_timeout`](Self::attempt_timeout) set here by
+    /// default. One fetch serves every call and every view of the client
+    /// ([`ManagementClient::with_timeouts`](crate::ManagementClient::with_timeouts) included),
+    /// so it runs under this client-wide limit, never under the timeouts of the view whose call
+    /// happened to start it; each call still waits for it no longer than its own total timeout.
+    /// Must be above zero.
+    pub fn token_fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.token_fetch_timeout = Some(timeout);
+        self
+    }
+
     /// Limit on a whole call, every attempt and backoff included; 60 s by default
     /// ([`DEFAULT_TOTAL_TIMEOUT`]). No retry starts that could not finish before it. Must be
     /// above zero; a value too large for the clock means no limit.
@@ -380,6 +393,11 @@ impl ManagementClientBuilder {
             s.connect_timeout,
             DEFAULT_CONNECT_TIMEOUT,
         )?;
+        let token_fetch_timeout = positive(
+            "token fetch timeout",
+            s.token_fetch_timeout,
+            call.attempt_timeout,
+        )?;
         let userpool_id = s
             .userpool_id
             .map(|pool| {
@@ -446,6 +464,7 @@ impl ManagementClientBuilder {
             s.auth_mode.unwrap_or_default(),
             credentials,
             userpool_id,
+            token_fetch_timeout,
             s.clock,
             s.nonce,
         );

@@ -145,6 +145,27 @@ impl Error {
     }
 
     /// The same error without its source, for sharing one failure among several callers.
+    /// A copy of this error with `note` before its text (the message, or for [`Error::Http`]
+    /// the body snippet), its variant and codes unchanged, so it is retryable exactly when
+    /// this one is.
+    pub(crate) fn annotated(&self, note: &str) -> Error {
+        let mut copy = self.duplicate();
+        let text = match &mut copy {
+            Error::Config(m)
+            | Error::InvalidRequest(m)
+            | Error::Auth(m)
+            | Error::Timeout(m)
+            | Error::Pagination(m)
+            | Error::Transport { message: m, .. }
+            | Error::Api { message: m, .. }
+            | Error::Decode { message: m, .. } => m,
+            Error::Closed { reason, .. } => reason,
+            Error::Http { body_snippet, .. } => body_snippet,
+        };
+        *text = format!("{note}: {text}");
+        copy
+    }
+
     pub(crate) fn duplicate(&self) -> Error {
         match self {
             Error::Config(m) => Error::Config(m.clone()),

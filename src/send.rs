@@ -323,13 +323,7 @@ impl ClientState {
             // Authenticate this attempt: a fresh signature, or the current token.
             let (outcome, result) = match s.auth.mode {
                 AuthMode::ManagementToken => {
-                    let token = s.auth.token(
-                        http,
-                        &s.endpoint,
-                        call.attempt_timeout,
-                        deadline,
-                        &mut seen_failure,
-                    );
+                    let token = s.auth.token(http, &s.endpoint, deadline, &mut seen_failure);
                     match token.await {
                         Ok(token) => {
                             s.auth.apply_token(&mut request, &token);

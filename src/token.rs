@@ -3,13 +3,15 @@
 //! One fetch serves every call that needs a token while it runs (single flight). The fetch
 //! runs as its own task, so a caller that gives up does not cancel it for the others; it is
 //! bounded by the attempt timeout and the response size limit, and each caller waits for it
-//! no longer than its own total timeout. Its result, success or failure, goes to every caller
-//! that waited for it. A failure is then shared for [`FAILED_FETCH_COOLDOWN`] with the calls
-//! that come after it and have not seen it yet; a call that already received that failure
-//! (its retry) starts the next fetch, which the others join. So a retry round under an outage
-//! costs about one fetch, and a single call's retry still gets a fresh try. A token is replaced a margin before it
-//! expires (the lesser of [`REFRESH_MARGIN`] and half its lifetime) and forgotten when the
-//! server refuses it.
+//! no longer than its own total timeout. The fetch's limit is the client's token fetch timeout,
+//! never the timeouts of the view whose call started it. Its result, success or failure, goes to
+//! every caller that waited for it. A failure is then a circuit breaker for
+//! [`FAILED_FETCH_COOLDOWN`]: calls that come after it and have not seen it yet get it, with a
+//! note saying when the fetch failed, and send nothing; a call that already received that
+//! failure (its retry) starts the next fetch, which the others join. So a retry round under an
+//! outage costs about one fetch, and a single call's retry still gets a fresh try. A token is
+//! replaced a margin before it expires (the lesser of [`REFRESH_MARGIN`] and half its
+//! lifetime) and forgotten when the server refuses it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -26,6 +28,10 @@ use crate::transport::{Attempt, Endpoint, attempt};
 /// How long before its expiry a token is replaced, at most: a token that lives less than
 /// twice this is replaced when half its lifetime is left.
 pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// The shortest token lifetime accepted (`expires_in`, seconds); a shorter one is
+/// [`Error::Auth`].
+pub(crate) const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
 
 /// How long a failed fetch answers for the token instead of a new fetch.
 pub(crate) const FAILED_FETCH_COOLDOWN: Duration = Duration::from_millis(250);
@@ -134,8 +140,14 @@ impl TokenCache {
                 && at.elapsed() < FAILED_FETCH_COOLDOWN
                 && *seen != Some(*generation)
             {
+                // The circuit breaker: a call that did not wait for the failed fetch gets its
+                // failure, saying where it comes from, and nothing is sent for it.
                 *seen = Some(*generation);
-                return Err(error.duplicate());
+                return Err(error.annotated(&format!(
+                    "the management token fetch failed {} ms before this call, and a failed fetch answers every call for {} ms without sending anything",
+                    at.elapsed().as_millis(),
+                    FAILED_FETCH_COOLDOWN.as_millis()
+                )));
             }
             let flight = match &slot.flight {
                 Some(flight) => flight.clone(),
@@ -302,12 +314,15 @@ pub(crate) async fn fetch_token(
             "the token endpoint answered with an empty token".into(),
         ));
     }
-    let secs = if data.expires_in.is_finite() && data.expires_in > 0.0 {
-        data.expires_in
-    } else {
-        0.0
-    };
-    let lifetime = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+    // A token that lives less than a second would be fetched again for nearly every call.
+    if !(data.expires_in >= MIN_TOKEN_LIFETIME.as_secs_f64()) {
+        return Err(Error::Auth(format!(
+            "the token endpoint gave the token a lifetime of {} s; at least {} s is needed",
+            data.expires_in,
+            MIN_TOKEN_LIFETIME.as_secs()
+        )));
+    }
+    let lifetime = Duration::try_from_secs_f64(data.expires_in).unwrap_or(Duration::MAX);
     Token::new(data.access_token, lifetime)
 }
 

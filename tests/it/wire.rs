@@ -507,8 +507,9 @@ async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     // Within the cooldown a call shares the failure without asking again...
     let again = fetch_otp(&client).await.unwrap_err();
     assert!(
-        matches!(&again, Error::Auth(m) if m.contains("bad key")),
-        "{again:?}"
+        matches!(&again, Error::Auth(m) if m.contains("bad key")
+            && m.contains("failed") && m.contains("ms before this call")),
+        "the shared failure says it is one: {again:?}"
     );
     assert_eq!(server.requests().len(), 1, "the failure was shared");
     // ...and after it, the next call fetches anew.
@@ -516,6 +517,78 @@ async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     let ok = fetch_otp(&client).await.unwrap();
     assert_eq!(ok.secret.expose_secret(), OTP);
     assert_eq!(server.requests().len(), 3, "a second fetch, then the call");
+}
+
+// A call's outcome depends only on its own options, never on the view that started a shared
+// token fetch.
+
+/// A token-mode client for `base` whose token fetches may take `token_fetch` at most.
+fn token_client_with(base: &str, token_fetch: Duration) -> ManagementClient {
+    ManagementClient::builder()
+        .access_key_id("AK_TEST")
+        .access_key_secret(SECRET)
+        .host(base)
+        .auth_mode(AuthMode::ManagementToken)
+        .token_fetch_timeout(token_fetch)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_short_timeout_view_does_not_cut_the_fetch_the_default_client_waits_for() {
+    // The token endpoint answers after 300 ms. A view with a 50 ms attempt timeout starts the
+    // fetch; the default client's call joins it. The fetch runs under the client's own limit
+    // (5 s), so the default call gets the token; only the hurried view's call times out, by
+    // its own total timeout.
+    let server = token_server(|n| token_reply(n).after(Duration::from_millis(300))).await;
+    let client = token_client_with(server.base_url(), Duration::from_secs(5));
+    let hurried = client
+        .with_timeouts(Duration::from_millis(50), Duration::from_millis(100))
+        .unwrap()
+        .with_retry_policy(genauth::RetryPolicy::none());
+    let first = tokio::spawn(async move { fetch_otp(&hurried).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = fetch_otp(&client).await;
+    let first = first.await.unwrap();
+    assert!(matches!(&first, Err(Error::Timeout(_))), "{first:?}");
+    let second = second.expect("the default client's call is not failed by the view's timeout");
+    assert_eq!(second.secret.expose_secret(), OTP);
+    let fetches = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v3/get-management-token")
+        .count();
+    assert_eq!(fetches, 1, "one fetch served both");
+}
+
+#[tokio::test]
+async fn a_hung_fetch_started_by_a_long_timeout_view_is_bounded_by_the_client_limit() {
+    // The token endpoint never answers in time. A view with 60 s timeouts starts the fetch;
+    // the default client's call (no retries, 10 s total) waits for it. The fetch gives up at
+    // the client's 300 ms limit, not at the view's 60 s, and the call gets that failure.
+    let server = token_server(|n| token_reply(n).after(Duration::from_secs(30))).await;
+    let client = token_client_with(server.base_url(), Duration::from_millis(300))
+        .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
+        .unwrap()
+        .with_retry_policy(genauth::RetryPolicy::none());
+    let patient = client
+        .with_timeouts(Duration::from_secs(60), Duration::from_secs(120))
+        .unwrap();
+    let first =
+        tokio::spawn(async move { patient.get_otp_secret_by_user().user_id("u1").send().await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let started = std::time::Instant::now();
+    let err = fetch_otp(&client).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Timeout(m) if m.contains("management token")),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the 300 ms fetch limit, not the 10 s total: {:?}",
+        started.elapsed()
+    );
+    first.abort();
 }
 
 // Fail closed: only a 2xx whose body is a JSON object with `statusCode` 200 is a success.
@@ -708,6 +781,36 @@ async fn a_short_lived_token_is_reused_for_half_its_life() {
         .count();
     assert_eq!(fetches, 1);
     assert_eq!(server.requests().len(), 11);
+}
+
+#[tokio::test]
+async fn a_token_without_a_usable_lifetime_is_refused_instead_of_fetched_for_every_call() {
+    // `expires_in` 0, negative or under a second used to mean a fetch before every call.
+    for lifetime in ["0", "-5", "0.2"] {
+        let server = token_server(move |n| {
+            MockReply::json(
+                200,
+                &format!(
+                    r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":{lifetime}}}}}"#,
+                    jwt("pool-1", n)
+                ),
+            )
+        })
+        .await;
+        let client = token_client(server.base_url());
+        let err = fetch_otp(&client).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Auth(m) if m.contains("lifetime")),
+            "expires_in {lifetime}: {err:?}"
+        );
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r.path == "/api/v3/get-management-token"),
+            "expires_in {lifetime}: no call is sent with such a token"
+        );
+    }
 }
 
 #[tokio::test]
