@@ -218,6 +218,38 @@ mod fail_closed {
         // Every call reached the server: nothing was refused before sending.
         assert_eq!(mock.requests().len(), 5 * all.len());
     }
+
+    /// A second `statusCode` makes an answer unusable for every operation, whether or not its
+    /// answer type has a `statusCode` field (the 10 without one used to take the quick
+    /// success path and pass).
+    #[tokio::test]
+    async fn a_duplicated_status_code_fails_every_operation() {
+        for body in [
+            r#"{"statusCode":200,"statusCode":403,"message":"ok","data":{}}"#,
+            r#"{"statusCode":200,"message":"ok","data":{},"statusCode":200}"#,
+        ] {
+            let mock = crate::testing::MockApi::start_raw(move |_, _| {
+                crate::testing::MockReply::json(200, body)
+            })
+            .await
+            .unwrap();
+            let client = mock
+                .client_builder()
+                .retry_policy(crate::RetryPolicy::none())
+                .build()
+                .unwrap();
+            for op in super::EVERY_OPERATION {
+                let name = op.call.name;
+                let result = client.inner.answer(&client.client, op).await;
+                let err = result.expect_err(&format!("{name} took {body} for a success"));
+                assert!(
+                    matches!(err, Error::Decode { status: 200, .. }),
+                    "{name} with {body}: {err:?}"
+                );
+            }
+            assert_eq!(mock.requests().len(), super::EVERY_OPERATION.len());
+        }
+    }
 }
 
 // The samples span every group.

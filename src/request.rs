@@ -123,7 +123,7 @@ impl RawRequest<'_> {
             None => Call {
                 name: "request",
                 read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),
-                typed: false,
+                quick_head: false,
             },
         };
         client.inner.call(&client.client, request, None, call).await

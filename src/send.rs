@@ -62,22 +62,33 @@ impl fmt::Debug for ClientState {
 }
 
 /// What the send loop needs to know of the call: its name for the span, whether repeating it
-/// is safe, and whether its answer is decoded into a generated type (which rejects a second
-/// `statusCode`, so the head may be read quickly). build.rs writes one for every operation.
+/// is safe, and whether a success may be read from the body's prefix alone (`quick_head`:
+/// only when the answer's decoder rejects a second `statusCode`). build.rs writes one for
+/// every operation.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Call {
     pub(crate) name: &'static str,
     pub(crate) read_only: bool,
-    pub(crate) typed: bool,
+    pub(crate) quick_head: bool,
 }
 
 impl Call {
-    /// A generated operation's call, its answer decoded into a generated type.
+    /// A generated operation's call, its answer decoded into a generated type with a
+    /// `statusCode` field, which rejects a second one.
     pub(crate) const fn typed(op: &'static Operation) -> Self {
         Self {
             name: op.method,
             read_only: op.read_only,
-            typed: true,
+            quick_head: true,
+        }
+    }
+
+    /// A generated operation whose answer type has no `statusCode` field: its decoder would
+    /// let a second `statusCode` through, so the head is read whole.
+    pub(crate) const fn typed_without_status(op: &'static Operation) -> Self {
+        Self {
+            quick_head: false,
+            ..Self::typed(op)
         }
     }
 
@@ -85,7 +96,7 @@ impl Call {
     /// of the table).
     pub(crate) const fn untyped(op: &'static Operation) -> Self {
         Self {
-            typed: false,
+            quick_head: false,
             ..Self::typed(op)
         }
     }
@@ -430,7 +441,7 @@ impl ClientState {
                 let http_status = reply.status.as_u16();
                 let span = tracing::Span::current();
                 // Read once; the quick read skips the request id, which only the span wants.
-                let head = Head::read(&reply.body, this.typed && span.is_disabled());
+                let head = Head::read(&reply.body, this.quick_head && span.is_disabled());
                 let in_body = head.as_ref().ok().and_then(|h| h.status_code);
                 record_answer(&span, &reply, head.as_ref().ok());
                 let retryable = is_retryable_status(i64::from(http_status))

@@ -5,6 +5,50 @@ use quote::{ToTokens, format_ident, quote};
 
 use crate::syntax::module_items;
 
+/// The client method names (snake case of the operationId) of the operations whose success
+/// answer is a schema with a top-level `statusCode` property. Their generated decoder rejects
+/// a second `statusCode` key, so the send loop may read a success from the body's prefix; the
+/// others' heads are read whole.
+pub fn answers_with_status_code(raw: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    use heck::ToSnakeCase;
+    let schemas = &raw["components"]["schemas"];
+    let mut names = std::collections::BTreeSet::new();
+    for item in raw["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            let schema = match schema["$ref"].as_str() {
+                Some(reference) => {
+                    &schemas[reference
+                        .rsplit('/')
+                        .next()
+                        .expect("a $ref has a last segment")]
+                }
+                None => schema,
+            };
+            if schema["properties"].get("statusCode").is_some() {
+                names.insert(id.to_snake_case());
+            }
+        }
+    }
+    names
+}
+
+/// The send-loop call for operation `id`: see [`answers_with_status_code`].
+fn call_for(
+    id: &str,
+    with_status: &std::collections::BTreeSet<String>,
+) -> proc_macro2::TokenStream {
+    let op = format_ident!("{}", id.to_ascii_uppercase());
+    if with_status.contains(id) {
+        quote!(crate::send::Call::typed(&crate::operations::op::#op))
+    } else {
+        quote!(crate::send::Call::typed_without_status(&crate::operations::op::#op))
+    }
+}
+
 /// Lighter request set-up in every operation's `send`, which progenitor writes for any API,
 /// and [`crate::Error`] as its only error:
 /// - the `api-version` header map goes (the API has no such header; progenitor stamps the
@@ -307,6 +351,7 @@ pub fn streamline_requests(
 
     // The spec's operations by client method name (heck's snake case of the operationId, as
     // progenitor names them); each names its constant of the operation table.
+    let with_status = answers_with_status_code(raw);
     let mut operation_names = std::collections::BTreeSet::new();
     for item in raw["paths"].as_object().expect("paths").values() {
         for op in item.as_object().expect("path item").values() {
@@ -392,7 +437,7 @@ pub fn streamline_requests(
                 operation_names.contains(&id),
                 "{id} is not an operation of the spec"
             );
-            let op = format_ident!("{}", id.to_ascii_uppercase());
+            let call = call_for(&id, &with_status);
             f.block.stmts.truncate(at);
             answered.push((id.clone(), answer_ty));
             for stmt in &mut f.block.stmts {
@@ -448,7 +493,7 @@ pub fn streamline_requests(
                             &client.client,
                             request,
                             genauth_query,
-                            crate::send::Call::typed(&crate::operations::op::#op),
+                            #call,
                         )
                         .await
                 ),
@@ -512,13 +557,14 @@ pub fn every_operation_answered(
             }
         }
     }
+    let with_status = answers_with_status_code(raw);
     let entries = answered.iter().map(|(id, ty)| {
         let (method, path) = &routes[id];
         let verb = format_ident!("{method}");
-        let op = format_ident!("{}", id.to_ascii_uppercase());
+        let call = call_for(id, &with_status);
         quote! {
             crate::send::AnsweredOperation {
-                call: crate::send::Call::typed(&crate::operations::op::#op),
+                call: #call,
                 method: ::reqwest::Method::#verb,
                 path: #path,
                 decode: |reply| reply.judged().decode::<#ty>().map(|_| ()),
@@ -578,6 +624,33 @@ mod tests {
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no `let {name}`"))
+    }
+
+    #[test]
+    fn only_answers_with_a_status_code_field_take_the_quick_head() {
+        let mut spec = two_operations();
+        assert_eq!(
+            answers_with_status_code(&spec),
+            ["create_user".to_string(), "get_user".to_string()].into()
+        );
+        // `createUser` now answers a schema without `statusCode`: its head is read whole.
+        spec["components"]["schemas"]["Bare"] =
+            serde_json::json!({"type": "object", "properties": {"success": {"type": "boolean"}}});
+        spec["paths"]["/api/v3/create-user"]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"] = serde_json::json!({"$ref": "#/components/schemas/Bare"});
+        let with_status = answers_with_status_code(&spec);
+        assert_eq!(with_status, ["get_user".to_string()].into());
+        assert_eq!(
+            call_for("create_user", &with_status).to_string(),
+            quote!(crate::send::Call::typed_without_status(
+                &crate::operations::op::CREATE_USER
+            ))
+            .to_string()
+        );
+        assert_eq!(
+            call_for("get_user", &with_status).to_string(),
+            quote!(crate::send::Call::typed(&crate::operations::op::GET_USER)).to_string()
+        );
     }
 
     #[test]
