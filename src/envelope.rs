@@ -293,7 +293,9 @@ impl Answer<'_> {
                 },
                 head => Error::Http {
                     status,
-                    body_snippet: snippet(self.body),
+                    // Masked like a decode failure's: a non-envelope body may still carry
+                    // personal data in its JSON strings.
+                    body_snippet: masked_snippet(self.body),
                     request_id: head.ok().and_then(|h| h.request_id).or_else(header_id),
                 },
             });
@@ -471,10 +473,22 @@ fn masked_reason(reason: &str) -> String {
             }
         }
     }
-    if let Some(at) = out.find("unknown variant `") {
-        let start = at + "unknown variant `".len();
-        if let Some(len) = out[start..].find('`') {
+    // Values serde quotes with backticks: a number out of range or of the wrong type (a phone
+    // number sent as one, say), a character, an enum value. Field names stay.
+    for prefix in [
+        "unknown variant `",
+        "integer `",
+        "floating point `",
+        "character `",
+    ] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(prefix) {
+            let start = from + at + prefix.len();
+            let Some(len) = out[start..].find('`') else {
+                break;
+            };
             out.replace_range(start..start + len, "***");
+            from = start + "***`".len();
         }
     }
     out
@@ -653,6 +667,21 @@ mod tests {
         assert_eq!(
             masked_reason("missing field `email`"),
             "missing field `email`"
+        );
+        // Numbers and characters from the body are masked too; the expected type stays.
+        assert_eq!(
+            masked_reason("invalid value: integer `13800000000`, expected i32 at line 1"),
+            "invalid value: integer `***`, expected i32 at line 1"
+        );
+        assert_eq!(
+            masked_reason(
+                "invalid type: floating point `1.5`, expected a string; invalid type: integer `-7`, expected u8"
+            ),
+            "invalid type: floating point `***`, expected a string; invalid type: integer `***`, expected u8"
+        );
+        assert_eq!(
+            masked_reason("invalid type: character `x`, expected i64"),
+            "invalid type: character `***`, expected i64"
         );
         // `data` missing: read as null, which an Option takes and a struct does not.
         let answer = Answer {

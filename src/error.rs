@@ -38,7 +38,9 @@ pub enum Error {
     Http {
         /// The HTTP status.
         status: u16,
-        /// The start of the response body (at most 512 bytes, lossily decoded).
+        /// The start of the response body (at most 512 bytes, lossily decoded), with JSON
+        /// string values masked (`"***"`) and secret fields redacted; text outside JSON strings
+        /// (an HTML or plain-text error page) is kept.
         body_snippet: String,
         /// The `x-request-id` response header, if any.
         request_id: Option<String>,

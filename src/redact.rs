@@ -127,7 +127,12 @@ fn redacted(body: &[u8], budget: usize, mask: bool) -> Vec<u8> {
             }
             b => {
                 match b {
-                    b'{' | b'[' => depth += 1,
+                    // Only a head field's scalar value is kept: inside an array or object
+                    // under `message` (say), strings are masked like any other.
+                    b'{' | b'[' => {
+                        depth += 1;
+                        head_value = false;
+                    }
                     b'}' | b']' => depth = depth.saturating_sub(1),
                     b',' => head_value = false,
                     _ => {}
@@ -222,5 +227,12 @@ mod tests {
             r#"{"data":{"name":"***""#
         );
         assert_eq!(masked_snippet(br#"<a href="x">"#), r#"<a href="***">"#);
+        // A head field holding an array or object keeps no string of it.
+        assert_eq!(
+            masked_snippet(
+                br#"{"statusCode":400,"message":["a@b.c","+1 555"],"apiCode":{"who":"x@y.z"}}"#
+            ),
+            r#"{"statusCode":400,"message":["***","***"],"apiCode":{"who":"***"}}"#
+        );
     }
 }

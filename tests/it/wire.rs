@@ -230,6 +230,31 @@ async fn in_body_failure_with_http_200_is_an_api_error() {
 }
 
 #[tokio::test]
+async fn an_http_error_snippet_masks_the_strings_of_a_json_body() {
+    // Not an envelope, so an Error::Http; its JSON may still name a user.
+    let body = r#"{"error":"no user alice@example.com","phone":"+86 13800000000","code":7}"#;
+    let server = MockApi::start_raw(move |_, _| MockReply::json(500, body))
+        .await
+        .unwrap();
+    let err = call(server.base_url()).await.unwrap_err();
+    let Error::Http {
+        status: 500,
+        body_snippet,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(body_snippet, r#"{"error":"***","phone":"***","code":7}"#);
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !shown.contains("alice") && !shown.contains("13800000000"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn http_500_with_html_is_an_http_error_with_a_snippet() {
     let html = "<html><body>Internal Server Error</body></html>";
     let server = MockApi::start_raw(move |_, _| {
