@@ -28,7 +28,7 @@ use progenitor_client::ResponseValue;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::Error;
-use crate::redact::{masked_snippet, snippet};
+use crate::redact::masked_snippet;
 
 /// A decoded response envelope of the Management API.
 ///

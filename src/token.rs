@@ -315,7 +315,7 @@ pub(crate) async fn fetch_token(
         ));
     }
     // A token that lives less than a second would be fetched again for nearly every call.
-    if !(data.expires_in >= MIN_TOKEN_LIFETIME.as_secs_f64()) {
+    if data.expires_in.is_nan() || data.expires_in < MIN_TOKEN_LIFETIME.as_secs_f64() {
         return Err(Error::Auth(format!(
             "the token endpoint gave the token a lifetime of {} s; at least {} s is needed",
             data.expires_in,

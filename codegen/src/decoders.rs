@@ -41,7 +41,7 @@ struct Field {
     missing: proc_macro2::TokenStream,
 }
 
-/// Replaces the derived `Deserialize` of every struct among `types` that [`plan`] can write,
+/// Replaces the derived `Deserialize` of every struct among `types` that `plan` can write,
 /// adding the impls at the end. Returns how many structs changed.
 pub fn write_decoders(types: &mut Vec<syn::Item>) -> usize {
     let mut impls = Vec::new();

@@ -50,7 +50,7 @@ fn call_for(
 }
 
 /// Lighter request set-up in every operation's `send`, which progenitor writes for any API,
-/// and [`crate::Error`] as its only error:
+/// and `crate::Error` (genauth's) as its only error:
 /// - the `api-version` header map goes (the API has no such header; progenitor stamps the
 ///   spec's version on every request);
 /// - the `reqwest::RequestBuilder` chain from `client.client.<method>(url)`, which parses the
