@@ -333,7 +333,9 @@ pub fn summary_lines(report: &Value) -> Vec<String> {
                 if let Some(code) = e["apiCode"].as_i64() {
                     text.push_str(&format!("apiCode {code} "));
                 }
-                text.push_str(e["message"].as_str().unwrap_or(""));
+                text.push_str(&crate::output::escape_control(
+                    e["message"].as_str().unwrap_or(""),
+                ));
                 text
             }
             _ => continue,
@@ -366,7 +368,7 @@ pub async fn run_check_api(
     selected(&args.only)?;
     let client = client()?;
     let report = check(&client, &args.only).await?;
-    let text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let text = crate::output::json_text(&report, true);
     match &args.json {
         Some(path) => std::fs::write(path, format!("{text}\n"))
             .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?,

@@ -28,7 +28,7 @@ pub struct Cli {
 /// Connection settings, over the GENAUTH_* environment variables.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// API host, e.g. https://api.genauth.ai (default: GENAUTH_HOST, else the brand's host).
+    /// API host, e.g. `https://api.genauth.ai` (default: GENAUTH_HOST, else the brand's host).
     #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,
     /// Which service: genauth or authing (default: GENAUTH_BRAND, else genauth). Decides the
@@ -191,9 +191,10 @@ pub enum UsersCommand {
 /// out; cells of array, object and untyped fields hold JSON (["d1","d2"]). Every row is
 /// checked against the spec first; a malformed row is reported with its line number and the
 /// valid ones still go. Rows are sent in chunks; a failed chunk is not retried (the SDK does
-/// not retry writes). Exit code: 0 when every row was created (or, with --dry-run, is valid);
-/// 1 when the API refused a chunk; 3 when a chunk failed in transport; else 2 when rows were
-/// malformed.
+/// not retry writes). A row counts as created only when the answer lists its user. Exit code:
+/// 0 when every row was created (or, with --dry-run, is valid); 1 when the API refused a chunk
+/// or a user exists already; 3 when a chunk failed in transport or rows are unconfirmed (the
+/// answer did not list them; --resume sends them again); else 2 when rows were malformed.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The file: .csv, or .ndjson/.jsonl (see --format).
@@ -207,15 +208,17 @@ pub struct ImportArgs {
     /// Chunks in flight at once (1 to 16).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub concurrency: usize,
-    /// Write malformed rows and failed chunks here (line, kind, statusCode, apiCode,
-    /// message, requestId): CSV when the name ends in .csv, else NDJSON. The lines already
-    /// imported are recorded in FILE.done, which --resume reads.
+    /// Write the rows not created here (line, kind: invalid, unconfirmed, exists or failed;
+    /// statusCode, apiCode, message, requestId): CSV when the name ends in .csv, else NDJSON.
+    /// The lines the API confirmed (and those it refused as existing) are recorded in
+    /// FILE.done, which starts with the input's fingerprint and which --resume reads. Both
+    /// files are created readable by the owner only; the report may not be the input.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Skip the lines listed in the report's .done file and append to the report. The input
-    /// file must be the same as before: lines are known by their numbers. A chunk that was in
-    /// flight when an earlier run was stopped is sent again; the API refuses users whose
-    /// email, phone, username or externalId already exist.
+    /// must be the file the .done was made for (its fingerprint is checked; another input is
+    /// refused). Rows the API did not confirm are sent again; a user the API refuses as
+    /// existing is reported as `exists` and not sent again.
     #[arg(long, requires = "report")]
     pub resume: bool,
     /// Check every row and send nothing.

@@ -24,7 +24,7 @@ pub fn event_line(event: &Event, raw: bool) -> String {
             &event.data,
         )
     };
-    value.to_string()
+    crate::output::json_text(&value, false)
 }
 
 /// The object of a line, from the event's parts; absent parts are `null`.

@@ -1,20 +1,47 @@
 //! `genauth users import`: users from a CSV or NDJSON file, checked against the spec's user
-//! schema, created in chunks through `createUsersBatch`, with a report of the rows that failed
-//! and a `.done` file of the lines imported, which `--resume` skips.
+//! schema, created in chunks through `createUsersBatch`, with a report of the rows that were
+//! not created and a `.done` file of the lines done, which `--resume` skips.
+//!
+//! What is recorded is what the API confirmed:
+//! - a row is done when the answer's `data` lists its user, matched by identifiers
+//!   ([`confirmed_rows`]), or when the API refused it as existing already
+//!   ([`EXISTS_API_CODES`]; recorded with the kind `exists`, so `--resume` does not send it
+//!   again);
+//! - a row a successful answer does not list is `unconfirmed`: not done, sent again by
+//!   `--resume`; an answer that cannot be matched confirms no row of its chunk.
+//!
+//! The `.done` file's first line is the input's [`Fingerprint`]; `--resume` refuses an input
+//! that differs from it. The input is read as a stream (a line or a CSV record at a time, a
+//! chunk at a time), so memory does not grow with the file; a line that cannot be read
+//! (not UTF-8, not JSON, longer than [`MAX_LINE_BYTES`]) is reported as `invalid` with its
+//! number and the others still go.
 
-use std::cell::Cell;
-use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+mod confirm;
+mod input;
+mod report;
+
+use std::cell::{Cell, OnceCell};
+use std::fs::File;
+use std::io::{self, Read, Write as _};
+use std::path::Path;
+use std::rc::Rc;
 
 use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use genauth::ManagementClient;
 use serde_json::{Map, Value, json};
 
+pub use self::confirm::confirmed_rows;
+pub use self::input::{Fingerprint, RowReader, fingerprint_file};
+pub use self::report::{DoneLines, done_path, read_done, same_file};
+
+use self::input::{Hasher, HashingReader};
+use self::report::{Report, ReportLine, ReportMode, open_done};
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::ops::find_operation;
-use crate::output::{EXIT_API, EXIT_OK, EXIT_OTHER, EXIT_USAGE, Failure, eprint_line, print_line};
+use crate::output::{
+    EXIT_API, EXIT_OK, EXIT_OTHER, EXIT_USAGE, Failure, eprint_line, escape_control, print_line,
+};
 use crate::spec::{CheckOptions, Spec, closest, did_you_mean, spec};
 
 /// The operation that creates users in bulk.
@@ -22,6 +49,23 @@ const BATCH_OPERATION: &str = "createUsersBatch";
 
 /// The most chunks in flight at once.
 const MAX_CONCURRENCY: usize = 16;
+
+/// The longest NDJSON line read (1 MiB, far more than a user takes); a longer line is
+/// reported as `invalid` and skipped without being held in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The `apiCode`s that refuse a user because it exists already, from Authing's error-code
+/// reference (<https://docs.authing.cn/v2/reference/error-code.html>): 2026 "the user exists
+/// already", 2034 "the username exists already", 2035 "the phone number is bound already".
+/// That page documents the V2 API; the V3 reference lists none of them and the spec gives
+/// `createUsersBatch` no error codes, so a refusal with another code is reported as `failed`.
+pub const EXISTS_API_CODES: [i64; 3] = [2026, 2034, 2035];
+
+/// The start of a `.done` file's first line.
+const DONE_HEADER: &str = "# genauth users import, input";
+
+/// The kind a `.done` line gives a row refused as existing.
+const DONE_EXISTS: &str = "exists";
 
 /// One row of the input: its line number and the user, or why it is malformed.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,311 +172,75 @@ fn format_of(file: &Path, format: Option<ImportFormat>) -> Result<ImportFormat, 
     }
 }
 
-/// Reads and checks every row of `text`.
-pub fn read_rows(
-    spec: &Spec,
-    schema: &Value,
-    text: &str,
-    format: ImportFormat,
-) -> Result<Vec<Row>, Failure> {
-    match format {
-        ImportFormat::Ndjson => Ok(ndjson_rows(spec, schema, text)),
-        ImportFormat::Csv => csv_rows(spec, schema, text),
-    }
-}
-
-fn ndjson_rows(spec: &Spec, schema: &Value, text: &str) -> Vec<Row> {
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line.trim_start_matches('\u{feff}').trim();
-        if line.is_empty() {
-            continue;
-        }
-        let user = match serde_json::from_str::<Value>(line) {
-            Ok(v @ Value::Object(_)) => {
-                let problems = user_problems(spec, schema, &v);
-                if problems.is_empty() {
-                    Ok(v)
-                } else {
-                    Err(problems)
-                }
-            }
-            Ok(_) => Err(vec!["not a JSON object".to_string()]),
-            Err(e) => Err(vec![format!(
-                "not JSON (column {}: {})",
-                e.column(),
-                classify(&e)
-            )]),
-        };
-        rows.push(Row {
-            line: line_no,
-            user,
-        });
-    }
-    rows
-}
-
-/// A JSON error's kind, without the text around it (which may hold personal data).
-fn classify(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Eof => "unexpected end",
-        serde_json::error::Category::Data => "bad data",
-        serde_json::error::Category::Io => "read error",
-    }
-}
-
-fn csv_rows(spec: &Spec, schema: &Value, text: &str) -> Result<Vec<Row>, Failure> {
-    let (props, _) = spec
-        .properties(schema)
-        .ok_or_else(|| Failure::Other("the user schema has no fields".into()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Failure::Usage(format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let mut seen = BTreeSet::new();
-    for h in &headers {
-        if !props.contains_key(h) {
-            return Err(Failure::Usage(format!(
-                "CSV column `{h}` is not a field of the user schema{}; `genauth describe CreateUserInfoDto` lists them",
-                did_you_mean(&closest(h, props.keys().map(String::as_str)))
-            )));
-        }
-        if !seen.insert(h.as_str()) {
-            return Err(Failure::Usage(format!("CSV column `{h}` appears twice")));
-        }
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                rows.push(Row {
-                    line,
-                    user: Err(vec!["not readable as CSV".to_string()]),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != headers.len() {
-            rows.push(Row {
-                line,
-                user: Err(vec![format!(
-                    "has {} cells, the header has {}",
-                    record.len(),
-                    headers.len()
-                )]),
-            });
-            continue;
-        }
-        let mut user = Map::new();
-        let mut problems = Vec::new();
-        for (name, cell) in headers.iter().zip(record.iter()) {
-            if cell.is_empty() {
-                continue;
-            }
-            // Every header was checked against the schema above.
-            let Some(prop) = props.get(name) else {
-                continue;
-            };
-            match spec.coerce(prop, cell) {
-                Ok(v) => {
-                    user.insert(name.clone(), v);
-                }
-                Err(why) => problems.push(format!("{name}: {why}")),
-            }
-        }
-        let user = Value::Object(user);
-        if problems.is_empty() {
-            problems = user_problems(spec, schema, &user);
-        }
-        rows.push(Row {
-            line,
-            user: if problems.is_empty() {
-                Ok(user)
-            } else {
-                Err(problems)
-            },
-        });
-    }
-    Ok(rows)
-}
-
-/// Where failed rows go: a CSV or NDJSON report file, else stderr.
-enum Report {
-    Csv(Box<csv::Writer<File>>),
-    Ndjson(File),
-    Stderr,
-}
-
-/// One line of the report.
-struct ReportLine<'a> {
-    line: u64,
-    kind: &'a str,
+/// A refusal or failure's fields for the report: statusCode, apiCode, message, requestId.
+#[derive(Clone, Debug)]
+struct Refusal {
     status_code: Option<i64>,
     api_code: Option<i64>,
-    message: &'a str,
-    request_id: Option<&'a str>,
+    message: String,
+    request_id: Option<String>,
 }
 
-impl Report {
-    fn open(path: Option<&Path>, append: bool) -> Result<Report, Failure> {
-        let Some(path) = path else {
-            return Ok(Report::Stderr);
-        };
-        let existing = append && path.metadata().is_ok_and(|m| m.len() > 0);
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .append(append)
-            .truncate(!append)
-            .open(path)
-            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
-        let is_csv = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
-            let mut writer = csv::Writer::from_writer(file);
-            if !existing {
-                writer
-                    .write_record([
-                        "line",
-                        "kind",
-                        "statusCode",
-                        "apiCode",
-                        "message",
-                        "requestId",
-                    ])
-                    .map_err(|e| Failure::Other(format!("cannot write the report: {e}")))?;
-            }
-            Ok(Report::Csv(Box::new(writer)))
-        } else {
-            Ok(Report::Ndjson(file))
+impl Refusal {
+    fn of(e: &genauth::Error) -> Self {
+        match e {
+            genauth::Error::Api {
+                status_code,
+                api_code,
+                message,
+                request_id,
+                ..
+            } => Refusal {
+                status_code: Some(*status_code),
+                api_code: *api_code,
+                message: message.clone(),
+                request_id: request_id.clone(),
+            },
+            other => Refusal {
+                status_code: other.status().map(i64::from),
+                api_code: None,
+                message: other.to_string(),
+                request_id: other.request_id().map(str::to_string),
+            },
         }
     }
 
-    fn write(&mut self, l: &ReportLine<'_>) -> Result<(), Failure> {
-        let failed =
-            |e: &dyn std::fmt::Display| Failure::Other(format!("cannot write the report: {e}"));
-        match self {
-            Report::Csv(w) => {
-                let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-                w.write_record([
-                    l.line.to_string(),
-                    l.kind.to_string(),
-                    opt(l.status_code),
-                    opt(l.api_code),
-                    l.message.to_string(),
-                    l.request_id.unwrap_or("").to_string(),
-                ])
-                .map_err(|e| failed(&e))?;
-                w.flush().map_err(|e| failed(&e))
-            }
-            Report::Ndjson(f) => {
-                let v = json!({
-                    "line": l.line,
-                    "kind": l.kind,
-                    "statusCode": l.status_code,
-                    "apiCode": l.api_code,
-                    "message": l.message,
-                    "requestId": l.request_id,
-                });
-                writeln!(f, "{v}").map_err(|e| failed(&e))
-            }
-            Report::Stderr => {
-                let mut text = format!("line {}: {}: {}", l.line, l.kind, l.message);
-                if let Some(code) = l.status_code {
-                    text.push_str(&format!(" (statusCode {code}"));
-                    if let Some(api) = l.api_code {
-                        text.push_str(&format!(", apiCode {api}"));
-                    }
-                    if let Some(id) = l.request_id {
-                        text.push_str(&format!(", requestId {id}"));
-                    }
-                    text.push(')');
-                }
-                eprint_line(&text);
-                Ok(())
-            }
+    /// The report line of input line `line`.
+    fn line<'a>(&'a self, line: u64, kind: &'a str) -> ReportLine<'a> {
+        ReportLine {
+            line,
+            kind,
+            status_code: self.status_code,
+            api_code: self.api_code,
+            message: &self.message,
+            request_id: self.request_id.as_deref(),
         }
     }
 }
 
-/// The `.done` file beside a report: one imported line number a line.
-pub fn done_path(report: &Path) -> PathBuf {
-    let mut name = report.as_os_str().to_owned();
-    name.push(".done");
-    PathBuf::from(name)
+/// What became of one row that was to be sent.
+#[derive(Clone, Debug)]
+enum Outcome {
+    /// The answer's `data` lists the user.
+    Created,
+    /// The API refused the user as existing already.
+    Exists(Refusal),
+    /// A successful answer that does not list the user, or cannot be matched.
+    Unconfirmed {
+        why: String,
+        request_id: Option<String>,
+    },
+    /// The call failed; the exit code this failure calls for.
+    Failed(Refusal, u8),
+    /// Not sent: an earlier failure stopped the import.
+    NotSent,
 }
 
-/// Reads the line numbers of a `.done` file.
-pub fn read_done(path: &Path) -> Result<BTreeSet<u64>, Failure> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
-        Err(e) => {
-            return Err(Failure::Other(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            l.trim().parse::<u64>().map_err(|_| {
-                Failure::Other(format!(
-                    "{} line {} is not a line number; the file is not a progress file of `users import`",
-                    path.display(),
-                    i + 1
-                ))
-            })
-        })
-        .collect()
-}
-
-/// What a chunk's call came to.
-struct ChunkOutcome {
-    lines: Vec<u64>,
-    result: Result<usize, genauth::Error>,
-}
-
-/// The error's fields for the report: statusCode, apiCode, message, requestId.
-fn error_fields(e: &genauth::Error) -> (Option<i64>, Option<i64>, String, Option<String>) {
-    match e {
-        genauth::Error::Api {
-            status_code,
-            api_code,
-            message,
-            request_id,
-            ..
-        } => (
-            Some(*status_code),
-            *api_code,
-            message.clone(),
-            request_id.clone(),
-        ),
-        other => (
-            other.status().map(i64::from),
-            None,
-            other.to_string(),
-            other.request_id().map(str::to_string),
-        ),
-    }
+/// What a chunk came to: each line's outcome, and the failure that stops the import, if one
+/// did.
+struct ChunkResult {
+    outcomes: Vec<(u64, Outcome)>,
+    stopped_by: Option<String>,
 }
 
 /// Whether a failure means the next chunks cannot fare better: the request may or may not
@@ -445,29 +253,222 @@ fn stops_import(e: &genauth::Error) -> bool {
     }
 }
 
-/// `genauth users import`.
-pub async fn run_import(
-    args: &ImportArgs,
-    client: impl FnOnce() -> Result<ManagementClient, Failure>,
-) -> Result<(), Failure> {
-    if args.chunk_size == 0 {
-        return Err(Failure::Usage("--chunk-size must be at least 1".into()));
+/// Whether the API refused the call because a user exists already ([`EXISTS_API_CODES`]).
+fn refused_as_existing(e: &genauth::Error) -> bool {
+    e.api_code().is_some_and(|c| EXISTS_API_CODES.contains(&c))
+}
+
+/// One `createUsersBatch` call with `users`; the body is returned with the answer so that
+/// the answer can be matched against the users sent.
+async fn create_batch(
+    client: &ManagementClient,
+    path: &str,
+    options: Option<&Value>,
+    users: Vec<Value>,
+) -> (Value, Result<Value, genauth::Error>) {
+    let mut body = Map::new();
+    body.insert("list".into(), Value::Array(users));
+    if let Some(o) = options {
+        body.insert("options".into(), o.clone());
     }
-    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
-        return Err(Failure::Usage(format!(
-            "--concurrency must be between 1 and {MAX_CONCURRENCY}"
-        )));
-    }
-    let spec = spec()?;
-    let op = find_operation(BATCH_OPERATION)?;
-    let schemas = user_schemas(spec)?;
-    let options = match (&args.options, schemas.options) {
-        (None, _) => None,
-        (Some(_), None) => {
-            return Err(Failure::Usage(
-                "createUsersBatch takes no options in this spec".into(),
-            ));
+    let body = Value::Object(body);
+    let result = client
+        .request(genauth::Method::POST, path)
+        .json(&body)
+        .send::<Value>()
+        .await;
+    (body, result)
+}
+
+/// The outcomes of one call for the users it sent, in order; `Err` when the API refused the
+/// call as a user existing already and more than one was sent (which one is unknown).
+fn judge(
+    body: &Value,
+    result: Result<Value, genauth::Error>,
+    stopped_by: &mut Option<String>,
+) -> Result<Vec<Outcome>, Refusal> {
+    let sent = body
+        .get("list")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    match result {
+        Ok(answer) => {
+            let request_id = answer
+                .get("requestId")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let unconfirmed = |why: String| Outcome::Unconfirmed {
+                why,
+                request_id: request_id.clone(),
+            };
+            Ok(match confirmed_rows(sent, answer.get("data")) {
+                Ok(flags) => {
+                    let listed = flags.iter().filter(|&&f| f).count();
+                    flags
+                        .into_iter()
+                        .map(|created| {
+                            if created {
+                                Outcome::Created
+                            } else {
+                                unconfirmed(format!(
+                                    "the answer's `data` does not list this user ({listed} of {} sent are listed)",
+                                    sent.len()
+                                ))
+                            }
+                        })
+                        .collect()
+                }
+                Err(why) => {
+                    let why = format!("the answer confirms no user of this chunk: {why}");
+                    vec![unconfirmed(why); sent.len()]
+                }
+            })
         }
+        Err(e) if refused_as_existing(&e) => {
+            if sent.len() == 1 {
+                Ok(vec![Outcome::Exists(Refusal::of(&e))])
+            } else {
+                Err(Refusal::of(&e))
+            }
+        }
+        Err(e) => {
+            if stops_import(&e) && stopped_by.is_none() {
+                *stopped_by = Some(e.to_string());
+            }
+            let code = match crate::output::sdk_exit_code(&e) {
+                EXIT_USAGE => EXIT_OTHER,
+                code => code,
+            };
+            Ok(vec![Outcome::Failed(Refusal::of(&e), code); sent.len()])
+        }
+    }
+}
+
+/// Sends one chunk. A chunk the API refuses because a user exists already is sent again a
+/// user at a time, so that the one that exists is known and the others are created: a
+/// refused call created nothing, and a user that was created after all is refused as
+/// existing, never created twice (its email, phone, username and externalId are unique).
+async fn send_chunk(
+    client: &ManagementClient,
+    path: &str,
+    options: Option<&Value>,
+    chunk: Vec<(u64, Value)>,
+    stop: &Cell<bool>,
+) -> ChunkResult {
+    let mut stopped_by = None;
+    if stop.get() {
+        let outcomes = chunk
+            .into_iter()
+            .map(|(l, _)| (l, Outcome::NotSent))
+            .collect();
+        return ChunkResult {
+            outcomes,
+            stopped_by,
+        };
+    }
+    let (lines, users): (Vec<u64>, Vec<Value>) = chunk.into_iter().unzip();
+    let (body, result) = create_batch(client, path, options, users).await;
+    let outcomes = match judge(&body, result, &mut stopped_by) {
+        Ok(outcomes) => lines.into_iter().zip(outcomes).collect(),
+        Err(_) => {
+            let users = match body {
+                Value::Object(mut b) => match b.remove("list") {
+                    Some(Value::Array(users)) => users,
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            let mut outcomes = Vec::with_capacity(lines.len());
+            for (line, user) in lines.into_iter().zip(users) {
+                if stop.get() || stopped_by.is_some() {
+                    outcomes.push((line, Outcome::NotSent));
+                    continue;
+                }
+                let (body, result) = create_batch(client, path, options, vec![user]).await;
+                let outcome = match judge(&body, result, &mut stopped_by) {
+                    Ok(mut one) => one.pop().unwrap_or(Outcome::NotSent),
+                    // One user sent: a refusal as existing is `Ok(Exists)`.
+                    Err(refusal) => Outcome::Exists(refusal),
+                };
+                outcomes.push((line, outcome));
+            }
+            outcomes
+        }
+    };
+    if stopped_by.is_some() {
+        stop.set(true);
+    }
+    ChunkResult {
+        outcomes,
+        stopped_by,
+    }
+}
+
+/// The counts of the summary.
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    valid: u64,
+    invalid: u64,
+    skipped: u64,
+    imported: u64,
+    exists: u64,
+    unconfirmed: u64,
+    failed: u64,
+    not_sent: u64,
+}
+
+/// The next chunk of at most `size` valid rows not done yet; the malformed ones on the way
+/// are reported. `None` at the end of the input.
+fn next_chunk<R: Read>(
+    rows: &mut RowReader<'_, R>,
+    done: Option<&DoneLines>,
+    report: &mut Report,
+    tally: &mut Tally,
+    size: usize,
+) -> Result<Option<Vec<(u64, Value)>>, Failure> {
+    let mut chunk = Vec::new();
+    while chunk.len() < size {
+        let Some(row) = rows.next_row()? else {
+            break;
+        };
+        tally.rows += 1;
+        if done.is_some_and(|d| d.contains(row.line)) {
+            tally.skipped += 1;
+            continue;
+        }
+        match row.user {
+            Ok(user) => {
+                tally.valid += 1;
+                chunk.push((row.line, user));
+            }
+            Err(problems) => {
+                tally.invalid += 1;
+                report.write(&ReportLine {
+                    line: row.line,
+                    kind: "invalid",
+                    status_code: None,
+                    api_code: None,
+                    message: &problems.join("; "),
+                    request_id: None,
+                })?;
+            }
+        }
+    }
+    Ok((!chunk.is_empty()).then_some(chunk))
+}
+
+/// Parses and checks `--options` against the batch body's options schema.
+fn batch_options(
+    args: &ImportArgs,
+    spec: &Spec,
+    schemas: &UserSchemas<'_>,
+) -> Result<Option<Value>, Failure> {
+    match (&args.options, schemas.options) {
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(Failure::Usage(
+            "createUsersBatch takes no options in this spec".into(),
+        )),
         (Some(text), Some(schema)) => {
             let value: Value = serde_json::from_str(text)
                 .map_err(|e| Failure::Usage(format!("--options is not JSON: {e}")))?;
@@ -489,204 +490,267 @@ pub async fn run_import(
                     list.join("; ")
                 )));
             }
-            Some(value)
+            Ok(Some(value))
         }
-    };
+    }
+}
+
+/// `genauth users import`.
+pub async fn run_import(
+    args: &ImportArgs,
+    client: impl FnOnce() -> Result<ManagementClient, Failure>,
+) -> Result<(), Failure> {
+    if args.chunk_size == 0 {
+        return Err(Failure::Usage("--chunk-size must be at least 1".into()));
+    }
+    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
+        return Err(Failure::Usage(format!(
+            "--concurrency must be between 1 and {MAX_CONCURRENCY}"
+        )));
+    }
+    let spec = spec()?;
+    let op = find_operation(BATCH_OPERATION)?;
+    let schemas = user_schemas(spec)?;
+    let options = batch_options(args, spec, &schemas)?;
     let format = format_of(&args.file, args.format)?;
-    let text = std::fs::read_to_string(&args.file)
+    let input = File::open(&args.file)
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let rows = read_rows(spec, schemas.user, &text, format)?;
 
-    let done_file = args.report.as_deref().map(done_path);
-    let done = match (&done_file, args.resume) {
-        (Some(path), true) => read_done(path)?,
-        (Some(path), false) if !args.dry_run && path.exists() => {
-            return Err(Failure::Usage(format!(
-                "{} exists from an earlier import: pass --resume to skip the lines it lists, or delete it to start over",
-                path.display()
-            )));
-        }
-        _ => BTreeSet::new(),
-    };
-    let mut report = Report::open(args.report.as_deref(), args.resume)?;
-
-    let mut invalid = 0u64;
-    let mut skipped = 0u64;
-    let mut todo: Vec<(u64, Value)> = Vec::new();
-    for row in &rows {
-        if done.contains(&row.line) {
-            skipped += 1;
-            continue;
-        }
-        match &row.user {
-            Ok(user) => todo.push((row.line, user.clone())),
-            Err(problems) => {
-                invalid += 1;
-                report.write(&ReportLine {
-                    line: row.line,
-                    kind: "invalid",
-                    status_code: None,
-                    api_code: None,
-                    message: &problems.join("; "),
-                    request_id: None,
-                })?;
+    let report_path = args.report.as_deref();
+    let done_file = report_path.map(done_path);
+    if let (Some(report), Some(done)) = (report_path, &done_file) {
+        for (path, what) in [(report, "--report"), (done.as_path(), "its .done file")] {
+            if same_file(path, &args.file) {
+                return Err(Failure::Usage(format!(
+                    "{what} ({}) is the input file: writing it would destroy the input; nothing was written or sent",
+                    path.display()
+                )));
             }
         }
     }
-    let valid = todo.len() as u64;
+    if let Some(path) = &done_file
+        && !args.resume
+        && !args.dry_run
+        && path.symlink_metadata().is_ok()
+    {
+        return Err(Failure::Usage(format!(
+            "{} exists from an earlier import: pass --resume to skip the lines it lists, or delete it to start over",
+            path.display()
+        )));
+    }
+    // The input's fingerprint and number of lines, when a `.done` file is read or written:
+    // a first pass over the input, so it must be a file that can be read twice.
+    let fingerprint = match &done_file {
+        Some(_) if args.resume || !args.dry_run => {
+            let cannot =
+                |e: io::Error| Failure::Usage(format!("cannot read {}: {e}", args.file.display()));
+            if !input.metadata().map_err(cannot)?.is_file() {
+                return Err(Failure::Usage(format!(
+                    "{} is not a regular file: with --report the input is read twice (first for its fingerprint), so it cannot be a pipe or a device",
+                    args.file.display()
+                )));
+            }
+            Some(fingerprint_file(&args.file).map_err(cannot)?)
+        }
+        _ => None,
+    };
+    let done = match (&done_file, fingerprint) {
+        (Some(path), Some((input, max_line))) if args.resume => {
+            Some(read_done(path, input, max_line)?)
+        }
+        _ => None,
+    };
+    let mut report = match report_path {
+        None => Report::Stderr,
+        Some(path) if args.dry_run => {
+            if path.symlink_metadata().is_ok() {
+                eprint_line(&format!(
+                    "genauth: {} exists; a dry run leaves it as it is and lists its findings here",
+                    path.display()
+                ));
+                Report::Stderr
+            } else {
+                Report::open(path, ReportMode::CreateNew)?
+            }
+        }
+        Some(path) if args.resume => Report::open(path, ReportMode::Append)?,
+        Some(path) => Report::open(path, ReportMode::Truncate)?,
+    };
 
-    let mut imported = 0u64;
-    let mut failed = 0u64;
+    let hasher = Rc::new(Cell::new(Hasher::new()));
+    let reader = HashingReader::new(input, hasher.clone());
+    let mut rows = RowReader::new(spec, schemas.user, reader, format)?;
+    let mut tally = Tally::default();
     let mut worst = EXIT_OK;
-    if !args.dry_run && !todo.is_empty() {
-        let client = client()?;
-        let mut chunks: Vec<Vec<(u64, Value)>> = todo
-            .chunks(args.chunk_size)
-            .map(<[(u64, Value)]>::to_vec)
-            .collect();
-        if let Some(max) = args.max_chunks {
-            chunks.truncate(max);
-        }
-        let mut done_writer = match &done_file {
-            Some(path) => Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?,
-            ),
-            None => None,
-        };
-        let bar = crate::output::progress(
-            Some(chunks.iter().map(|c| c.len() as u64).sum()),
-            "users import",
-        );
-        let stop = Cell::new(false);
-        let client = &client;
-        let options = &options;
-        let stop_ref = &stop;
-        let mut outcomes = futures_util::stream::iter(chunks.into_iter().map(|chunk| async move {
-            let lines: Vec<u64> = chunk.iter().map(|(l, _)| *l).collect();
-            if stop_ref.get() {
-                return None;
-            }
-            let users: Vec<Value> = chunk.into_iter().map(|(_, u)| u).collect();
-            let mut body = json!({ "list": users });
-            if let Some(o) = options {
-                body["options"] = o.clone();
-            }
-            let result = client
-                .request(genauth::Method::POST, op.path)
-                .json(&body)
-                .send::<Value>()
-                .await
-                .map(|answer| {
-                    answer
-                        .get("data")
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len)
-                });
-            if let Err(e) = &result
-                && stops_import(e)
-            {
-                stop_ref.set(true);
-            }
-            Some(ChunkOutcome { lines, result })
-        }))
-        .buffer_unordered(args.concurrency);
-        let mut stopped_by: Option<String> = None;
-        while let Some(outcome) = outcomes.next().await {
-            let Some(outcome) = outcome else {
-                continue;
+    let mut make_client = Some(client);
+    let client_cell: OnceCell<ManagementClient> = OnceCell::new();
+    let mut done_writer: Option<File> = None;
+    let bar = if args.dry_run {
+        None
+    } else {
+        crate::output::progress(None, "users import")
+    };
+    let stop = Cell::new(false);
+    let mut stopped_by: Option<String> = None;
+    let mut chunks_sent = 0usize;
+    let mut in_flight = FuturesUnordered::new();
+    let mut exhausted = false;
+    loop {
+        while !exhausted && in_flight.len() < args.concurrency {
+            let Some(chunk) = next_chunk(
+                &mut rows,
+                done.as_ref(),
+                &mut report,
+                &mut tally,
+                args.chunk_size,
+            )?
+            else {
+                exhausted = true;
+                break;
             };
-            let sent = outcome.lines.len() as u64;
-            match &outcome.result {
-                Ok(created) => {
-                    imported += sent;
-                    if let Some(w) = done_writer.as_mut() {
-                        let text: String = outcome.lines.iter().map(|l| format!("{l}\n")).collect();
-                        w.write_all(text.as_bytes())
-                            .and_then(|()| w.flush())
-                            .map_err(|e| {
-                                Failure::Other(format!("cannot write the .done file: {e}"))
-                            })?;
-                    }
-                    if (*created as u64) < sent {
-                        eprint_line(&format!(
-                            "genauth: lines {}-{}: the API confirmed {created} of {sent} users",
-                            outcome.lines.first().copied().unwrap_or(0),
-                            outcome.lines.last().copied().unwrap_or(0)
-                        ));
-                    }
-                }
-                Err(e) => {
-                    failed += sent;
-                    let code = crate::output::sdk_exit_code(e);
-                    worst = worst.max(if code == EXIT_USAGE { EXIT_OTHER } else { code });
-                    if stops_import(e) && stopped_by.is_none() {
-                        stopped_by = Some(e.to_string());
-                    }
-                    let (status_code, api_code, message, request_id) = error_fields(e);
-                    for line in &outcome.lines {
-                        report.write(&ReportLine {
-                            line: *line,
-                            kind: "failed",
-                            status_code,
-                            api_code,
-                            message: &message,
-                            request_id: request_id.as_deref(),
-                        })?;
-                    }
-                }
+            if args.dry_run {
+                continue;
             }
-            if let Some(bar) = &bar {
-                bar.inc(sent);
+            if stop.get() || args.max_chunks.is_some_and(|max| chunks_sent >= max) {
+                tally.not_sent += chunk.len() as u64;
+                continue;
+            }
+            let client = match client_cell.get() {
+                Some(c) => c,
+                None => {
+                    let make = make_client
+                        .take()
+                        .ok_or_else(|| Failure::Other("no client".into()))?;
+                    let c = make()?;
+                    client_cell.get_or_init(|| c)
+                }
+            };
+            if done_writer.is_none()
+                && let (Some(path), Some((input, _))) = (&done_file, fingerprint)
+            {
+                done_writer = Some(open_done(path, input, args.resume)?);
+            }
+            chunks_sent += 1;
+            in_flight.push(send_chunk(client, op.path, options.as_ref(), chunk, &stop));
+        }
+        let Some(result) = in_flight.next().await else {
+            if exhausted {
+                break;
+            }
+            continue;
+        };
+        let mut done_text = String::new();
+        let sent = result.outcomes.len() as u64;
+        for (line, outcome) in result.outcomes {
+            match outcome {
+                Outcome::Created => {
+                    tally.imported += 1;
+                    done_text.push_str(&format!("{line}\n"));
+                }
+                Outcome::Exists(r) => {
+                    tally.exists += 1;
+                    worst = worst.max(EXIT_API);
+                    done_text.push_str(&format!("{line} {DONE_EXISTS}\n"));
+                    report.write(&r.line(line, "exists"))?;
+                }
+                Outcome::Unconfirmed { why, request_id } => {
+                    tally.unconfirmed += 1;
+                    worst = worst.max(EXIT_OTHER);
+                    report.write(&ReportLine {
+                        line,
+                        kind: "unconfirmed",
+                        status_code: None,
+                        api_code: None,
+                        message: &why,
+                        request_id: request_id.as_deref(),
+                    })?;
+                }
+                Outcome::Failed(r, code) => {
+                    tally.failed += 1;
+                    worst = worst.max(code);
+                    report.write(&r.line(line, "failed"))?;
+                }
+                Outcome::NotSent => tally.not_sent += 1,
             }
         }
-        drop(outcomes);
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+        if let Some(w) = done_writer.as_mut()
+            && !done_text.is_empty()
+        {
+            w.write_all(done_text.as_bytes())
+                .and_then(|()| w.flush())
+                .map_err(|e| Failure::Other(format!("cannot write the .done file: {e}")))?;
         }
-        if let Some(why) = stopped_by {
-            eprint_line(&format!(
-                "genauth: stopped sending after a failure that later chunks would share: {why}"
-            ));
+        if stopped_by.is_none() {
+            stopped_by = result.stopped_by;
         }
+        if let Some(bar) = &bar {
+            bar.inc(sent);
+        }
+    }
+    drop(in_flight);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(why) = stopped_by {
+        eprint_line(&format!(
+            "genauth: stopped sending after a failure that later chunks would share: {}",
+            escape_control(&why)
+        ));
+    }
+    if let Some((input, _)) = fingerprint
+        && hasher.get().fingerprint() != input
+    {
+        worst = worst.max(EXIT_OTHER);
+        eprint_line(&format!(
+            "genauth: {} changed while it was imported: the rows read may not be those fingerprinted in the .done file; check the report",
+            args.file.display()
+        ));
     }
     let summary = json!({
-        "rows": rows.len(),
-        "valid": valid,
-        "invalid": invalid,
-        "skipped": skipped,
-        "imported": imported,
-        "failed": failed,
-        "notSent": if args.dry_run { 0 } else { valid - imported - failed },
+        "rows": tally.rows,
+        "valid": tally.valid,
+        "invalid": tally.invalid,
+        "skipped": tally.skipped,
+        "imported": tally.imported,
+        "exists": tally.exists,
+        "unconfirmed": tally.unconfirmed,
+        "failed": tally.failed,
+        "notSent": tally.not_sent,
         "dryRun": args.dry_run,
     });
     print_line(&summary.to_string())?;
     let code = if worst != EXIT_OK {
         worst
-    } else if invalid > 0 {
+    } else if tally.invalid > 0 {
         EXIT_USAGE
     } else {
         EXIT_OK
     };
     if code == EXIT_OK {
-        Ok(())
-    } else {
-        if code == EXIT_API || code == EXIT_OTHER {
-            eprint_line(&format!(
-                "genauth: {failed} rows failed{}",
-                if args.report.is_some() {
-                    "; see the report"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if invalid > 0 {
-            eprint_line(&format!("genauth: {invalid} rows are malformed"));
-        }
-        Err(Failure::Reported(code))
+        return Ok(());
     }
+    let see = if args.report.is_some() {
+        "; see the report"
+    } else {
+        ""
+    };
+    if tally.failed > 0 {
+        eprint_line(&format!("genauth: {} rows failed{see}", tally.failed));
+    }
+    if tally.exists > 0 {
+        eprint_line(&format!(
+            "genauth: {} rows exist already and were not created by this import (recorded as done){see}",
+            tally.exists
+        ));
+    }
+    if tally.unconfirmed > 0 {
+        eprint_line(&format!(
+            "genauth: {} rows unconfirmed: the API's answer did not list them, so they may or may not exist; --resume sends them again{see}",
+            tally.unconfirmed
+        ));
+    }
+    if tally.invalid > 0 {
+        eprint_line(&format!("genauth: {} rows are malformed", tally.invalid));
+    }
+    Err(Failure::Reported(code))
 }

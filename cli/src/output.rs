@@ -1,6 +1,15 @@
 //! How the command ends: the failure kinds and their exit codes, and writing to stdout and
 //! stderr without panicking (a closed pipe is not a crash).
+//!
+//! Text the server sent (`message`, `requestId`, a close reason, an error body) is shown with
+//! its control characters escaped ([`escape_control`]), so that a hostile or broken server
+//! cannot write terminal escape sequences through the command line: [`describe_sdk_error`]
+//! escapes what it takes from an error, [`eprint_line`] escapes every control character but
+//! line feeds and tabs of whatever it writes, and [`json_text`] writes DEL, the C1 controls
+//! and the bidirectional controls as `\uXXXX` (JSON itself escapes the others).
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _, Write as _};
 
 /// Exit code of a success.
@@ -72,7 +81,55 @@ impl Failure {
     }
 }
 
-/// An SDK error as text for stderr. The SDK never puts credentials in its errors.
+/// Whether `c` must not reach a terminal as it is: the C0 controls (line feed and tab
+/// included), DEL, the C1 controls (U+0080 to U+009F, where CSI U+009B starts an escape
+/// sequence on some terminals), and the bidirectional controls (U+061C, U+200E, U+200F,
+/// U+202A to U+202E, U+2066 to U+2069), which reorder the text shown around them.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every character of [`is_unsafe_char`] written as an escape: `\n`, `\r`, `\t`,
+/// else `\u{hex}` (ESC is `\u{1b}`). Use it on anything the server sent before it reaches a
+/// terminal, stderr or a report: the result holds no control character, so it cannot move
+/// the cursor, recolour, retitle the terminal or forge a line of output. Text without such
+/// characters is returned as it is (borrowed).
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    escape_where(text, is_unsafe_char)
+}
+
+/// `text` with the characters for which `unsafe_char` holds escaped as [`escape_control`]
+/// does.
+fn escape_where(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // Writing to a String cannot fail.
+            _ => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// An SDK error as text for stderr. The SDK never puts credentials in its errors; what the
+/// server sent (`message`, `requestId`, an error body, a close reason) is escaped with
+/// [`escape_control`].
 pub fn describe_sdk_error(e: &genauth::Error) -> String {
     match e {
         genauth::Error::Api {
@@ -88,27 +145,34 @@ pub fn describe_sdk_error(e: &genauth::Error) -> String {
             if let Some(code) = api_code {
                 text.push_str(&format!("\n  apiCode: {code}"));
             }
-            text.push_str(&format!("\n  message: {message}"));
+            text.push_str(&format!("\n  message: {}", escape_control(message)));
             if let Some(id) = request_id {
-                text.push_str(&format!("\n  requestId: {id}"));
+                text.push_str(&format!("\n  requestId: {}", escape_control(id)));
             }
             text
         }
         genauth::Error::Http {
             status, request_id, ..
         } => {
-            let mut text = format!("genauth: {e}\n  httpStatus: {status}");
+            let mut text = format!(
+                "genauth: {}\n  httpStatus: {status}",
+                escape_control(&e.to_string())
+            );
             if let Some(id) = request_id {
-                text.push_str(&format!("\n  requestId: {id}"));
+                text.push_str(&format!("\n  requestId: {}", escape_control(id)));
             }
             text
         }
-        other => format!("genauth: {other}"),
+        other => format!("genauth: {}", escape_control(&other.to_string())),
     }
 }
 
-/// A line on stderr; a failed write is ignored (there is nowhere left to report it).
+/// A line on stderr; a failed write is ignored (there is nowhere left to report it). As a
+/// last line of defence, every character of [`is_unsafe_char`] but line feeds and tabs is
+/// escaped, whatever the caller passed; server text should still go through
+/// [`escape_control`] first, so that its line feeds cannot forge lines.
 pub fn eprint_line(text: &str) {
+    let text = escape_where(text, |c| c != '\n' && c != '\t' && is_unsafe_char(c));
     let mut err = io::stderr().lock();
     let _ = writeln!(err, "{text}");
 }
@@ -129,7 +193,10 @@ pub fn print_line(text: &str) -> Result<(), Failure> {
     out.flush().map_err(stdout_error)
 }
 
-/// JSON as the command prints it: indented when `pretty`, else on one line.
+/// JSON as the command prints it: indented when `pretty`, else on one line. JSON escapes the
+/// C0 controls but leaves DEL, the C1 controls and the bidirectional controls as they are;
+/// these are written as `\uXXXX` escapes too (they can only occur inside strings, so the
+/// text is the same JSON value).
 pub fn json_text(value: &serde_json::Value, pretty: bool) -> String {
     let text = if pretty {
         serde_json::to_string_pretty(value)
@@ -137,7 +204,22 @@ pub fn json_text(value: &serde_json::Value, pretty: bool) -> String {
         serde_json::to_string(value)
     };
     // A `Value` always serialises.
-    text.unwrap_or_else(|_| "null".to_string())
+    let text = text.unwrap_or_else(|_| "null".to_string());
+    // Outside strings JSON has only the spaces and line feeds of pretty printing; inside,
+    // JSON has escaped the C0 controls already (but not DEL).
+    let raw = |c: char| is_unsafe_char(c) && c > '\u{1f}';
+    if !text.chars().any(raw) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if raw(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prints one JSON value: pretty when stdout is a terminal, compact otherwise.

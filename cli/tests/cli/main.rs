@@ -9,4 +9,5 @@ mod check_api;
 mod events;
 mod import;
 mod ops;
+mod output;
 mod pages;
