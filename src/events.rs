@@ -1,16 +1,18 @@
 //! Event subscription: a WebSocket to the events host, read by a background task and handed
 //! to the caller as a [`Stream`] of [`Event`]s.
 //!
-//! The task connects (through the client's proxy, with the client's TLS verification),
+//! The task connects (through the client's proxy, chosen as the HTTP client chooses its own,
+//! with the client's TLS verification),
 //! upgrades the connection itself (so that the signed request never reaches a log), keeps it
 //! alive with pings, reconnects with jittered exponential backoff when it is lost, and closes
 //! it with a close frame when the stream is dropped. Between the task and the consumer sits a
 //! channel bounded in events and in bytes: when it is full the task stops reading the socket
 //! (backpressure), so nothing is dropped on the client side.
 //!
-//! Every loop ends: messages and frames are capped, only delivered events (or a connection
-//! that lived a whole heartbeat) reset the reconnection count, a server that closes at once
-//! with a policy or application code ends the stream, and certificate failures are final.
+//! Every loop ends: messages and frames are capped, only delivered events (or a frame heard a
+//! whole heartbeat, at least [`SubscribeOptions::MIN_HEARTBEAT`], after connecting) reset the
+//! reconnection count, a server that closes at once with a policy or application code ends the
+//! stream, and certificate failures and answers that are not a valid upgrade are final.
 
 use std::fmt;
 use std::future::Future;
@@ -23,6 +25,7 @@ use base64::Engine as _;
 use futures_core::Stream;
 use futures_util::{SinkExt as _, StreamExt as _};
 use http::HeaderValue;
+use hyper_util::client::proxy::matcher::Matcher;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -73,8 +76,9 @@ pub(crate) struct EventsConfig {
     pub(crate) proxy: Option<Result<Proxy, String>>,
 }
 
-/// An HTTP proxy that events reach their host through, with `CONNECT`.
-#[derive(Clone)]
+/// An HTTP proxy that events reach their host through, with `CONNECT`. Its host and port
+/// may be shown; its credentials never are.
+#[derive(Clone, Debug)]
 pub(crate) struct Proxy {
     host: String,
     port: u16,
@@ -82,95 +86,90 @@ pub(crate) struct Proxy {
     authorization: Option<SensitiveString>,
 }
 
-/// The proxy events use for `events_host`: the builder's (`explicit`), else the one the
-/// environment names for its scheme (`HTTPS_PROXY`/`https_proxy` for `wss`,
-/// `HTTP_PROXY`/`http_proxy` for `ws`, then `ALL_PROXY`), unless `NO_PROXY` covers the host,
-/// as the HTTP client does.
+/// The proxy events use for `events_host`, chosen exactly as the HTTP client chooses its own:
+/// with the matcher reqwest is built on (hyper-util's), from the builder's `proxy(..)` (for
+/// every host, as `reqwest::Proxy::all`) or else from the environment (`HTTPS_PROXY` for
+/// `wss`, `HTTP_PROXY` for `ws`, `ALL_PROXY`, with their lower-case forms; values without a
+/// scheme are `http://`; `NO_PROXY` names hosts, domains, addresses and CIDR blocks; under CGI,
+/// when `REQUEST_METHOD` is set, no variable is read). `None`: connect directly.
 pub(crate) fn proxy_for(
     events_host: &str,
     explicit: Option<&SensitiveString>,
 ) -> Option<Result<Proxy, String>> {
-    let url = url::Url::parse(events_host).ok()?;
-    let host = url
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let from_env = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    let matcher = match explicit {
+        Some(url) => match explicit_matcher(url.expose_secret()) {
+            Ok(matcher) => matcher,
+            Err(why) => return Some(Err(why)),
+        },
+        None => Matcher::from_system(),
     };
-    let chosen = match explicit {
-        Some(proxy) => proxy.expose_secret().to_string(),
-        None => {
-            let scheme_vars: &[&str] = if url.scheme() == "wss" {
-                &["HTTPS_PROXY", "https_proxy"]
-            } else {
-                &["HTTP_PROXY", "http_proxy"]
-            };
-            let found = from_env(scheme_vars).or_else(|| from_env(&["ALL_PROXY", "all_proxy"]))?;
-            if let Some(list) = from_env(&["NO_PROXY", "no_proxy"])
-                && no_proxy_covers(&list, &host)
-            {
-                return None;
-            }
-            found
+    route(&matcher, events_host)
+}
+
+/// The matcher of an explicit proxy URL, read as `reqwest::Proxy::all` reads it: a URL
+/// without a scheme (`proxy:3128`, `user:pw@proxy:3128`) is `http://`, a SOCKS one without a
+/// port gets 1080; and, as reqwest's, it covers every host (no `NO_PROXY`).
+fn explicit_matcher(text: &str) -> Result<Matcher, String> {
+    let invalid = || "the proxy URL is not valid".to_string();
+    let mut url = match url::Url::parse(text) {
+        Ok(url) if url.has_host() => url,
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(&format!("http://{text}")).map_err(|_| invalid())?
         }
+        Err(_) => return Err(invalid()),
     };
-    Some(parse_proxy(&chosen))
-}
-
-/// Whether a `NO_PROXY` list names `host` (`*`, the host, or a domain it is under).
-fn no_proxy_covers(list: &str, host: &str) -> bool {
-    list.split(',').map(str::trim).any(|entry| {
-        let entry = entry.trim_start_matches('.');
-        entry == "*"
-            || (!entry.is_empty()
-                && (host.eq_ignore_ascii_case(entry)
-                    || host
-                        .to_ascii_lowercase()
-                        .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
-    })
-}
-
-/// An `http://[user:password@]host[:port]` proxy URL. Its text never goes into the error, as
-/// it may hold a password.
-fn parse_proxy(text: &str) -> Result<Proxy, String> {
-    let url = url::Url::parse(text).map_err(|_| "the proxy URL is not a URL".to_string())?;
-    if url.scheme() != "http" {
-        return Err(format!(
-            "events can go through an http:// proxy only, not {}://",
-            url.scheme()
-        ));
+    if url.port().is_none() && matches!(url.scheme(), "socks4" | "socks4a" | "socks5" | "socks5h") {
+        let _ = url.set_port(Some(1080));
     }
-    let host = url
-        .host_str()
-        .ok_or("the proxy URL has no host")?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
+    Ok(Matcher::builder().all(String::from(url)).build())
+}
+
+/// The proxy `matcher` picks for `events_host` (`wss` as `https`, `ws` as `http`): `None` for a
+/// direct connection, an error (without the proxy's credentials, nor anything but its scheme)
+/// when the proxy cannot carry a WebSocket.
+fn route(matcher: &Matcher, events_host: &str) -> Option<Result<Proxy, String>> {
+    let url = url::Url::parse(events_host).ok()?;
+    let scheme = if url.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
+    let mut destination = format!("{scheme}://{}", url.host_str()?);
+    if let Some(port) = url.port() {
+        destination.push_str(&format!(":{port}"));
+    }
+    destination.push('/');
+    let destination: http::Uri = destination.parse().ok()?;
+    let intercept = matcher.intercept(&destination)?;
+    let uri = intercept.uri();
+    // The matcher keeps http, https and SOCKS proxies, and drops their user and password
+    // from the URI: neither the scheme nor the host below can hold a credential.
+    match uri.scheme_str() {
+        Some("http") => {}
+        other => {
+            return Some(Err(format!(
+                "events can go through an http:// proxy only, not {}://",
+                other.unwrap_or("?")
+            )));
+        }
+    }
+    let Some(host) = uri.host() else {
+        return Some(Err("the proxy URL has no host".into()));
+    };
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
         .to_string();
-    let authorization = (!url.username().is_empty()).then(|| {
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        let pair = format!(
-            "{}:{}",
-            decode(url.username()),
-            decode(url.password().unwrap_or(""))
-        );
-        SensitiveString::from(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        ))
-    });
-    Ok(Proxy {
+    let authorization = intercept
+        .basic_auth()
+        .and_then(|value| value.to_str().ok())
+        .map(|value| SensitiveString::from(value.to_string()));
+    Some(Ok(Proxy {
         host,
-        port: url.port().unwrap_or(80),
+        port: uri.port_u16().unwrap_or(80),
         authorization,
-    })
+    }))
 }
 
 /// Where one subscription connects, from its URL.
@@ -260,10 +259,18 @@ impl SubscribeOptions {
     /// The default cap on the bytes of events waiting for the consumer: 8 MiB.
     pub const DEFAULT_BUFFER_BYTES: usize = 8 << 20;
 
+    /// The most events [`buffer`](Self::buffer) may hold: 1,048,576. More is refused.
+    pub const MAX_BUFFER: usize = 1 << 20;
+
+    /// The least heartbeat interval and answer timeout ([`heartbeat`](Self::heartbeat)):
+    /// 100 ms. Less is refused.
+    pub const MIN_HEARTBEAT: Duration = Duration::from_millis(100);
+
     /// Gives up after this many reconnection attempts in a row without progress; the stream
-    /// then ends with the last error. Progress is an event delivered, or a connection that
-    /// stayed up for a whole heartbeat interval: a server that accepts and closes at once does
-    /// not reset the count. Unlimited by default; `0` never reconnects.
+    /// then ends with the last error. Progress is an event delivered, or a frame (a pong, a
+    /// ping, a close) received a whole heartbeat interval or more after connecting: a server
+    /// that accepts and closes at once, or that accepts and then stays silent, does not reset
+    /// the count, whatever the heartbeat. Unlimited by default; `0` never reconnects.
     pub fn max_reconnects(mut self, attempts: u32) -> Self {
         self.max_reconnects = Some(attempts);
         self
@@ -280,7 +287,8 @@ impl SubscribeOptions {
 
     /// The heartbeat: when nothing arrived for `interval`, a ping is sent, and the connection
     /// counts as dead (and is replaced) when nothing arrives within `timeout` after it.
-    /// 20 s and 10 s by default; zero counts as one millisecond.
+    /// 20 s and 10 s by default. Each must be at least [`Self::MIN_HEARTBEAT`]: the stream of
+    /// a subscription with less ends at once with [`Error::InvalidRequest`].
     pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
         self.ping_interval = interval;
         self.pong_timeout = timeout;
@@ -288,7 +296,9 @@ impl SubscribeOptions {
     }
 
     /// How many events may wait between the socket and the consumer; 64 by default, at least
-    /// 1. When they are all waiting the socket is not read until the consumer takes one.
+    /// 1 (0 counts as 1), at most [`Self::MAX_BUFFER`]: the stream of a subscription with more
+    /// ends at once with [`Error::InvalidRequest`]. When they are all waiting the socket is
+    /// not read until the consumer takes one.
     pub fn buffer(mut self, events: usize) -> Self {
         self.buffer = events;
         self
@@ -317,6 +327,29 @@ impl SubscribeOptions {
     pub fn report_failures(mut self, on: bool) -> Self {
         self.report_failures = on;
         self
+    }
+
+    /// Why these options cannot be used, if they cannot.
+    fn check(&self) -> Result<(), String> {
+        if self.buffer > Self::MAX_BUFFER {
+            return Err(format!(
+                "SubscribeOptions::buffer: {} events is over the limit of {}",
+                self.buffer,
+                Self::MAX_BUFFER
+            ));
+        }
+        for (what, value) in [
+            ("interval", self.ping_interval),
+            ("timeout", self.pong_timeout),
+        ] {
+            if value < Self::MIN_HEARTBEAT {
+                return Err(format!(
+                    "SubscribeOptions::heartbeat: the {what} of {value:?} is under the least of {:?}",
+                    Self::MIN_HEARTBEAT
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -390,11 +423,15 @@ struct Delivery {
 /// [`Error::Auth`] when the server refuses the access key at the upgrade (HTTP 401/403);
 /// [`Error::Closed`] when the server closes a fresh connection with a policy (1008) or
 /// application (4000-4999) code before any event; [`Error::Transport`] for a certificate the
-/// TLS verification rejects; [`Error::Decode`] for a message over
-/// [`SubscribeOptions::max_message_bytes`]; [`Error::Http`] for another refusal that retrying
+/// TLS verification rejects, or an answer (of the events host or the proxy) that is not an
+/// HTTP/1.x head; [`Error::Decode`] for a message over
+/// [`SubscribeOptions::max_message_bytes`], or a `101` answer that is not a valid WebSocket
+/// upgrade (no `Connection: upgrade`, a wrong `Sec-WebSocket-Accept`, an extension or
+/// subprotocol the client did not offer); [`Error::Http`] for another refusal that retrying
 /// cannot fix; the last failure when [`SubscribeOptions::max_reconnects`] is used up;
-/// [`Error::InvalidRequest`] for an empty event code; [`Error::Config`] for a proxy that
-/// cannot carry the connection, or when polled outside a Tokio runtime.
+/// [`Error::InvalidRequest`] for an empty event code or [`SubscribeOptions`] out of bounds;
+/// [`Error::Config`] for a proxy that cannot carry the connection, or when polled outside a
+/// Tokio runtime. No error names the proxy's user or password.
 ///
 /// Nothing is sent before the first poll. Dropping the stream closes the connection with a
 /// WebSocket close frame.
@@ -458,6 +495,9 @@ pub(crate) fn subscribe(
     if event_code.trim().is_empty() {
         return EventStream::failed(Error::InvalidRequest("the event code is empty".into()));
     }
+    if let Err(why) = options.check() {
+        return EventStream::failed(Error::InvalidRequest(why));
+    }
     let authorization = crate::signing::authorization(
         brand,
         &credentials.access_key_id,
@@ -484,7 +524,8 @@ pub(crate) fn subscribe(
             )));
         }
     };
-    let (tx, rx) = mpsc::channel(options.buffer.max(1));
+    // At most MAX_BUFFER (checked above), well under tokio's limit.
+    let (tx, rx) = mpsc::channel(options.buffer.clamp(1, SubscribeOptions::MAX_BUFFER));
     let budget = options.buffer_bytes.clamp(1, Semaphore::MAX_PERMITS);
     let worker = Worker {
         target,
@@ -711,21 +752,31 @@ impl Worker {
         request.extend_from_slice(b"\r\n\r\n");
         io.write_all(&request).await.map_err(lost)?;
         io.flush().await.map_err(lost)?;
-        let (answer, rest) = read_head(&mut io).await.map_err(lost)?;
+        let (answer, rest) = match read_head(&mut io).await {
+            Ok(read) => read,
+            Err(HeadError::Io(e)) => return Err(lost(e)),
+            Err(HeadError::Malformed(why)) => {
+                return Err(Refused::Fatal(Error::Transport {
+                    message: format!(
+                        "the events host {} answered the upgrade with something that is not HTTP/1.x: {why}",
+                        self.config.host
+                    ),
+                    source: None,
+                }));
+            }
+        };
         if answer.status != 101 {
             return Err(self.refusal(answer.status, &answer, &rest));
         }
-        let accept = answer.header("sec-websocket-accept");
-        let upgraded = answer
-            .header("upgrade")
-            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-        if !upgraded || accept != Some(accept_key(&key).as_str()) {
-            return Err(Refused::Retry(Error::Transport {
+        if let Some(flaw) = upgrade_flaw(&answer, &key) {
+            return Err(Refused::Fatal(Error::Decode {
+                status: 101,
                 message: format!(
-                    "the events host {} answered 101 without a valid WebSocket upgrade",
+                    "the events host {} answered 101 {flaw}: not a valid WebSocket upgrade (RFC 6455 4.1)",
                     self.config.host
                 ),
-                source: None,
+                body_snippet: String::new(),
+                request_id: answer.header("x-request-id").map(str::to_string),
             }));
         }
         let limit = self.options.max_message_bytes.max(1024);
@@ -758,31 +809,37 @@ impl Worker {
 
     /// Reads one connection until it ends, sending pings when it is quiet.
     async fn pump(&self, mut socket: Socket) -> Ended {
-        let interval = self.options.ping_interval.max(Duration::from_millis(1));
-        let pong_timeout = self.options.pong_timeout.max(Duration::from_millis(1));
+        // At least MIN_HEARTBEAT each (`SubscribeOptions::check`).
+        let interval = self.options.ping_interval;
+        let pong_timeout = self.options.pong_timeout;
         let started = Instant::now();
         let mut ping_at = later(interval);
         // Set while a ping waits for an answer (or for anything else to arrive).
         let mut answer_by: Option<Instant> = None;
         let mut delivered = false;
+        // Whether the server was heard from a whole heartbeat interval or more after the
+        // connection opened: with `delivered`, what counts as progress. Time up alone does not
+        // (a server that accepts and stays silent makes none), nor does an early frame.
+        let mut heard_late = false;
         // The server's close frame: code and reason.
         let mut closed: Option<(u16, String)> = None;
-        let lost = |error: Error, delivered: bool, closed: Option<(u16, String)>| {
-            let progress = delivered || started.elapsed() >= interval;
-            match closed {
-                Some((code, reason)) => Ended::Lost {
-                    // A policy or application close before any event: the server means it.
-                    fatal: !delivered && (code == 1008 || (4000..=4999).contains(&code)),
-                    error: Error::Closed { code, reason },
-                    progress,
-                },
-                None => Ended::Lost {
-                    error,
-                    progress,
-                    fatal: false,
-                },
-            }
-        };
+        let lost =
+            |error: Error, delivered: bool, heard_late: bool, closed: Option<(u16, String)>| {
+                let progress = delivered || heard_late;
+                match closed {
+                    Some((code, reason)) => Ended::Lost {
+                        // A policy or application close before any event: the server means it.
+                        fatal: !delivered && (code == 1008 || (4000..=4999).contains(&code)),
+                        error: Error::Closed { code, reason },
+                        progress,
+                    },
+                    None => Ended::Lost {
+                        error,
+                        progress,
+                        fatal: false,
+                    },
+                }
+            };
         loop {
             tokio::select! {
                 biased;
@@ -793,7 +850,7 @@ impl Worker {
                 _ = sleep_until(answer_by.unwrap_or(ping_at)), if answer_by.is_some() => {
                     return lost(Error::Timeout(format!(
                         "the events host did not answer a ping within {pong_timeout:?}"
-                    )), delivered, closed);
+                    )), delivered, heard_late, closed);
                 }
                 _ = sleep_until(ping_at) => {
                     ping_at = later(interval);
@@ -804,10 +861,10 @@ impl Worker {
                     // longer than for its answer.
                     match timeout(pong_timeout, socket.send(Message::Ping(Default::default()))).await {
                         Ok(Ok(())) => {}
-                        Ok(Err(e)) => return lost(transport("cannot send a ping".into(), &e), delivered, closed),
+                        Ok(Err(e)) => return lost(transport("cannot send a ping".into(), &e), delivered, heard_late, closed),
                         Err(_) => return lost(Error::Timeout(format!(
                             "a ping could not be sent within {pong_timeout:?}"
-                        )), delivered, closed),
+                        )), delivered, heard_late, closed),
                     }
                 }
                 message = socket.next() => {
@@ -815,7 +872,7 @@ impl Worker {
                         None => return lost(Error::Transport {
                             message: "the events host closed the connection".into(),
                             source: None,
-                        }, delivered, closed),
+                        }, delivered, heard_late, closed),
                         Some(Err(tungstenite::Error::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                             close(socket).await;
                             return Ended::Lost {
@@ -831,12 +888,15 @@ impl Worker {
                                 fatal: true,
                             };
                         }
-                        Some(Err(e)) => return lost(transport("the events connection failed".into(), &e), delivered, closed),
+                        Some(Err(e)) => return lost(transport("the events connection failed".into(), &e), delivered, heard_late, closed),
                         Some(Ok(message)) => message,
                     };
                     // Anything arriving proves the connection alive.
                     answer_by = None;
                     ping_at = later(interval);
+                    if started.elapsed() >= interval {
+                        heard_late = true;
+                    }
                     let text = match &message {
                         Message::Text(text) => text.as_str(),
                         Message::Binary(bytes) => match std::str::from_utf8(bytes) {
@@ -884,56 +944,149 @@ impl Worker {
     }
 }
 
-/// An HTTP answer's head: status and headers (names lower-cased).
+/// An HTTP answer's head: status and headers (names lower-cased, values as text with any
+/// byte that is not UTF-8 replaced).
+#[derive(Debug)]
 struct Head {
     status: u16,
     headers: Vec<(String, String)>,
 }
 
 impl Head {
+    /// The first value of header `name` (lower-case).
     fn header(&self, name: &str) -> Option<&str> {
+        self.values(name).next()
+    }
+
+    /// Every value of header `name` (lower-case), in order.
+    fn values<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
         self.headers
             .iter()
-            .find(|(n, _)| n == name)
+            .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Reads a head (without its blank line). The status line must be `HTTP/1.x NNN` and
+    /// each header line `name: value` with a token for its name; a value may hold any byte
+    /// (RFC 9110 5.5: `obs-text` is opaque data) and a folded line continues the one before.
+    fn parse(bytes: &[u8]) -> Result<Head, &'static str> {
+        let mut lines = bytes
+            .split(|b| *b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+        let status = lines
+            .next()
+            .and_then(status_code)
+            .ok_or("its status line is not `HTTP/1.x` and a status code")?;
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in lines {
+            if let [b' ' | b'\t', ..] = line {
+                // obs-fold: the line goes on the value before, after a space.
+                let Some((_, value)) = headers.last_mut() else {
+                    return Err("it starts with a folded header line");
+                };
+                value.push(' ');
+                value.push_str(String::from_utf8_lossy(line).trim());
+                continue;
+            }
+            let Some(colon) = line.iter().position(|b| *b == b':') else {
+                return Err("a header line has no colon");
+            };
+            let (name, value) = (&line[..colon], &line[colon + 1..]);
+            if name.is_empty() || !name.iter().all(|b| is_token_byte(*b)) {
+                return Err("a header name is not a token");
+            }
+            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+            let value = String::from_utf8_lossy(value)
+                .trim_matches([' ', '\t'])
+                .to_string();
+            headers.push((name, value));
+        }
+        Ok(Head { status, headers })
+    }
+}
+
+/// The status code of a status line: `HTTP/1.x NNN`, then nothing or a space and a reason
+/// phrase (any bytes).
+fn status_code(line: &[u8]) -> Option<u16> {
+    let rest = line.strip_prefix(b"HTTP/1.")?;
+    let (minor, rest) = rest.split_first()?;
+    let (code, reason) = rest.strip_prefix(b" ")?.split_at_checked(3)?;
+    let well_formed = minor.is_ascii_digit()
+        && code.iter().all(u8::is_ascii_digit)
+        && reason.first().is_none_or(|b| *b == b' ');
+    well_formed.then(|| code.iter().fold(0, |n, d| n * 10 + u16::from(d - b'0')))
+}
+
+/// Whether `b` may be part of a token (RFC 9110 5.6.2): a header name.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Why an answer's head could not be read.
+#[derive(Debug)]
+enum HeadError {
+    /// The connection failed or closed first: another attempt may do better.
+    Io(std::io::Error),
+    /// What arrived is not an HTTP/1.x head (or is too long for one): the peer does not speak
+    /// HTTP as it should, and will not on another attempt.
+    Malformed(&'static str),
 }
 
 /// Reads an HTTP answer's head (at most [`MAX_HEAD_BYTES`]); returns it and the bytes read
 /// past it.
-async fn read_head<S: AsyncRead + Unpin>(io: &mut S) -> std::io::Result<(Head, Vec<u8>)> {
-    let invalid = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
+async fn read_head<S: AsyncRead + Unpin>(io: &mut S) -> Result<(Head, Vec<u8>), HeadError> {
     let mut buf = Vec::with_capacity(1024);
     let end = loop {
         if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break at;
         }
         if buf.len() > MAX_HEAD_BYTES {
-            return Err(invalid("the answer's head is too long"));
+            return Err(HeadError::Malformed("its head is over 16 KiB"));
         }
         let mut chunk = [0u8; 1024];
-        let n = io.read(&mut chunk).await?;
+        let n = io.read(&mut chunk).await.map_err(HeadError::Io)?;
         if n == 0 {
-            return Err(invalid("the connection closed before an answer"));
+            return Err(HeadError::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the connection closed before a whole answer",
+            )));
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let text = std::str::from_utf8(&buf[..end]).map_err(|_| invalid("the answer is not text"))?;
-    let mut lines = text.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| {
-            let mut parts = line.split(' ');
-            let version = parts.next()?;
-            version.starts_with("HTTP/1.").then_some(())?;
-            parts.next()?.parse().ok()
-        })
-        .ok_or_else(|| invalid("the answer is not HTTP/1.x"))?;
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Ok((Head { status, headers }, buf[end + 4..].to_vec()))
+    let head = Head::parse(&buf[..end]).map_err(HeadError::Malformed)?;
+    Ok((head, buf[end + 4..].to_vec()))
+}
+
+/// Why a `101` answer is not the WebSocket upgrade asked for with `key` (RFC 6455 4.1): each
+/// of these makes the client fail the connection.
+fn upgrade_flaw(answer: &Head, key: &str) -> Option<String> {
+    let mut upgrade = answer.values("upgrade").peekable();
+    if upgrade.peek().is_none() || !upgrade.all(|v| v.eq_ignore_ascii_case("websocket")) {
+        return Some("without `Upgrade: websocket`".into());
+    }
+    let connection_upgrade = answer.values("connection").any(|value| {
+        value
+            .split(',')
+            .any(|token| token.trim().eq_ignore_ascii_case("upgrade"))
+    });
+    if !connection_upgrade {
+        return Some("without `Connection: upgrade`".into());
+    }
+    let accept = answer.values("sec-websocket-accept").collect::<Vec<_>>();
+    if accept != [accept_key(key).as_str()] {
+        return Some("without the `Sec-WebSocket-Accept` its key asks for".into());
+    }
+    // The client offers no extension and no subprotocol: the server may not choose one.
+    for (header, what) in [
+        ("sec-websocket-extensions", "an extension"),
+        ("sec-websocket-protocol", "a subprotocol"),
+    ] {
+        if let Some(value) = answer.values(header).find(|v| !v.is_empty()) {
+            let shown: String = value.chars().take(64).collect();
+            return Some(format!("with {what} the client did not offer ({shown:?})"));
+        }
+    }
+    None
 }
 
 /// The `Sec-WebSocket-Accept` a server must answer `key` with (RFC 6455).
@@ -967,9 +1120,19 @@ async fn tunnel(proxy: &Proxy, target: &Target) -> Result<TcpStream, Refused> {
     tcp.write_all(request.as_bytes())
         .await
         .map_err(|e| fail("cannot send CONNECT", &e))?;
-    let (answer, _) = read_head(&mut tcp)
-        .await
-        .map_err(|e| fail("no answer to CONNECT", &e))?;
+    let (answer, _) = match read_head(&mut tcp).await {
+        Ok(read) => read,
+        Err(HeadError::Io(e)) => return Err(fail("no answer to CONNECT", &e)),
+        Err(HeadError::Malformed(why)) => {
+            return Err(Refused::Fatal(Error::Transport {
+                message: format!(
+                    "events proxy {}:{}: the answer to CONNECT is not HTTP/1.x: {why}",
+                    proxy.host, proxy.port
+                ),
+                source: None,
+            }));
+        }
+    };
     match answer.status {
         200..=299 => Ok(tcp),
         407 => Err(Refused::Fatal(Error::Config(format!(
@@ -993,8 +1156,9 @@ fn bracketed(host: &str) -> String {
     }
 }
 
-/// A TLS failure: a certificate (or any other verification) failure is final, anything else
-/// may pass on another attempt.
+/// A TLS failure: the verification rejecting the server's certificate (or its lack of one)
+/// is final; anything else (a reset, an alert such as `internal_error`, a server that does
+/// not speak TLS as it should) may pass on another attempt, within `max_reconnects`.
 fn tls_refusal(host: &str, e: &std::io::Error) -> Refused {
     let rustls_error = e
         .get_ref()
@@ -1004,9 +1168,7 @@ fn tls_refusal(host: &str, e: &std::io::Error) -> Refused {
         Some(
             rustls::Error::InvalidCertificate(_)
             | rustls::Error::NoCertificatesPresented
-            | rustls::Error::UnsupportedNameType
-            | rustls::Error::PeerIncompatible(_)
-            | rustls::Error::AlertReceived(_),
+            | rustls::Error::UnsupportedNameType,
         ) => Refused::Fatal(error),
         _ => Refused::Retry(error),
     }
@@ -1102,7 +1264,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_proxies_and_upgrade_keys() {
+    fn targets_and_upgrade_keys() {
         let t =
             Target::parse("wss://openevent.genauth.ai/events/v1/management/sub?code=a.b").unwrap();
         assert!(t.tls);
@@ -1119,28 +1281,310 @@ mod tests {
             accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
-        let p = parse_proxy("http://us%40er:p%3Ass@proxy.local:3128").unwrap();
-        assert_eq!((p.host.as_str(), p.port), ("proxy.local", 3128));
-        let expected = base64::engine::general_purpose::STANDARD.encode("us@er:p:ss");
+    }
+
+    /// The proxy of `events_host` with a matcher built from environment-like values.
+    fn env_route(
+        events_host: &str,
+        http: &str,
+        https: &str,
+        all: &str,
+        no: &str,
+    ) -> Option<Result<Proxy, String>> {
+        let matcher = Matcher::builder()
+            .http(http)
+            .https(https)
+            .all(all)
+            .no(no)
+            .build();
+        route(&matcher, events_host)
+    }
+
+    fn basic(pair: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    }
+
+    #[test]
+    fn proxies_are_read_as_the_http_client_reads_them() {
+        // No scheme: http://, as for HTTP calls (this used to be a fatal error for events).
+        let p = env_route("wss://h.example", "", "proxy.local:3128", "", "")
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            p.authorization.unwrap().expose_secret(),
-            format!("Basic {expected}")
+            (p.host.as_str(), p.port, p.authorization.is_none()),
+            ("proxy.local", 3128, true)
         );
-        let err = parse_proxy("socks5://u:hunter2@p:1080").err().unwrap();
-        assert!(err.contains("socks5") && !err.contains("hunter2"), "{err}");
-        assert!(parse_proxy("not a url").is_err());
-        assert!(no_proxy_covers(
-            "localhost, .genauth.ai",
-            "openevent.genauth.ai"
+        // Credentials, with or without a scheme, percent-decoded.
+        for value in [
+            "us%40er:p%3Ass@proxy.local:3128",
+            "http://us%40er:p%3Ass@proxy.local:3128",
+        ] {
+            let p = env_route("wss://h.example", "", value, "", "")
+                .unwrap()
+                .unwrap();
+            assert_eq!((p.host.as_str(), p.port), ("proxy.local", 3128));
+            assert_eq!(
+                p.authorization.as_ref().unwrap().expose_secret(),
+                basic("us@er:p:ss")
+            );
+            assert!(!format!("{p:?}").contains("p:ss"));
+        }
+        // wss takes HTTPS_PROXY, ws takes HTTP_PROXY, both fall back on ALL_PROXY.
+        let host = |r: Option<Result<Proxy, String>>| r.map(|p| p.unwrap().host);
+        assert_eq!(
+            host(env_route("ws://h.example", "a:1", "b:1", "c:1", "")),
+            Some("a".into())
+        );
+        assert_eq!(
+            host(env_route("wss://h.example", "a:1", "b:1", "c:1", "")),
+            Some("b".into())
+        );
+        assert_eq!(
+            host(env_route("wss://h.example", "a:1", "", "c:1", "")),
+            Some("c".into())
+        );
+        assert_eq!(host(env_route("ws://h.example", "", "b:1", "", "")), None);
+        // A default port of 80, IPv6 proxies without brackets.
+        let p = env_route("ws://h.example", "http://[::1]", "", "", "")
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("::1", 80));
+    }
+
+    #[test]
+    fn no_proxy_takes_hosts_domains_addresses_and_cidr_blocks() {
+        let through =
+            |events_host: &str, no: &str| env_route(events_host, "p:1", "p:1", "", no).is_some();
+        assert!(!through(
+            "wss://openevent.genauth.ai",
+            "localhost, .genauth.ai"
         ));
-        assert!(no_proxy_covers("*", "x"));
-        assert!(!no_proxy_covers("genauth.ai.evil", "genauth.ai"));
-        assert!(!no_proxy_covers("", "x"));
+        assert!(!through("wss://openevent.genauth.ai", "genauth.ai"));
+        assert!(!through("wss://x.example", "*"));
+        assert!(through("wss://genauth.ai", "genauth.ai.evil"));
+        assert!(through("wss://x.example", ""));
+        // Addresses and CIDR blocks, v4 and v6: these were ignored by events before.
+        assert!(!through("ws://127.0.0.1:8080", "127.0.0.1"));
+        assert!(!through("ws://10.1.2.3:8080", "192.168.0.0/16, 10.0.0.0/8"));
+        assert!(through("ws://11.1.2.3:8080", "10.0.0.0/8"));
+        assert!(!through("ws://[::1]:8080", "::1"));
+        assert!(!through("ws://[fd00::5]:8080", "fd00::/8"));
+        assert!(through("ws://[fe80::5]:8080", "fd00::/8"));
+    }
+
+    #[test]
+    fn an_explicit_proxy_wins_and_no_error_shows_a_credential() {
+        // The builder's proxy, read as reqwest::Proxy::all reads it: any host, no NO_PROXY.
+        for text in [
+            "ops:pw-7f3@127.0.0.1:3128",
+            "http://ops:pw-7f3@127.0.0.1:3128",
+        ] {
+            let matcher = explicit_matcher(text).unwrap();
+            let p = route(&matcher, "ws://127.0.0.1:9").unwrap().unwrap();
+            assert_eq!((p.host.as_str(), p.port), ("127.0.0.1", 3128));
+            assert_eq!(
+                p.authorization.unwrap().expose_secret(),
+                basic("ops:pw-7f3")
+            );
+        }
         let explicit = SensitiveString::from("http://127.0.0.1:1".to_string());
         assert!(matches!(
             proxy_for("wss://h", Some(&explicit)),
             Some(Ok(Proxy { port: 1, .. }))
         ));
+        // Proxies events cannot use: the message names the scheme only.
+        for text in [
+            "socks5://proxyuser:proxypass@p:1080",
+            "socks5h://proxyuser:proxypass@p",
+            "https://proxyuser:proxypass@p:443",
+        ] {
+            let err = route(&explicit_matcher(text).unwrap(), "wss://h")
+                .unwrap()
+                .unwrap_err();
+            assert!(err.contains("http:// proxy only"), "{err}");
+            assert!(
+                !err.contains("proxyuser") && !err.contains("proxypass"),
+                "{err}"
+            );
+        }
+        for value in [
+            "socks5://proxyuser:proxypass@p:1080",
+            "https://proxyuser:proxypass@p",
+        ] {
+            let err = env_route("wss://h", "", value, "", "")
+                .unwrap()
+                .unwrap_err();
+            assert!(
+                !err.contains("proxyuser") && !err.contains("proxypass"),
+                "{err}"
+            );
+        }
+        // A user name where a scheme would be (`user:pass@host`) used to be named as one.
+        let p = env_route("wss://h", "", "proxyuser:proxypass@p:3128", "", "")
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("p", 3128));
+        let err = explicit_matcher("http://[bad").map(|_| ()).unwrap_err();
+        assert!(!err.contains("bad"), "{err}");
+    }
+
+    #[test]
+    fn options_out_of_bounds_are_refused() {
+        let ok = SubscribeOptions::default();
+        assert!(ok.check().is_ok());
+        assert!(ok.clone().buffer(0).check().is_ok());
+        assert!(
+            ok.clone()
+                .buffer(SubscribeOptions::MAX_BUFFER)
+                .check()
+                .is_ok()
+        );
+        let err = ok.clone().buffer(usize::MAX).check().unwrap_err();
+        assert!(err.contains("buffer") && err.contains("1048576"), "{err}");
+        let floor = SubscribeOptions::MIN_HEARTBEAT;
+        assert!(ok.clone().heartbeat(floor, floor).check().is_ok());
+        for (interval, timeout) in [
+            (Duration::ZERO, floor),
+            (Duration::from_millis(1), floor),
+            (floor, Duration::from_millis(99)),
+        ] {
+            let err = ok.clone().heartbeat(interval, timeout).check().unwrap_err();
+            assert!(err.contains("heartbeat") && err.contains("100ms"), "{err}");
+        }
+    }
+
+    fn head(text: &[u8]) -> Result<Head, &'static str> {
+        Head::parse(text)
+    }
+
+    #[test]
+    fn heads_are_read_as_bytes() {
+        let h = head(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Note: caf\xe9\r\nX-Long: a\r\n  b").unwrap();
+        assert_eq!(h.status, 101);
+        assert_eq!(h.header("upgrade"), Some("websocket"));
+        assert_eq!(h.header("x-note"), Some("caf\u{fffd}"));
+        assert_eq!(h.header("x-long"), Some("a b"));
+        assert_eq!(head(b"HTTP/1.0 502").unwrap().status, 502);
+        assert_eq!(head(b"HTTP/1.1 502 Bad \xff").unwrap().status, 502);
+        for bad in [
+            &b"HTTP/1.1 1\xff1 Switching Protocols"[..],
+            b"HTTP/2 101",
+            b"HTTP/1.1 10",
+            b"HTTP/1.1 1011",
+            b"\xff\xfe",
+            b"",
+            b"HTTP/1.1 101 OK\r\nUp\xffgrade: websocket",
+            b"HTTP/1.1 101 OK\r\nno colon",
+            b"HTTP/1.1 101 OK\r\n: empty name",
+            b"HTTP/1.1 101 OK\r\n folded first",
+        ] {
+            assert!(head(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[tokio::test]
+    async fn reading_a_head_tells_io_failures_from_malformed_answers() {
+        let (h, rest) = read_head(&mut &b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nfirst frame"[..])
+            .await
+            .unwrap();
+        assert_eq!((h.status, rest.as_slice()), (200, &b"first frame"[..]));
+        assert!(matches!(
+            read_head(&mut &b"HTTP/1.1 101 OK\r\n"[..]).await,
+            Err(HeadError::Io(_))
+        ));
+        assert!(matches!(
+            read_head(&mut &b"HTTP/1.1 1\xff1 OK\r\n\r\n"[..]).await,
+            Err(HeadError::Malformed(_))
+        ));
+        let endless = vec![b'a'; MAX_HEAD_BYTES + 2048];
+        assert!(matches!(
+            read_head(&mut endless.as_slice()).await,
+            Err(HeadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_101_must_be_the_upgrade_the_client_asked_for() {
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        let accept = accept_key(key);
+        let answer = |extra: &str| {
+            head(format!("HTTP/1.1 101 Switching Protocols\r\n{extra}").as_bytes()).unwrap()
+        };
+        let good = format!(
+            "Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: {accept}"
+        );
+        assert_eq!(upgrade_flaw(&answer(&good), key), None);
+        let two_lines = format!(
+            "Upgrade: websocket\r\nConnection: keep-alive\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions:"
+        );
+        assert_eq!(upgrade_flaw(&answer(&two_lines), key), None);
+        for (extra, expected) in [
+            (
+                format!("Connection: upgrade\r\nSec-WebSocket-Accept: {accept}"),
+                "Upgrade: websocket",
+            ),
+            (
+                format!("Upgrade: h2c\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {accept}"),
+                "Upgrade: websocket",
+            ),
+            (
+                format!("Upgrade: websocket\r\nSec-WebSocket-Accept: {accept}"),
+                "Connection: upgrade",
+            ),
+            (
+                format!(
+                    "Upgrade: websocket\r\nConnection: keep-alive\r\nSec-WebSocket-Accept: {accept}"
+                ),
+                "Connection: upgrade",
+            ),
+            (
+                "Upgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: x".to_string(),
+                "Sec-WebSocket-Accept",
+            ),
+            (
+                format!("{good}\r\nSec-WebSocket-Extensions: permessage-deflate"),
+                "extension",
+            ),
+            (
+                format!("{good}\r\nSec-WebSocket-Protocol: chat"),
+                "subprotocol",
+            ),
+        ] {
+            let flaw = upgrade_flaw(&answer(&extra), key).unwrap_or_default();
+            assert!(flaw.contains(expected), "{extra}: {flaw}");
+        }
+    }
+
+    #[test]
+    fn only_certificate_failures_in_tls_are_final() {
+        use rustls::{AlertDescription, CertificateError, PeerIncompatible};
+        let io = |e: rustls::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let fatal = |e: std::io::Error| matches!(tls_refusal("h", &e), Refused::Fatal(_));
+        assert!(fatal(io(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer
+        ))));
+        assert!(fatal(io(rustls::Error::InvalidCertificate(
+            CertificateError::Expired
+        ))));
+        assert!(fatal(io(rustls::Error::NoCertificatesPresented)));
+        assert!(!fatal(io(rustls::Error::AlertReceived(
+            AlertDescription::InternalError
+        ))));
+        assert!(!fatal(io(rustls::Error::AlertReceived(
+            AlertDescription::HandshakeFailure
+        ))));
+        assert!(!fatal(io(rustls::Error::PeerIncompatible(
+            PeerIncompatible::Tls12NotOffered
+        ))));
+        assert!(!fatal(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset
+        )));
+        assert!(!fatal(std::io::Error::from(
+            std::io::ErrorKind::UnexpectedEof
+        )));
     }
 
     #[test]

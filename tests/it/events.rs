@@ -759,3 +759,480 @@ async fn the_signed_upgrade_reaches_no_log_at_any_level() {
     );
     assert!(!logs.contains(SECRET));
 }
+
+// Options out of bounds, and the reconnection bound whatever the heartbeat.
+
+#[tokio::test]
+async fn options_that_would_panic_or_never_trip_are_refused_before_connecting() {
+    let _logs = logs();
+    let server = WsServer::start(None, |_, conn| drain(conn)).await;
+    let client = client(Brand::GenAuth, &server.url);
+    let floor = SubscribeOptions::MIN_HEARTBEAT;
+    for (options, named) in [
+        // Used to panic in tokio's channel.
+        (quick().buffer(usize::MAX), "buffer"),
+        (quick().buffer(SubscribeOptions::MAX_BUFFER + 1), "buffer"),
+        // A 1 ms heartbeat made any connection count as progress: max_reconnects never tripped.
+        (
+            quick()
+                .heartbeat(Duration::from_millis(1), floor)
+                .max_reconnects(2),
+            "heartbeat",
+        ),
+        (quick().heartbeat(floor, Duration::ZERO), "heartbeat"),
+    ] {
+        let mut stream = client.subscribe_with("test.event", options);
+        match bounded(stream.next()).await {
+            Some(Err(Error::InvalidRequest(message))) => {
+                assert!(message.contains(named), "{message}")
+            }
+            other => panic!("expected Error::InvalidRequest naming {named}, got {other:?}"),
+        }
+        assert!(bounded(stream.next()).await.is_none());
+    }
+    assert!(server.handshakes().is_empty(), "nothing connected");
+    // The bounds themselves are accepted.
+    let mut stream = client.subscribe_with(
+        "test.event",
+        quick()
+            .buffer(SubscribeOptions::MAX_BUFFER)
+            .heartbeat(floor, floor),
+    );
+    let quiet = tokio::time::timeout(Duration::from_millis(300), stream.next()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    assert_eq!(server.handshakes().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_and_stays_silent_uses_up_the_reconnects() {
+    // Such a connection lived a whole heartbeat interval, and that used to count as progress:
+    // the count restarted after each one and the stream never ended.
+    let _logs = logs();
+    let server = WsServer::start(None, |_, conn| async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        drop(conn);
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let floor = SubscribeOptions::MIN_HEARTBEAT;
+    let mut stream = client.subscribe_with(
+        "test.event",
+        quick().heartbeat(floor, floor).max_reconnects(2),
+    );
+    match bounded(stream.next()).await {
+        Some(Err(Error::Timeout(message))) => assert!(message.contains("ping"), "{message}"),
+        other => panic!("expected a ping timeout, got {other:?}"),
+    }
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(
+        server.handshakes().len(),
+        3,
+        "the first connection and two more"
+    );
+}
+
+#[tokio::test]
+async fn connections_heard_from_after_a_heartbeat_still_reset_the_count() {
+    // A server that answers pings and closes each connection after 300 ms: every connection
+    // worked for a while, so one reconnection allowed in a row is never used up.
+    let _logs = logs();
+    let server = WsServer::start(None, |_, mut conn| async move {
+        let _ = tokio::time::timeout(Duration::from_millis(300), async {
+            while let Some(Ok(_)) = conn.next().await {}
+        })
+        .await;
+        let _ = conn.send(close_with(1000, "rotating")).await;
+        drain(conn).await;
+    })
+    .await;
+    let client = client(Brand::GenAuth, &server.url);
+    let mut stream = client.subscribe_with("test.event", quick().max_reconnects(1));
+    let quiet = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    assert!(
+        server.handshakes().len() >= 3,
+        "{}",
+        server.handshakes().len()
+    );
+}
+
+// Upgrade answers written byte by byte.
+
+/// A WebSocket text frame from a server (unmasked).
+fn server_frame(text: &str) -> Vec<u8> {
+    let mut frame = vec![0x81];
+    match text.len() {
+        n @ 0..=125 => frame.push(n as u8),
+        n => {
+            frame.push(126);
+            frame.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(text.as_bytes());
+    frame
+}
+
+/// A server on 127.0.0.1 that answers each upgrade request with the head `answer` makes from
+/// the `Sec-WebSocket-Accept` value the request's key asks for, then one event frame, and
+/// keeps the connection open; returns its URL and a count of connections.
+async fn raw_upgrade_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
+    use sha1::Digest as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if tcp.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let key = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Sec-WebSocket-Key: "))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let mut sha = sha1::Sha1::new();
+                sha.update(key.as_bytes());
+                sha.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+                let accept = base64::engine::general_purpose::STANDARD.encode(sha.finalize());
+                let mut bytes = answer(&accept);
+                bytes.extend_from_slice(&server_frame(&event_text(1)));
+                let _ = tcp.write_all(&bytes).await;
+                let mut sink = [0u8; 1024];
+                while tcp.read(&mut sink).await.unwrap_or(0) > 0 {}
+            });
+        }
+    });
+    (url, connections)
+}
+
+fn event_text(n: usize) -> String {
+    match event(n) {
+        Message::Text(text) => text.as_str().to_string(),
+        _ => unreachable!(),
+    }
+}
+
+/// A 101 head with `lines` (each ending in CRLF) and the blank line.
+fn switching(lines: &str) -> Vec<u8> {
+    format!("HTTP/1.1 101 Switching Protocols\r\n{lines}\r\n").into_bytes()
+}
+
+#[tokio::test]
+async fn a_header_value_that_is_not_utf8_is_opaque_but_a_broken_status_line_is_final() {
+    let _logs = logs();
+    // RFC 9110 allows any byte in a field value: the upgrade goes on (it used to be retried
+    // forever).
+    let (url, connections) = raw_upgrade_server(|accept| {
+        let mut head = b"HTTP/1.1 101 Switching Protocols\r\nX-Note: caf\xe9\r\n".to_vec();
+        head.extend_from_slice(
+            format!("Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n")
+                .as_bytes(),
+        );
+        head
+    })
+    .await;
+    let mut stream = client(Brand::GenAuth, &url).subscribe_with("test.event", quick());
+    assert_eq!(
+        next_event(&mut stream).await.data,
+        serde_json::json!({ "n": 1 })
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    // A status line, or a header name, that is not HTTP: final, even with reconnection
+    // unlimited (it used to be retried forever).
+    for broken in [
+        &b"HTTP/1.1 1\xff1 Switching Protocols\r\n\r\n"[..],
+        b"HTTP/1.1 101 Switching Protocols\r\nUp\xffgrade: websocket\r\n\r\n",
+        b"\xff\xfe\xfd\r\n\r\n",
+    ] {
+        let (url, connections) = raw_upgrade_server(move |_| broken.to_vec()).await;
+        let mut stream = client(Brand::GenAuth, &url).subscribe_with("test.event", quick());
+        match bounded(stream.next()).await {
+            Some(Err(Error::Transport { message, .. })) => {
+                assert!(message.contains("not HTTP/1.x"), "{message}")
+            }
+            other => panic!("expected a final transport error, got {other:?}"),
+        }
+        assert!(bounded(stream.next()).await.is_none());
+        assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+    }
+}
+
+#[tokio::test]
+async fn a_101_without_connection_upgrade_or_with_what_was_not_offered_is_refused() {
+    let _logs = logs();
+    // Each head's lines, with ACCEPT for the right `Sec-WebSocket-Accept` value.
+    let cases = [
+        (
+            "Upgrade: websocket\r\nSec-WebSocket-Accept: ACCEPT\r\n",
+            "Connection: upgrade",
+        ),
+        (
+            "Upgrade: websocket\r\nConnection: keep-alive\r\nSec-WebSocket-Accept: ACCEPT\r\n",
+            "Connection: upgrade",
+        ),
+        (
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ACCEPT\r\nSec-WebSocket-Extensions: permessage-deflate\r\n",
+            "extension the client did not offer",
+        ),
+        (
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ACCEPT\r\nSec-WebSocket-Protocol: chat\r\n",
+            "subprotocol the client did not offer",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let (url, connections) =
+            raw_upgrade_server(move |accept| switching(&lines.replace("ACCEPT", accept))).await;
+        let mut stream = client(Brand::GenAuth, &url).subscribe_with("test.event", quick());
+        match bounded(stream.next()).await {
+            Some(Err(Error::Decode {
+                status: 101,
+                message,
+                ..
+            })) => assert!(message.contains(expected), "{message}"),
+            other => panic!("expected Error::Decode naming `{expected}`, got {other:?}"),
+        }
+        assert!(bounded(stream.next()).await.is_none());
+        assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+    }
+}
+
+/// A `wss` server that fails TLS on the connections `failing` says (with the alert
+/// `internal_error`, or a reset, after reading the client's hello) and serves the others with
+/// the test certificate and one event; returns its URL and a count of TCP connections.
+async fn flaky_tls_server(
+    failing: impl Fn(usize) -> Option<&'static str> + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let acceptor = tls::acceptor();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("wss://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            let acceptor = acceptor.clone();
+            let failure = failing(n);
+            tokio::spawn(async move {
+                match failure {
+                    Some("alert") => {
+                        let mut hello = [0u8; 4096];
+                        let _ = tcp.read(&mut hello).await;
+                        // A TLS 1.2 record: alert, fatal, internal_error (80).
+                        let _ = tcp
+                            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 80])
+                            .await;
+                        let _ = tcp.shutdown().await;
+                    }
+                    Some(_) => {
+                        let mut hello = [0u8; 4096];
+                        let _ = tcp.read(&mut hello).await;
+                        let _ = tcp.set_zero_linger();
+                        drop(tcp);
+                    }
+                    None => {
+                        let Ok(tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
+                            let _ = ws.send(event(1)).await;
+                            while let Some(Ok(_)) = ws.next().await {}
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+fn trusting_client(events_host: &str) -> ManagementClient {
+    ManagementClient::builder()
+        .access_key_id("AK")
+        .access_key_secret(SECRET)
+        .host("http://127.0.0.1:9")
+        .events_host(events_host)
+        .add_root_certificate_pem(include_bytes!("../data/tls/ca.pem"))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tls_failures_other_than_the_certificate_are_retried_within_max_reconnects() {
+    let _logs = logs();
+    // An alert, then a reset, then a good handshake: the event arrives (an alert used to end
+    // the stream at once).
+    let (url, connections) = flaky_tls_server(|n| match n {
+        1 => Some("alert"),
+        2 => Some("reset"),
+        _ => None,
+    })
+    .await;
+    let mut stream = trusting_client(&url).subscribe_with("test.event", quick().max_reconnects(5));
+    assert_eq!(
+        next_event(&mut stream).await.data,
+        serde_json::json!({ "n": 1 })
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    // Alerts only: the stream ends once the reconnections are used up.
+    let (url, connections) = flaky_tls_server(|_| Some("alert")).await;
+    let mut stream = trusting_client(&url).subscribe_with("test.event", quick().max_reconnects(2));
+    match bounded(stream.next()).await {
+        Some(Err(Error::Transport { message, .. })) => {
+            assert!(message.contains("TLS"), "{message}")
+        }
+        other => panic!("expected a TLS transport error, got {other:?}"),
+    }
+    assert!(bounded(stream.next()).await.is_none());
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
+
+// The proxy from the environment, read as the HTTP client reads it. The variables are set in
+// a process of its own (`in_own_process`), so no other test sees them.
+
+const PROXY_VARS: [&str; 9] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
+/// The proxy variables set to `pairs` and no other.
+fn proxy_env(pairs: &[(&str, &str)]) {
+    for name in PROXY_VARS {
+        // SAFETY: this process runs this one test and nothing else (`in_own_process`), on a
+        // current-thread runtime that connects to addresses only (no resolver thread), so
+        // nothing reads the environment meanwhile.
+        unsafe { std::env::remove_var(name) };
+    }
+    for (name, value) in pairs {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(name, value) };
+    }
+}
+
+#[tokio::test]
+async fn the_proxy_from_the_environment_is_read_as_for_http_calls() {
+    if !crate::support::alone::in_own_process(
+        module_path!(),
+        "the_proxy_from_the_environment_is_read_as_for_http_calls",
+    ) {
+        return;
+    }
+    let capture = logs();
+    let server = WsServer::start(None, |n, mut conn| async move {
+        conn.send(event(n)).await.unwrap();
+        drain(conn).await;
+    })
+    .await;
+    let (proxy, heads) = connect_proxy().await;
+    let proxy_addr = proxy.trim_start_matches("http://").to_string();
+    let unused = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = unused.local_addr().unwrap().to_string();
+    drop(unused);
+    let (user, password) = ("proxyuser-7f3", "proxypass-9k2");
+    let build = |explicit: Option<&str>| {
+        let mut builder = ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret(SECRET)
+            .host("http://127.0.0.1:9")
+            .events_host(&server.url);
+        if let Some(proxy) = explicit {
+            builder = builder.proxy(proxy);
+        }
+        builder.build().unwrap()
+    };
+    let seen = || heads.lock().unwrap().len();
+    async fn one_event(client: &ManagementClient) {
+        let mut stream = client.subscribe_with("test.event", quick());
+        next_event(&mut stream).await;
+    }
+
+    // No scheme, with credentials: http://, as for HTTP calls (it used to be a fatal error
+    // naming the user as a scheme).
+    proxy_env(&[("HTTP_PROXY", &format!("{user}:{password}@{proxy_addr}"))]);
+    one_event(&build(None)).await;
+    assert_eq!(seen(), 1, "through the proxy");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    assert!(
+        heads.lock().unwrap()[0].contains(&format!("Proxy-Authorization: Basic {basic}\r\n")),
+        "{:?}",
+        heads.lock().unwrap()
+    );
+    // The lower-case form, and ALL_PROXY, count too.
+    proxy_env(&[("all_proxy", &proxy)]);
+    one_event(&build(None)).await;
+    assert_eq!(seen(), 2, "through the proxy");
+
+    // NO_PROXY addresses and CIDR blocks (they used to be ignored).
+    for no_proxy in [
+        "127.0.0.1",
+        "10.0.0.0/8, 127.0.0.0/8",
+        "localhost,::1,127.0.0.1/32",
+    ] {
+        proxy_env(&[("HTTP_PROXY", &proxy), ("NO_PROXY", no_proxy)]);
+        one_event(&build(None)).await;
+        assert_eq!(seen(), 2, "direct with NO_PROXY={no_proxy}");
+    }
+
+    // Under CGI the request's `Proxy:` header lands in HTTP_PROXY (httpoxy): not read.
+    proxy_env(&[("HTTP_PROXY", &proxy), ("REQUEST_METHOD", "GET")]);
+    one_event(&build(None)).await;
+    assert_eq!(seen(), 2, "direct under CGI");
+
+    // The builder's proxy wins over the environment, NO_PROXY included.
+    proxy_env(&[
+        ("HTTP_PROXY", &format!("http://{dead}")),
+        ("NO_PROXY", "127.0.0.0/8"),
+    ]);
+    one_event(&build(Some(&proxy))).await;
+    assert_eq!(seen(), 3, "through the builder's proxy");
+
+    // No credential in any error or log line: an unreachable proxy, and one events cannot use.
+    for (value, variant) in [
+        (format!("{user}:{password}@{dead}"), "transport"),
+        (format!("socks5://{user}:{password}@{dead}"), "config"),
+    ] {
+        proxy_env(&[("HTTP_PROXY", &value)]);
+        let client = build(None);
+        let mut stream = client.subscribe_with("test.event", quick().max_reconnects(1));
+        let err = bounded(stream.next()).await.unwrap().unwrap_err();
+        let text = format!("{err} {err:?}");
+        match variant {
+            "transport" => assert!(
+                matches!(err, Error::Transport { .. }) && text.contains(&dead),
+                "{text}"
+            ),
+            _ => assert!(matches!(err, Error::Config(_)), "{text}"),
+        }
+        assert!(!text.contains(user) && !text.contains(password), "{text}");
+        assert!(bounded(stream.next()).await.is_none());
+    }
+    let logs = capture.text();
+    assert!(logs.contains("genauth events"), "{logs}");
+    assert!(
+        !logs.contains(user) && !logs.contains(password),
+        "a proxy credential is in the logs:\n{logs}"
+    );
+    proxy_env(&[]);
+}

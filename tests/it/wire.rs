@@ -351,10 +351,15 @@ async fn token_server(token: impl Fn(usize) -> MockReply + Send + Sync + 'static
 }
 
 fn token_reply(n: usize) -> MockReply {
+    token_lasting("7200", n)
+}
+
+/// The `n`th token, with `expires_in` written as `lifetime` (JSON).
+fn token_lasting(lifetime: &str, n: usize) -> MockReply {
     MockReply::json(
         200,
         &format!(
-            r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":7200}}}}"#,
+            r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":{lifetime}}}}}"#,
             jwt("pool-1", n)
         ),
     )
@@ -785,16 +790,7 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
 #[tokio::test]
 async fn a_short_lived_token_is_reused_for_half_its_life() {
     // A token that lives 30 s used to be fetched again for every call (60 s margin).
-    let server = token_server(|n| {
-        MockReply::json(
-            200,
-            &format!(
-                r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":30}}}}"#,
-                jwt("pool-1", n)
-            ),
-        )
-    })
-    .await;
+    let server = token_server(|n| token_lasting("30", n)).await;
     let client = token_client(server.base_url());
     for _ in 0..10 {
         fetch_otp(&client).await.unwrap();
@@ -812,16 +808,7 @@ async fn a_short_lived_token_is_reused_for_half_its_life() {
 async fn a_token_without_a_usable_lifetime_is_refused_instead_of_fetched_for_every_call() {
     // `expires_in` 0, negative or under a second used to mean a fetch before every call.
     for lifetime in ["0", "-5", "0.2"] {
-        let server = token_server(move |n| {
-            MockReply::json(
-                200,
-                &format!(
-                    r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{}","expires_in":{lifetime}}}}}"#,
-                    jwt("pool-1", n)
-                ),
-            )
-        })
-        .await;
+        let server = token_server(move |n| token_lasting(lifetime, n)).await;
         let client = token_client(server.base_url());
         let err = fetch_otp(&client).await.unwrap_err();
         assert!(
