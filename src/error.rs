@@ -72,7 +72,8 @@ pub enum Error {
     },
 
     /// A page stream ended because the server's pages cannot be walked to an end: a page was
-    /// served again, or the stream reached its page limit. The items before it were valid.
+    /// served again, the stream reached its page limit, or the pages ran out before the
+    /// `totalCount` the server announced. The items before it were valid.
     #[error("pagination stopped: {0}")]
     Pagination(String),
 

@@ -5,6 +5,7 @@ use std::io::{BufWriter, Read as _, Write as _};
 
 use genauth::ManagementClient;
 use genauth::operations::{Operation, PagePlace};
+use genauth::pagination::{Page, Pages};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
@@ -376,18 +377,28 @@ pub async fn send(
     prepared: &Prepared,
     envelope: bool,
 ) -> Result<Value, Failure> {
-    let mut request = client.request(method(prepared.op)?, &prepared.path);
+    Ok(send_as(client, method(prepared.op)?, prepared, envelope).await?)
+}
+
+/// [`send`] with the method given, failing with the SDK's error only.
+async fn send_as(
+    client: &ManagementClient,
+    method: genauth::Method,
+    prepared: &Prepared,
+    envelope: bool,
+) -> Result<Value, genauth::Error> {
+    let mut request = client.request(method, &prepared.path);
     if !prepared.query.is_empty() {
         request = request.query(&prepared.query);
     }
     if let Some(body) = &prepared.body {
         request = request.json(body);
     }
-    Ok(if envelope {
-        request.send::<Value>().await?
+    if envelope {
+        request.send::<Value>().await
     } else {
-        request.data::<Value>().await?
-    })
+        request.data::<Value>().await
+    }
 }
 
 /// The `--body` argument, read.
@@ -470,12 +481,14 @@ fn given_page(prepared: &Prepared) -> bool {
     }
 }
 
-/// A page's `totalCount` as a count: a number, or a number in a string.
+/// A page's `totalCount` as a count: a non-negative integer, or one in a string (whether
+/// the stream goes by it is the library's rule).
 fn total_of(data: &Value) -> Option<u64> {
     match data.get("totalCount")? {
         Value::Number(n) => n.as_u64().or_else(|| {
+            // An integral float, such as 12.0; `u64::MAX as f64` is 2^64.
             n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0)
+                .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < u64::MAX as f64)
                 .map(|f| f as u64)
         }),
         Value::String(s) => s.trim().parse().ok(),
@@ -483,65 +496,53 @@ fn total_of(data: &Value) -> Option<u64> {
     }
 }
 
-/// What ended a walk of pages.
-#[derive(Debug, PartialEq, Eq)]
-pub enum PagesEnd {
-    /// An empty page, a short page, or `totalCount` reached.
-    LastPage,
-    /// `--max-items` reached.
-    MaxItems,
+/// A failure of the command as the text of an SDK error (for the page stream, whose fetch
+/// returns `genauth::Error`).
+fn failure_text(failure: Failure) -> String {
+    match failure {
+        Failure::Usage(m) | Failure::Other(m) => m,
+        Failure::Sdk(e) => e.to_string(),
+        other => format!("{other:?}"),
+    }
 }
 
-/// Walks the pages of `prepared`, handing each item to `emit`; returns how many items were
-/// emitted and why the walk ended. Bounded: `max_pages` pages at most (more is an error), and
-/// a page equal to the one before is an error.
-pub async fn walk_pages(
-    client: &ManagementClient,
-    mut prepared: Prepared,
+/// The items of every page of `prepared`, as the library's page stream
+/// ([`Pages::from_fn`]): its stop rule (a `totalCount` that counts, else a page shorter than
+/// the first, else an empty page; a listing that runs dry before its total is an error), its
+/// check for a page served again and its page limit. Each page is `prepared` with the page
+/// number and `page_size` set where the operation takes them; its `data.list` are the items,
+/// its `data.totalCount` the total.
+pub fn page_stream(
+    client: ManagementClient,
+    prepared: Prepared,
     page_size: u64,
-    max_items: Option<u64>,
-    max_pages: u64,
-    mut emit: impl FnMut(&Value, Option<u64>) -> Result<(), Failure>,
-) -> Result<(u64, PagesEnd), Failure> {
-    let mut emitted = 0u64;
-    let mut previous: Option<Vec<Value>> = None;
-    if max_items == Some(0) {
-        return Ok((0, PagesEnd::MaxItems));
-    }
-    for page in 1..=max_pages {
-        set_page(&mut prepared, page, page_size)?;
-        let data = send(client, &prepared, false).await?;
-        let Some(items) = data.get("list").and_then(Value::as_array) else {
-            return Err(Failure::Other(format!(
-                "page {page}: the answer's data has no `list` array, so it cannot be paged"
-            )));
-        };
-        if !items.is_empty() && previous.as_ref() == Some(items) {
-            return Err(Failure::Other(format!(
-                "page {page} repeats page {}: the server ignores the page number; stopped",
-                page - 1
-            )));
-        }
-        let total = total_of(&data).filter(|t| *t >= emitted);
-        for item in items {
-            emit(item, total)?;
-            emitted += 1;
-            if max_items.is_some_and(|m| emitted >= m) {
-                return Ok((emitted, PagesEnd::MaxItems));
+) -> Result<Pages<'static, Value>, Failure> {
+    let method = method(prepared.op)?;
+    // Setting a page checks the body's shape, once, before anything is sent.
+    set_page(&mut prepared.clone(), 1, page_size)?;
+    Ok(Pages::from_fn(move |page: i64| {
+        let client = client.clone();
+        let method = method.clone();
+        let mut prepared = prepared.clone();
+        async move {
+            let number = u64::try_from(page)
+                .map_err(|_| genauth::Error::InvalidRequest(format!("page number {page}")))?;
+            set_page(&mut prepared, number, page_size)
+                .map_err(|f| genauth::Error::InvalidRequest(failure_text(f)))?;
+            let mut data = send_as(&client, method, &prepared, false).await?;
+            let total = total_of(&data);
+            match data.get_mut("list").map(Value::take) {
+                Some(Value::Array(items)) => Ok(Page::new(items, total)),
+                _ => Err(genauth::Error::Pagination(format!(
+                    "page {page}: the answer's data has no `list` array, so it cannot be paged"
+                ))),
             }
         }
-        let short = (items.len() as u64) < page_size;
-        if items.is_empty() || short || total.is_some_and(|t| emitted >= t) {
-            return Ok((emitted, PagesEnd::LastPage));
-        }
-        previous = Some(items.clone());
-    }
-    Err(Failure::Other(format!(
-        "stopped after {max_pages} pages (--max-pages) before the last page"
-    )))
+    }))
 }
 
-/// `genauth pages`.
+/// `genauth pages`: every item as a line of JSON, through [`page_stream`]. A stream that
+/// ends with an error prints its items first, then fails with the error's exit code.
 pub async fn run_pages(
     args: &PagesArgs,
     client: impl FnOnce() -> Result<ManagementClient, Failure>,
@@ -567,27 +568,27 @@ pub async fn run_pages(
         return Err(Failure::Usage("--max-pages must be at least 1".into()));
     }
     let client = client()?;
+    let mut items = page_stream(client, prepared, page_size)?.max_pages(args.max_pages);
+    if let Some(cap) = args.max_items {
+        items = items.max_items(cap);
+    }
     let bar = progress(args.max_items, op.id);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = walk_pages(
-        &client,
-        prepared,
-        page_size,
-        args.max_items,
-        args.max_pages,
-        |item, total| {
-            let line = serde_json::to_string(item).unwrap_or_else(|_| "null".into());
+    let result: Result<(), Failure> = async {
+        while let Some(item) = items.try_next().await? {
+            // Server text reaches a terminal here: DEL, C1 and bidi controls are escaped too.
+            let line = crate::output::json_text(&item, false);
             writeln!(out, "{line}").map_err(stdout_error)?;
             if let Some(bar) = &bar {
-                if let (Some(t), None) = (total, args.max_items) {
-                    bar.set_length(t);
+                if let (Some(total), None) = (items.total(), args.max_items) {
+                    bar.set_length(total);
                 }
                 bar.inc(1);
             }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    }
     .await;
     let flushed = out.flush().map_err(stdout_error);
     if let Some(bar) = bar {

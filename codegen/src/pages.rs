@@ -87,18 +87,24 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
                 }
                 other => panic!("{id}: unknown page place {other:?}"),
             };
-            let doc = " Every item of every page of this call, fetched a page at a time as the stream is polled (see [`crate::pagination`]). The page number is set for each page; the other settings are kept.";
+            let doc = " Every item of every page of this call, fetched a page at a time as the stream is polled (see [`crate::pagination`]). The page number is set for each page; the other settings are kept. The stream owns a clone of the client and of the settings, so it borrows nothing and can be moved into a spawned task.";
+            let (client, fields) = builder_fields(module_items(file, "builder"), &builder);
             items.push(syn::parse_quote! {
                 impl<'a> #builder<'a> {
                     #[doc = #doc]
-                    pub fn into_stream(self) -> crate::pagination::Pages<'a, #item_ty> {
-                        crate::pagination::Pages::new(move |page: i64| {
-                            let request = self.clone().at_page(page);
-                            Box::pin(async move {
+                    pub fn into_stream(self) -> crate::pagination::Pages<'static, #item_ty> {
+                        let Self { #client: genauth_client, #(#fields),* } = self;
+                        let genauth_client = ::std::clone::Clone::clone(genauth_client);
+                        crate::pagination::Pages::from_fn(move |genauth_page: i64| {
+                            let genauth_client = genauth_client.clone();
+                            #(let #fields = #fields.clone();)*
+                            async move {
+                                let request = #builder { #client: &genauth_client, #(#fields),* }
+                                    .at_page(genauth_page);
                                 let response = request.send().await?;
                                 let data = crate::envelope::ResponseExt::into_data(response)?;
                                 Ok(crate::pagination::Page::new(data.list, #total))
-                            })
+                            }
                         })
                     }
 
@@ -113,6 +119,38 @@ pub fn add_page_streams(file: &mut syn::File, generator: &Generator, raw: &serde
     submodule_items(module_items(file, "types"), "builder")
         .expect("the generated types have a `builder` module")
         .extend(setters);
+}
+
+/// The fields of the operation builder `name` in the generated `builder` module: the one that
+/// borrows the client (`client: &'a super::Client`), and the others (the request's
+/// settings, each owned). `into_stream()` takes the builder apart into these, so that the
+/// stream it returns holds a clone of the client instead of the borrow.
+fn builder_fields(items: &[syn::Item], name: &syn::Ident) -> (syn::Ident, Vec<syn::Ident>) {
+    let fields = items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if s.ident == *name => Some(&s.fields),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no builder struct `{name}`"));
+    let syn::Fields::Named(fields) = fields else {
+        panic!("the builder `{name}` has no named fields");
+    };
+    let mut client = None;
+    let mut settings = Vec::new();
+    for field in &fields.named {
+        let ident = field.ident.clone().expect("a named field");
+        if matches!(field.ty, syn::Type::Reference(_)) {
+            assert!(
+                client.replace(ident).is_none(),
+                "the builder `{name}` borrows more than the client"
+            );
+        } else {
+            settings.push(ident);
+        }
+    }
+    let client = client.unwrap_or_else(|| panic!("the builder `{name}` holds no client"));
+    (client, settings)
 }
 
 /// `set_page_number(page)` on the builder of the request body `body`: sets the field at `path`
@@ -321,7 +359,8 @@ mod tests {
             streams,
             [(
                 quote!(ListUsers<'a>).to_string(),
-                quote!(-> crate::pagination::Pages<'a, types::User>).to_string(),
+                // 'static: the stream borrows neither the builder nor the client.
+                quote!(-> crate::pagination::Pages<'static, types::User>).to_string(),
                 quote!({ self.page(page) }).to_string(),
             )]
         );
@@ -369,6 +408,59 @@ mod tests {
             }
         };
         assert_eq!(quote!(#setter).to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn the_stream_owns_a_clone_of_the_client_and_of_every_setting() {
+        let spec = paged_spec("query");
+        let (mut file, generator) = generate(&spec);
+        add_page_streams(&mut file, &generator, &spec);
+        let stream = module_items(&mut file, "builder").last().cloned().unwrap();
+        let syn::Item::Impl(imp) = stream else {
+            panic!("an impl")
+        };
+        let syn::ImplItem::Fn(into_stream) = &imp.items[0] else {
+            panic!("into_stream")
+        };
+        let body = &into_stream.block;
+        // The builder is taken apart: the client borrow is cloned once into the stream, and
+        // for each page into the page's future, with a clone of each setting; the builder
+        // is put together again inside the future, around the future's own client.
+        let expected = quote! {{
+            let Self { client: genauth_client, limit, page } = self;
+            let genauth_client = ::std::clone::Clone::clone(genauth_client);
+            crate::pagination::Pages::from_fn(move |genauth_page: i64| {
+                let genauth_client = genauth_client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                async move {
+                    let request = ListUsers { client: &genauth_client, limit, page }
+                        .at_page(genauth_page);
+                    let response = request.send().await?;
+                    let data = crate::envelope::ResponseExt::into_data(response)?;
+                    Ok(crate::pagination::Page::new(
+                        data.list,
+                        crate::pagination::Total::total(data.total_count)
+                    ))
+                }
+            })
+        }};
+        assert_eq!(quote!(#body).to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn builder_fields_tell_the_client_from_the_settings() {
+        let items: Vec<syn::Item> = vec![syn::parse_quote! {
+            pub struct ListThings<'a> {
+                client: &'a super::Client,
+                r#type: Result<Option<String>, String>,
+                body: Result<types::builder::ListThingsDto, String>,
+            }
+        }];
+        let (client, settings) = builder_fields(&items, &format_ident!("ListThings"));
+        assert_eq!(client, "client");
+        let settings: Vec<String> = settings.iter().map(|s| quote!(#s).to_string()).collect();
+        assert_eq!(settings, ["r#type", "body"]);
     }
 
     #[test]

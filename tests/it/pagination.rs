@@ -85,19 +85,171 @@ async fn query_paged_walks_every_page_and_keeps_other_parameters() {
 }
 
 #[tokio::test]
-async fn a_short_page_ends_the_walk_before_the_total() {
-    // The spec requires totalCount; a server whose total overstates ends on the short page.
+async fn a_short_page_does_not_end_the_walk_before_the_total() {
+    // A total that counts decides, not the page lengths: a server may serve fewer items per
+    // page than asked (see `a_server_capping_its_pages_is_walked_to_the_total`), so the short
+    // third page is not the last. (It used to be: 8 items, 3 requests, and no error.) The
+    // empty fifth page comes before the total of 100: the listing ended early, which is an
+    // error after the 17 items, never a silent end.
     let server = paged_server(&[3, 3, 2, 9], 100, role, query_page).await;
     let client = quick_builder(server.base_url()).build().unwrap();
-    let roles: Vec<_> = bounded(client.list_roles().into_stream().try_collect::<Vec<_>>())
-        .await
-        .unwrap();
-    assert_eq!(roles.len(), 8);
-    assert_eq!(
-        server.requests().len(),
-        3,
-        "the short third page is the last"
+    let items: Vec<Result<types::RoleDto, Error>> =
+        bounded(client.list_roles().into_stream().collect()).await;
+    assert_eq!(items.len(), 18, "17 items, then the error");
+    assert!(items[..17].iter().all(Result::is_ok));
+    let err = items[17].as_ref().unwrap_err();
+    assert!(
+        matches!(err, Error::Pagination(m) if m.contains("17 of the 100") && m.contains("page 5")),
+        "{err:?}"
     );
+    assert_eq!(server.requests().len(), 5);
+}
+
+/// `name`'s value in the query, as a number.
+fn query_number(seen: &MockRequest, name: &str) -> Option<usize> {
+    seen.query
+        .as_deref()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
+        .parse()
+        .ok()
+}
+
+/// A listing of `len` roles whose server serves at most `cap` a page, whatever `limit` asks
+/// for, with `total` as `totalCount` (none at all when `None`).
+async fn capping_server(len: usize, cap: usize, total: Option<usize>) -> MockApi {
+    MockApi::start_raw(move |seen, _| {
+        let size = query_number(seen, "limit").unwrap_or(10).min(cap);
+        let start = query_page(seen).saturating_sub(1) * size;
+        let items: Vec<Value> = (start..len.min(start + size)).map(role).collect();
+        let mut data = json!({ "list": items });
+        if let Some(total) = total {
+            data["totalCount"] = json!(total);
+        }
+        let body = json!({"statusCode": 200, "message": "ok", "data": data});
+        MockReply::json(200, &body.to_string())
+    })
+    .await
+    .unwrap()
+}
+
+/// The `limit` and `page` of every request `server` saw.
+fn limits_and_pages(server: &MockApi) -> Vec<(usize, usize)> {
+    server
+        .requests()
+        .iter()
+        .map(|s| (query_number(s, "limit").unwrap(), query_page(s)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_server_capping_its_pages_is_walked_to_the_total() {
+    // 10 asked, 5 served: pages of 5, 5 and 2, totalCount 12. Every page is shorter than the
+    // size asked; `genauth pages`, which stopped on that, listed 5 items. The total decides.
+    let server = capping_server(12, 5, Some(12)).await;
+    let client = quick_builder(server.base_url()).build().unwrap();
+    let roles: Vec<types::RoleDto> =
+        bounded(client.list_roles().limit(10).into_stream().try_collect())
+            .await
+            .unwrap();
+    let codes: Vec<&str> = roles.iter().map(|r| r.code.as_str()).collect();
+    let expected: Vec<String> = (0..12).map(|n| format!("role-{n}")).collect();
+    assert_eq!(codes, expected);
+    assert_eq!(limits_and_pages(&server), [(10, 1), (10, 2), (10, 3)]);
+}
+
+#[tokio::test]
+async fn a_server_capping_its_pages_without_a_total_ends_on_a_page_shorter_than_the_first() {
+    // No totalCount: the first page (5) sets the length; the third (2) is shorter and the
+    // last. Shorter than the 10 asked is not the end: the second page is that too.
+    let server = capping_server(12, 5, None).await;
+    let client = quick_builder(server.base_url()).build().unwrap();
+    let roles: Vec<types::RoleDto> =
+        bounded(client.list_roles().limit(10).into_stream().try_collect())
+            .await
+            .unwrap();
+    assert_eq!(roles.len(), 12);
+    assert_eq!(limits_and_pages(&server), [(10, 1), (10, 2), (10, 3)]);
+}
+
+#[tokio::test]
+async fn a_listing_that_runs_dry_before_its_total_ends_with_an_error_after_its_items() {
+    // totalCount 12, but the server has only 8 to serve: pages of 5, 3, then none.
+    let server = capping_server(8, 5, Some(12)).await;
+    let client = quick_builder(server.base_url()).build().unwrap();
+    let items: Vec<Result<types::RoleDto, Error>> =
+        bounded(client.list_roles().limit(10).into_stream().collect()).await;
+    assert_eq!(items.len(), 9, "8 items, then one error");
+    assert!(items[..8].iter().all(Result::is_ok));
+    let err = items[8].as_ref().unwrap_err();
+    assert!(
+        matches!(err, Error::Pagination(m) if m.contains("8 of the 12")),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_stream_owns_what_it_needs_and_runs_in_a_spawned_task() {
+    let server = capping_server(12, 5, Some(12)).await;
+    let task = {
+        let client = quick_builder(server.base_url()).build().unwrap();
+        let roles = client.list_roles().limit(10).into_stream();
+        // `Pages<'static, _>`: neither the builder nor the client is borrowed, so the
+        // client can go before the stream is polled.
+        drop(client);
+        tokio::spawn(roles.try_collect::<Vec<types::RoleDto>>())
+    };
+    let roles = bounded(task).await.unwrap().unwrap();
+    assert_eq!(roles.len(), 12);
+}
+
+/// A stream over `pages` (items and `totalCount` of each, by page number from 1) through
+/// `Pages::from_fn`, as a caller with its own fetch would write it.
+fn own_pages(pages: Vec<(usize, Option<u64>)>) -> genauth::pagination::Pages<'static, usize> {
+    use genauth::pagination::{Page, Pages};
+    Pages::from_fn(move |page: i64| {
+        let index = usize::try_from(page - 1).unwrap();
+        let before: usize = pages.iter().take(index).map(|(len, _)| len).sum();
+        let (len, total) = pages.get(index).copied().unwrap_or((0, None));
+        async move { Ok(Page::new((before..before + len).collect(), total)) }
+    })
+}
+
+#[tokio::test]
+async fn from_fn_follows_the_same_rule_with_the_latest_total_that_counts() {
+    // The total grows from 10 to 12 during the walk: the latest counts.
+    let items: Vec<usize> =
+        bounded(own_pages(vec![(5, Some(10)), (5, Some(12)), (2, Some(12))]).try_collect())
+            .await
+            .unwrap();
+    assert_eq!(items, (0..12).collect::<Vec<_>>());
+
+    // A total below what arrived (0, as a missing one decodes) does not count, and the one
+    // before stays: an empty third page after 10 of 12 is the listing ending early.
+    let mut stream = own_pages(vec![(5, Some(12)), (5, Some(0))]);
+    let mut seen = 0;
+    let failure = loop {
+        match bounded(stream.try_next()).await {
+            Ok(Some(_)) => seen += 1,
+            Ok(None) => panic!("ended without an error after {seen} items"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(seen, 10);
+    assert!(
+        matches!(&failure, Error::Pagination(m) if m.contains("10 of the 12") && m.contains("page 3")),
+        "{failure:?}"
+    );
+    assert_eq!(stream.total(), Some(12));
+    assert!(bounded(stream.try_next()).await.unwrap().is_none(), "ended");
+
+    // No total that counts (none, or below what arrived): the page lengths decide.
+    let items: Vec<usize> =
+        bounded(own_pages(vec![(3, None), (3, Some(1)), (1, None)]).try_collect())
+            .await
+            .unwrap();
+    assert_eq!(items.len(), 7);
 }
 
 #[tokio::test]
@@ -126,14 +278,20 @@ async fn pages_are_fetched_only_when_polled_and_the_cap_holds() {
     );
 }
 
-#[tokio::test]
-async fn a_failure_mid_way_is_one_error_item_then_the_end() {
-    let server = MockApi::start_raw(|seen, _| match query_page(seen) {
+/// Page 1 holds two roles of a total of 6; every later page is refused in the body (403,
+/// apiCode 40301).
+async fn refusing_after_page_one() -> MockApi {
+    MockApi::start_raw(|seen, _| match query_page(seen) {
         1 => MockReply::json(200, &page_body(vec![role(0), role(1)], 6)),
         _ => MockReply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_failure_mid_way_is_one_error_item_then_the_end() {
+    let server = refusing_after_page_one().await;
     let client = quick_builder(server.base_url()).build().unwrap();
     let items: Vec<Result<types::RoleDto, Error>> =
         bounded(client.list_roles().into_stream().collect()).await;
@@ -144,12 +302,7 @@ async fn a_failure_mid_way_is_one_error_item_then_the_end() {
 
 #[tokio::test]
 async fn the_inherent_try_next_walks_the_pages_then_reports_the_failure_once() {
-    let server = MockApi::start_raw(|seen, _| match query_page(seen) {
-        1 => MockReply::json(200, &page_body(vec![role(0), role(1)], 6)),
-        _ => MockReply::json(200, r#"{"statusCode":403,"message":"no","apiCode":40301}"#),
-    })
-    .await
-    .unwrap();
+    let server = refusing_after_page_one().await;
     let client = quick_builder(server.base_url()).build().unwrap();
     let mut roles = client.list_roles().into_stream();
     // `Pages::try_next`, not the `TryStreamExt` method: no trait import is needed for it.
@@ -219,9 +372,11 @@ async fn options_pagination_page_is_set_and_other_options_kept() {
 
 #[tokio::test]
 async fn body_page_is_set_at_the_top_level() {
+    // totalCount 0 (as a missing one decodes) does not count: the page lengths decide, and
+    // the empty third page ends the walk. (With a total of 100, it would end in an error.)
     let server = paged_server(
         &[1, 1, 0],
-        100,
+        0,
         |n| json!({"policyId": format!("p{n}")}),
         |seen| body(seen)["page"].as_u64().unwrap_or(0) as usize,
     )

@@ -1,4 +1,5 @@
-//! `pages`: NDJSON over several pages, `--max-items`, a server that repeats a page.
+//! `pages`: NDJSON over several pages, `--max-items`, a server that caps its pages below the
+//! size asked, a listing that runs dry before its total, a server that repeats a page.
 
 use genauth::testing::{MockApi, MockRequest};
 use serde_json::{Value, json};
@@ -90,6 +91,75 @@ async fn pages_in_the_query_stop_at_a_short_page_and_at_max_items() {
     assert_eq!(mock.requests().len() - before, 2);
 }
 
+/// A listing of `len` roles whose server serves at most 5 a page, whatever `limit` asks for,
+/// with `total` as `totalCount` (none when `None`).
+fn capped_roles(mock: &MockApi, len: u64, total: Option<u64>) {
+    mock.respond_with("list_roles", move |r| {
+        let page: u64 = r.query_value("page").unwrap().parse().unwrap();
+        let limit: u64 = r.query_value("limit").unwrap().parse().unwrap();
+        let size = limit.min(5);
+        let start = (page - 1) * size;
+        let list: Vec<Value> = (start..len.min(start + size))
+            .map(|i| json!({"code": format!("r{}", i + 1)}))
+            .collect();
+        let mut data = json!({ "list": list });
+        if let Some(total) = total {
+            data["totalCount"] = json!(total);
+        }
+        json!({"statusCode": 200, "message": "ok", "data": data})
+    })
+    .unwrap();
+}
+
+/// The `limit` of each request `mock` saw from `from` on.
+fn limits(mock: &MockApi, from: usize) -> Vec<String> {
+    mock.requests()[from..]
+        .iter()
+        .map(|r| r.query_value("limit").unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_capping_its_pages_below_the_size_asked_is_listed_whole() {
+    // 10 asked, 5 served: pages of 5, 5 and 2, totalCount 12. `pages` used to stop on the
+    // first page shorter than the size asked: 5 items and exit 0.
+    let mock = MockApi::start().await.unwrap();
+    capped_roles(&mock, 12, Some(12));
+    let out = against(&mock, &["pages", "listRoles", "limit=10"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let codes: Vec<Value> = out.lines().iter().map(|l| l["code"].clone()).collect();
+    let expected: Vec<Value> = (1..=12).map(|i| json!(format!("r{i}"))).collect();
+    assert_eq!(codes, expected);
+    assert_eq!(limits(&mock, 0), ["10", "10", "10"]);
+
+    // The same through --page-size.
+    let before = mock.requests().len();
+    let out = against(&mock, &["pages", "listRoles", "--page-size", "10"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 12);
+    assert_eq!(limits(&mock, before), ["10", "10", "10"]);
+
+    // Without totalCount: the third page, shorter than the first, is the last.
+    capped_roles(&mock, 12, None);
+    let before = mock.requests().len();
+    let out = against(&mock, &["pages", "listRoles", "limit=10"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 12);
+    assert_eq!(mock.requests().len() - before, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_that_runs_dry_before_its_total_fails_after_its_items() {
+    // totalCount 12, but only 8 to serve: pages of 5, 3, then an empty one.
+    let mock = MockApi::start().await.unwrap();
+    capped_roles(&mock, 8, Some(12));
+    let out = against(&mock, &["pages", "listRoles", "limit=10"]).await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 8, "the items come first");
+    assert!(out.stderr.contains("8 of the 12"), "{}", out.stderr);
+    assert_eq!(mock.requests().len(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_page_is_refused() {
     let mock = MockApi::start().await.unwrap();
@@ -102,7 +172,7 @@ async fn a_repeated_page_is_refused() {
     let out = against(&mock, &["pages", "listRoles", "--page-size", "2"]).await;
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
-        out.stderr.contains("page 2 repeats page 1"),
+        out.stderr.contains("page 2 has the same 2 items as page 1"),
         "{}",
         out.stderr
     );
@@ -121,8 +191,16 @@ async fn a_repeated_page_is_refused() {
     )
     .await;
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("--max-pages"), "{}", out.stderr);
-    assert_eq!(out.lines().len(), 4);
+    assert!(
+        out.stderr.contains("limit of 4 pages (max_pages)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.lines().len(),
+        4,
+        "the items before the limit are printed"
+    );
 
     // An answer without a list is not a page.
     mock.respond_data("list_roles", &json!({"items": []}))
