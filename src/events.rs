@@ -37,7 +37,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::config::Credentials;
-use crate::redact::snippet;
+use crate::redact::masked_snippet;
 use crate::{Brand, Error, SensitiveString};
 
 /// The path of management event subscriptions on the events host.
@@ -788,7 +788,8 @@ impl Worker {
 
     /// The error for an upgrade answered with `status`, and whether to try again.
     fn refusal(&self, status: u16, answer: &Head, body: &[u8]) -> Refused {
-        let body = snippet(body);
+        // Masked like every Error::Http snippet: the body may carry personal data.
+        let body = masked_snippet(body);
         if matches!(status, 401 | 403) {
             return Refused::Fatal(Error::Auth(format!(
                 "the events host refused the subscription to `{}`: HTTP {status} {body}",

@@ -12,7 +12,9 @@ include!(concat!(env!("OUT_DIR"), "/sensitive_fields.rs"));
 pub(crate) const SNIPPET_BYTES: usize = 512;
 
 /// The start of a body for an error text, with the values of secret-looking JSON fields
-/// replaced by `[REDACTED]`.
+/// replaced by `[REDACTED]`. Errors use [`masked_snippet`]; this one shows, in the tests, what
+/// the redaction alone does.
+#[cfg(test)]
 pub(crate) fn snippet(body: &[u8]) -> String {
     cut(redacted(body, SNIPPET_BYTES, false))
 }

@@ -176,6 +176,18 @@ fn event(n: usize) -> Message {
     ))
 }
 
+/// Completes the TLS handshake on `tcp`, accepts the WebSocket upgrade, sends event 1 and
+/// reads until the client leaves; a failed handshake just ends the connection.
+async fn serve_one_event(acceptor: &tokio_rustls::TlsAcceptor, tcp: TcpStream) {
+    let Ok(tls) = acceptor.accept(tcp).await else {
+        return;
+    };
+    if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
+        let _ = ws.send(event(1)).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    }
+}
+
 async fn next_event(stream: &mut EventStream) -> genauth::Event {
     match bounded(stream.next()).await {
         Some(Ok(event)) => event,
@@ -617,13 +629,7 @@ async fn wss_server() -> (String, Arc<AtomicUsize>) {
             count.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
-                    let _ = ws.send(event(1)).await;
-                    while let Some(Ok(_)) = ws.next().await {}
-                }
+                serve_one_event(&acceptor, tcp).await;
             });
         }
     });
@@ -1046,13 +1052,7 @@ async fn flaky_tls_server(
                         drop(tcp);
                     }
                     None => {
-                        let Ok(tls) = acceptor.accept(tcp).await else {
-                            return;
-                        };
-                        if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
-                            let _ = ws.send(event(1)).await;
-                            while let Some(Ok(_)) = ws.next().await {}
-                        }
+                        serve_one_event(&acceptor, tcp).await;
                     }
                 }
             });
