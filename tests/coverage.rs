@@ -33,20 +33,26 @@ fn spec_operation_ids_of(groups: &[&str]) -> BTreeSet<String> {
     ids
 }
 
-/// The operation constants the generated `send`s end with (`Call::typed(&op::GET_USER)`), as
-/// client method names.
+/// The operation constants the generated `send`s end with (`Call::typed(&op::GET_USER)`, or
+/// `Call::typed_without_status(..)` for an answer type without `statusCode`), as client
+/// method names.
 fn generated_calls() -> BTreeSet<String> {
-    const CALL: &str = "crate::send::Call::typed(&crate::operations::op::";
+    const CALLS: [&str; 2] = [
+        "crate::send::Call::typed(&crate::operations::op::",
+        "crate::send::Call::typed_without_status(&crate::operations::op::",
+    ];
     // The formatter breaks long calls over lines.
     let compact: String = GENERATED.split_whitespace().collect();
-    compact
-        .match_indices(CALL)
-        .map(|(i, _)| {
-            let rest = &compact[i + CALL.len()..];
-            rest.chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect::<String>()
-                .to_ascii_lowercase()
+    CALLS
+        .iter()
+        .flat_map(|call| {
+            compact.match_indices(call).map(|(i, _)| {
+                let rest = &compact[i + call.len()..];
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            })
         })
         .collect()
 }
