@@ -23,6 +23,9 @@ use std::time::Instant;
 /// workspace member says `publish = false`.
 pub const PACKAGES: &[&str] = &["genauth-codegen", "genauth", "genauth-cli"];
 
+/// The packages others depend on: the ones patched in for the registry's.
+const LIBRARIES: &[&str] = &["genauth-codegen", "genauth"];
+
 /// What the test run of the unpacked genauth package must show, so that the integration tests
 /// (which need the `test-util` feature) cannot be skipped silently.
 const INTEGRATION_TESTS_RAN: &str = "tests/it/main.rs";
@@ -66,16 +69,23 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
         let size = std::fs::metadata(&file)
             .map_err(|e| format!("{}: {e}", file.display()))?
             .len();
+        // `-m`: the files get the time of extraction, not the one stored in the archive.
+        // Cargo tells a path package's changes by modification times, so stored (older) times
+        // would let an earlier run's build of these paths pass for this one.
         status(
             Command::new("tar")
-                .arg("-xzf")
+                .arg("-xzmf")
                 .arg(&file)
                 .arg("-C")
                 .arg(&unpacked),
         )?;
         let dir = unpacked.join(format!("{name}-{version}"));
         println!("package-check: {name} {version}: {size} bytes packed");
-        patches.push(((*name).to_string(), dir));
+        // Only what another package depends on replaces the registry's copy; a patch nothing
+        // uses would only make cargo warn.
+        if LIBRARIES.contains(name) {
+            patches.push(((*name).to_string(), dir));
+        }
     }
     steps.push(("package and unpack", started.elapsed()));
     let genauth_dir = unpacked.join(format!("genauth-{version}"));
