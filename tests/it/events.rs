@@ -666,9 +666,24 @@ async fn a_certificate_the_client_does_not_trust_ends_the_stream_at_once() {
     );
 }
 
+/// An HTTP request head read byte by byte up to its blank line (nothing after it is
+/// consumed), lossily as text; `None` when the peer closes first.
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
 /// An HTTP proxy on 127.0.0.1 that tunnels `CONNECT`; records each request head.
 async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::io::AsyncWriteExt as _;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let heads = Arc::new(Mutex::new(Vec::new()));
@@ -677,15 +692,9 @@ async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
         while let Ok((mut client, _)) = listener.accept().await {
             let seen = seen.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
+                let Some(head) = read_head(&mut client).await else {
+                    return;
+                };
                 let target = head.split(' ').nth(1).unwrap_or("").to_string();
                 seen.lock().unwrap().push(head);
                 let Ok(mut upstream) = TcpStream::connect(target).await else {
@@ -896,15 +905,9 @@ async fn raw_upgrade_server(
             count.fetch_add(1, Ordering::SeqCst);
             let answer = answer.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if tcp.read(&mut byte).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
+                let Some(head) = read_head(&mut tcp).await else {
+                    return;
+                };
                 let key = head
                     .lines()
                     .find_map(|line| line.strip_prefix("Sec-WebSocket-Key: "))
