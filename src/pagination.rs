@@ -107,9 +107,26 @@ impl Total for f64 {
     }
 }
 
-impl Total for String {
+impl Total for &str {
     fn total(self) -> Option<u64> {
         self.trim().parse().ok()
+    }
+}
+
+impl Total for String {
+    fn total(self) -> Option<u64> {
+        self.as_str().total()
+    }
+}
+
+/// A `totalCount` read from an answer's JSON as the typed streams read it, for a
+/// [`Pages::from_fn`] fetch over untyped answers: a non-negative integer (an integral float
+/// such as `12.0` included) or such a number in a string; `None` for anything else.
+pub fn total_count(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().and_then(Total::total)),
+        serde_json::Value::String(s) => s.as_str().total(),
+        _ => None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Read as _, Write as _};
 
 use genauth::ManagementClient;
 use genauth::operations::{Operation, PagePlace};
-use genauth::pagination::{Page, Pages};
+use genauth::pagination::{self, Page, Pages};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
@@ -481,21 +481,6 @@ fn given_page(prepared: &Prepared) -> bool {
     }
 }
 
-/// A page's `totalCount` as a count: a non-negative integer, or one in a string (whether
-/// the stream goes by it is the library's rule).
-fn total_of(data: &Value) -> Option<u64> {
-    match data.get("totalCount")? {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            // An integral float, such as 12.0; `u64::MAX as f64` is 2^64.
-            n.as_f64()
-                .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < u64::MAX as f64)
-                .map(|f| f as u64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// A failure of the command as the text of an SDK error (for the page stream, whose fetch
 /// returns `genauth::Error`).
 fn failure_text(failure: Failure) -> String {
@@ -530,7 +515,7 @@ pub fn page_stream(
             set_page(&mut prepared, number, page_size)
                 .map_err(|f| genauth::Error::InvalidRequest(failure_text(f)))?;
             let mut data = send_as(&client, method, &prepared, false).await?;
-            let total = total_of(&data);
+            let total = data.get("totalCount").and_then(pagination::total_count);
             match data.get_mut("list").map(Value::take) {
                 Some(Value::Array(items)) => Ok(Page::new(items, total)),
                 _ => Err(genauth::Error::Pagination(format!(

@@ -543,3 +543,22 @@ async fn the_page_cap_ends_an_endless_walk_with_an_error() {
     assert_eq!(server.requests().len(), 3);
     assert_eq!(genauth::pagination::DEFAULT_MAX_PAGES, 10_000);
 }
+
+#[test]
+fn a_json_total_count_is_read_as_the_typed_streams_read_it() {
+    use genauth::pagination::total_count;
+    for (value, expected) in [
+        (json!(12), Some(12)),
+        (json!(12.0), Some(12)),
+        (json!(" 12 "), Some(12)),
+        (json!(0), Some(0)),
+        (json!(-1), None),
+        (json!(12.5), None),
+        (json!(1e20), None),
+        (json!("twelve"), None),
+        (json!(null), None),
+        (json!([12]), None),
+    ] {
+        assert_eq!(total_count(&value), expected, "{value}");
+    }
+}
