@@ -1,6 +1,7 @@
-//! How a request proves who sends it: [`Auth`] is either the AK/SK signature (the HMAC key,
-//! the brand's header names, the `date` header cache) or the management token (its cache).
-//! It sits on `transport` and `token`; the send loop calls it once per attempt.
+//! How a request proves who sends it. An [`Authenticator`] is one of the two modes: the AK/SK
+//! [`Signer`] (the HMAC key, the brand's header names, the `date` header cache) or the
+//! management token ([`TokenAuth`]: its settings, over the shared [`TokenCache`] of `token`).
+//! The send loop calls [`Authenticator::authenticate`] once per attempt.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -8,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use http::{HeaderName, HeaderValue};
 
 use crate::config::Credentials;
+use crate::endpoint::{Endpoint, Query};
 use crate::signing::QueryText;
-use crate::token::{Token, TokenCache, fetch_token};
-use crate::transport::{Endpoint, Query};
+use crate::token::{TokenCache, fetch_token};
 use crate::{AuthMode, Brand, Error};
 
 /// Source of the `date` header; replaceable (feature `test-util`) so tests can pin signatures.
@@ -19,16 +20,131 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// signatures.
 pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// The client's authentication: its settings and the state they need (signature key and
-/// names, date cache, token cache).
-pub(crate) struct Auth {
-    pub(crate) brand: Brand,
-    pub(crate) mode: AuthMode,
-    pub(crate) credentials: Credentials,
-    /// The user pool header in token mode, when set explicitly.
+/// How each attempt of a call is authenticated.
+pub(crate) enum Authenticator {
+    /// A fresh AK/SK signature per attempt.
+    Signature(Signer),
+    /// The cached management token.
+    Token(TokenAuth),
+}
+
+/// What one attempt needs besides its request: the client's HTTP client and endpoint (for a
+/// token fetch), the time, the call's deadline and its memory of token failures.
+pub(crate) struct Attempt<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) endpoint: &'a Arc<Endpoint>,
+    pub(crate) now: SystemTime,
+    pub(crate) deadline: Option<Instant>,
+    /// The generation of the last token fetch failure this call received, so that its retry
+    /// fetches anew.
+    pub(crate) seen_failure: &'a mut Option<u64>,
+}
+
+impl Authenticator {
+    /// The authenticator for `mode`; nothing is fetched yet.
+    pub(crate) fn new(
+        brand: Brand,
+        mode: AuthMode,
+        credentials: &Credentials,
+        userpool_id: Option<HeaderValue>,
+        token_fetch_timeout: Duration,
+        nonce: Option<NonceSource>,
+    ) -> Self {
+        match mode {
+            AuthMode::ManagementToken => Self::Token(TokenAuth {
+                credentials: credentials.clone(),
+                userpool_id,
+                userpool_header: brand_header(brand, "userpool-id"),
+                fetch_timeout: token_fetch_timeout,
+                cache: TokenCache::default(),
+            }),
+            _ => Self::Signature(Signer::new(brand, credentials, nonce)),
+        }
+    }
+
+    /// The mode this authenticator stands for.
+    pub(crate) fn mode(&self) -> AuthMode {
+        match self {
+            Self::Signature(_) => AuthMode::Signature,
+            Self::Token(_) => AuthMode::ManagementToken,
+        }
+    }
+
+    /// Authenticates `request` for one attempt. Returns the token it carries, if any, so that
+    /// a refusal can drop exactly that token ([`forget`](Self::forget)).
+    pub(crate) async fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+        query: Option<&Query>,
+        attempt: Attempt<'_>,
+    ) -> Result<Option<HeaderValue>, Error> {
+        match self {
+            Self::Signature(signer) => signer.sign(request, query, attempt.now).map(|()| None),
+            Self::Token(tokens) => tokens.apply(request, attempt).await.map(Some),
+        }
+    }
+
+    /// Forgets the token sent as `rejected`, if it is still the cached one.
+    pub(crate) fn forget(&self, rejected: &HeaderValue) {
+        if let Self::Token(tokens) = self {
+            tokens.cache.invalidate(rejected);
+        }
+    }
+}
+
+/// Management-token authentication: the settings of a fetch and the cache every clone shares.
+pub(crate) struct TokenAuth {
+    credentials: Credentials,
+    /// The user pool header, when set explicitly (else the token's claim is sent).
     userpool_id: Option<HeaderValue>,
+    userpool_header: HeaderName,
     /// The limit on one token fetch: the client's, whichever view's call starts the fetch.
-    token_fetch_timeout: Duration,
+    fetch_timeout: Duration,
+    cache: TokenCache,
+}
+
+impl TokenAuth {
+    /// Adds the current token and the user pool header to `request`, waiting for a fetch until
+    /// the call's deadline at most; returns the `authorization` value sent.
+    async fn apply(
+        &self,
+        request: &mut reqwest::Request,
+        attempt: Attempt<'_>,
+    ) -> Result<HeaderValue, Error> {
+        let fetch = || {
+            let future = fetch_token(
+                attempt.endpoint.clone(),
+                self.credentials.clone(),
+                attempt.http.clone(),
+                self.fetch_timeout,
+            );
+            Box::pin(future) as futures_core::future::BoxFuture<'static, _>
+        };
+        // Boxed: most calls find a cached token, and the wait would make every call's future
+        // larger.
+        let token = Box::pin(
+            self.cache
+                .get(fetch, attempt.deadline, attempt.seen_failure),
+        )
+        .await?;
+        let headers = request.headers_mut();
+        headers.insert(http::header::AUTHORIZATION, token.header.clone());
+        if let Some(pool) = self.userpool_id.as_ref().or(token.userpool.as_ref()) {
+            headers.insert(self.userpool_header.clone(), pool.clone());
+        }
+        Ok(token.header)
+    }
+}
+
+/// The header `<brand prefix><suffix>`.
+fn brand_header(brand: Brand, suffix: &str) -> HeaderName {
+    HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
+        .expect("brand prefixes make valid header names")
+}
+
+/// AK/SK signing: the key, the header names and the `date` header of the current second.
+pub(crate) struct Signer {
+    brand: Brand,
     names: SignedNames,
     /// HMAC-SHA1 keyed with the access key secret, cloned per signature.
     mac: hmac::Hmac<sha1::Sha1>,
@@ -36,70 +152,23 @@ pub(crate) struct Auth {
     auth_prefix: String,
     /// The last `date` header made and the second it is for: one formatting per second.
     date: Mutex<Option<(u64, HeaderValue)>>,
-    /// The time: for `date` and for `retry-after` dates.
-    pub(crate) clock: Clock,
     nonce: NonceSource,
-    tokens: TokenCache,
 }
 
-impl Auth {
-    /// The authentication for these settings; nothing is fetched yet.
-    pub(crate) fn new(
-        brand: Brand,
-        mode: AuthMode,
-        credentials: Credentials,
-        userpool_id: Option<HeaderValue>,
-        token_fetch_timeout: Duration,
-        clock: Option<Clock>,
-        nonce: Option<NonceSource>,
-    ) -> Self {
+impl Signer {
+    fn new(brand: Brand, credentials: &Credentials, nonce: Option<NonceSource>) -> Self {
         Self {
             brand,
-            mode,
+            names: SignedNames::new(brand),
             mac: crate::signing::keyed_mac(credentials.access_key_secret.expose_secret()),
             auth_prefix: format!(
                 "{} {}:",
                 brand.signature_scheme(),
                 credentials.access_key_id
             ),
-            credentials,
-            userpool_id,
-            token_fetch_timeout,
-            names: SignedNames::new(brand),
             date: Mutex::new(None),
-            clock: clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
             nonce: nonce.unwrap_or_else(|| Arc::new(random_nonce)),
-            tokens: TokenCache::default(),
         }
-    }
-
-    /// The current management token, waiting for it until `deadline` at most. A fetch runs
-    /// within the client's token fetch timeout, whoever starts it; `seen` is the call's memory
-    /// of the last failure it received.
-    pub(crate) async fn token(
-        &self,
-        http: &reqwest::Client,
-        endpoint: &Arc<Endpoint>,
-        deadline: Option<Instant>,
-        seen: &mut Option<u64>,
-    ) -> Result<Token, Error> {
-        let fetch = || {
-            let future = fetch_token(
-                endpoint.clone(),
-                self.credentials.clone(),
-                http.clone(),
-                self.token_fetch_timeout,
-            );
-            Box::pin(future) as futures_core::future::BoxFuture<'static, _>
-        };
-        // Boxed: most calls find a cached token, and the wait would make every call's future
-        // larger.
-        Box::pin(self.tokens.get(fetch, deadline, seen)).await
-    }
-
-    /// Forgets the token sent as `rejected`, if it is still the cached one.
-    pub(crate) fn forget_token(&self, rejected: &HeaderValue) {
-        self.tokens.invalidate(rejected);
     }
 }
 
@@ -108,20 +177,14 @@ struct SignedNames {
     nonce: HeaderName,
     method: HeaderName,
     version: HeaderName,
-    userpool: HeaderName,
 }
 
 impl SignedNames {
     fn new(brand: Brand) -> Self {
-        let name = |suffix: &str| {
-            HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
-                .expect("brand prefixes make valid header names")
-        };
         Self {
-            nonce: name("signature-nonce"),
-            method: name("signature-method"),
-            version: name("signature-version"),
-            userpool: name("userpool-id"),
+            nonce: brand_header(brand, "signature-nonce"),
+            method: brand_header(brand, "signature-method"),
+            version: brand_header(brand, "signature-version"),
         }
     }
 }
@@ -150,8 +213,8 @@ fn random_nonce() -> String {
     nonce
 }
 
-impl Auth {
-    /// Adds `date`, nonce and signature headers over the request as it will be sent. The
+impl Signer {
+    /// Adds `date` (for `now`), nonce and signature headers over the request as it will be sent. The
     /// canonical string goes straight into the HMAC; the headers made here are the nonce and
     /// the `authorization` value, one allocation each.
     /// `query` is the generated operation's query pairs; without them (a request to any path)
@@ -160,8 +223,9 @@ impl Auth {
         &self,
         request: &mut reqwest::Request,
         query: Option<&Query>,
+        now: SystemTime,
     ) -> Result<(), Error> {
-        let date = self.date_header()?;
+        let date = self.date_header(now)?;
         let nonce = HeaderValue::from_maybe_shared(bytes::Bytes::from((self.nonce)()))
             .map_err(|_| Error::InvalidRequest("the nonce is not a valid header value".into()))?;
         let headers = request.headers_mut();
@@ -199,9 +263,8 @@ impl Auth {
         Ok(())
     }
 
-    /// The `date` header for the clock's current second, formatted once per second.
-    fn date_header(&self) -> Result<HeaderValue, Error> {
-        let now = (self.clock)();
+    /// The `date` header for `now`, formatted once per second.
+    fn date_header(&self, now: SystemTime) -> Result<HeaderValue, Error> {
         let second = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -218,22 +281,6 @@ impl Auth {
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
         *cached = Some((second, value.clone()));
         Ok(value)
-    }
-
-    /// Adds the bearer token and the user pool header.
-    pub(crate) fn apply_token(&self, request: &mut reqwest::Request, token: &Token) {
-        request
-            .headers_mut()
-            .insert(http::header::AUTHORIZATION, token.header.clone());
-        let pool = match &self.userpool_id {
-            Some(pool) => Some(pool),
-            None => token.userpool.as_ref(),
-        };
-        if let Some(pool) = pool {
-            request
-                .headers_mut()
-                .insert(self.names.userpool.clone(), pool.clone());
-        }
     }
 }
 

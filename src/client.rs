@@ -43,7 +43,7 @@ impl Client {
 
     /// The brand this client speaks to.
     pub fn brand(&self) -> Brand {
-        self.inner.shared.auth.brand
+        self.inner.shared.brand
     }
 
     /// The API host this client sends to, without a trailing slash.
@@ -124,8 +124,8 @@ impl Client {
         let shared = &self.inner.shared;
         crate::events::subscribe(
             &shared.events,
-            shared.auth.brand,
-            &shared.auth.credentials,
+            shared.brand,
+            &shared.credentials,
             event_code,
             options,
         )

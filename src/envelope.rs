@@ -264,19 +264,60 @@ pub(crate) fn request_id_header(headers: &http::HeaderMap) -> Option<&str> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
-/// One complete answer as the success rule sees it.
-pub(crate) struct Answer<'a> {
-    pub(crate) status: u16,
-    pub(crate) headers: &'a http::HeaderMap,
-    pub(crate) body: &'a [u8],
+/// A complete answer: status, headers, the whole body, and its head read once. The one shape
+/// an answer has between the wire and the caller's type: the exchange makes it, the retry
+/// decision reads it, and [`judge`](Self::judge) and [`decode`](Self::decode) end it.
+pub(crate) struct Reply {
+    pub(crate) status: http::StatusCode,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: bytes::Bytes,
+    head: Result<Head, NoHead>,
 }
 
-impl Answer<'_> {
-    /// Applies the success rule to this answer, whose head `head` is (as [`Head::read`] gave
-    /// it). `Ok(())` only for a success; otherwise the error the answer stands for.
-    pub(crate) fn judge(&self, head: Result<Head, NoHead>) -> Result<(), Error> {
-        let status = self.status;
-        let header_id = || request_id_header(self.headers).map(str::to_string);
+impl Reply {
+    /// The answer, its head read from `body` ([`Head::read`], `quick` or whole).
+    pub(crate) fn new(
+        status: http::StatusCode,
+        headers: http::HeaderMap,
+        body: bytes::Bytes,
+        quick: bool,
+    ) -> Self {
+        let head = Head::read(&body, quick);
+        Self {
+            status,
+            headers,
+            body,
+            head,
+        }
+    }
+
+    /// The head, when the body has one.
+    pub(crate) fn head(&self) -> Option<&Head> {
+        self.head.as_ref().ok()
+    }
+
+    /// The request id: the `x-request-id` header, else the envelope's.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        request_id_header(&self.headers)
+            .or_else(|| self.head().and_then(|h| h.request_id.as_deref()))
+    }
+
+    /// A generated operation's end: [`judge`](Self::judge), then the whole body decoded as `T`,
+    /// the headers moved into the value.
+    pub(crate) fn into_response<T: serde::de::DeserializeOwned>(
+        self,
+    ) -> Result<ResponseValue<T>, Error> {
+        let reply = self.judge()?;
+        let inner = reply.decode()?;
+        Ok(ResponseValue::new(inner, reply.status, reply.headers))
+    }
+
+    /// Applies the success rule: the answer itself when it is a success, otherwise the error it
+    /// stands for.
+    pub(crate) fn judge(mut self) -> Result<Self, Error> {
+        let status = self.status.as_u16();
+        let head = std::mem::replace(&mut self.head, Err(NoHead::Empty));
+        let header_id = || request_id_header(&self.headers).map(str::to_string);
         if !(200..300).contains(&status) {
             return Err(match head {
                 Ok(Head {
@@ -295,16 +336,21 @@ impl Answer<'_> {
                     status,
                     // Masked like a decode failure's: a non-envelope body may still carry
                     // personal data in its JSON strings.
-                    body_snippet: masked_snippet(self.body),
+                    body_snippet: masked_snippet(&self.body),
                     request_id: head.ok().and_then(|h| h.request_id).or_else(header_id),
                 },
             });
         }
         match head {
-            Ok(Head {
-                status_code: Some(SUCCESS),
-                ..
-            }) => Ok(()),
+            Ok(
+                head @ Head {
+                    status_code: Some(SUCCESS),
+                    ..
+                },
+            ) => {
+                self.head = Ok(head);
+                Ok(self)
+            }
             Ok(Head {
                 status_code: Some(code),
                 api_code,
@@ -332,9 +378,9 @@ impl Answer<'_> {
         request_id: Option<String>,
     ) -> Error {
         Error::Decode {
-            status: self.status,
+            status: self.status.as_u16(),
             message: message.into(),
-            body_snippet: masked_snippet(self.body),
+            body_snippet: masked_snippet(&self.body),
             request_id,
         }
     }
@@ -342,7 +388,7 @@ impl Answer<'_> {
     /// The whole body of a success as `T`. A failure names where decoding stopped (e.g.
     /// `data.list[0].status: invalid type ...`); the body in the error is masked.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(self.body).map_err(|e| self.decode_error(&e))
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(&e))
     }
 
     /// The error for a success body that failed to decode with `e`: where it stopped, as a
@@ -350,14 +396,14 @@ impl Answer<'_> {
     /// more is compiled per answer type).
     fn decode_error(&self, e: &serde_json::Error) -> Error {
         let why = masked_reason(&e.to_string());
-        let why = match json_path_at(self.body, e.line(), e.column()) {
+        let why = match json_path_at(&self.body, e.line(), e.column()) {
             Some(path) if !path.is_empty() => format!("{path}: {why}"),
             _ => why,
         };
-        let id = Head::read(self.body, false)
+        let id = Head::read(&self.body, false)
             .ok()
             .and_then(|h| h.request_id)
-            .or_else(|| request_id_header(self.headers).map(str::to_string));
+            .or_else(|| request_id_header(&self.headers).map(str::to_string));
         self.unreadable(why, id)
     }
 
@@ -498,14 +544,18 @@ fn masked_reason(reason: &str) -> String {
 mod tests {
     use super::*;
 
-    fn judge(status: u16, body: &str) -> Result<(), Error> {
-        let headers = http::HeaderMap::new();
-        let answer = Answer {
+    fn reply(status: u16, body: &[u8]) -> Reply {
+        let status = http::StatusCode::from_u16(status).unwrap();
+        Reply::new(
             status,
-            headers: &headers,
-            body: body.as_bytes(),
-        };
-        answer.judge(Head::read(body.as_bytes(), false))
+            http::HeaderMap::new(),
+            bytes::Bytes::copy_from_slice(body),
+            false,
+        )
+    }
+
+    fn judge(status: u16, body: &str) -> Result<(), Error> {
+        reply(status, body.as_bytes()).judge().map(drop)
     }
 
     #[test]
@@ -618,13 +668,7 @@ mod tests {
             data: Vec<Inner>,
         }
         let body = br#"{"statusCode":200,"message":"ok","requestId":"r-9","data":[{"count":1},{"count":"x@y.z"}]}"#;
-        let headers = http::HeaderMap::new();
-        let answer = Answer {
-            status: 200,
-            headers: &headers,
-            body,
-        };
-        let err = answer.decode::<Env>().unwrap_err();
+        let err = reply(200, body).decode::<Env>().unwrap_err();
         let Error::Decode {
             message,
             body_snippet,
@@ -684,11 +728,7 @@ mod tests {
             "invalid type: character `***`, expected i64"
         );
         // `data` missing: read as null, which an Option takes and a struct does not.
-        let answer = Answer {
-            status: 200,
-            headers: &headers,
-            body: br#"{"statusCode":200}"#,
-        };
+        let answer = reply(200, br#"{"statusCode":200}"#);
         assert_eq!(answer.data::<Option<i64>>().unwrap(), None);
         assert!(answer.data::<Inner>().is_err());
     }

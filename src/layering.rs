@@ -21,8 +21,9 @@ const ORDER: &[&str] = &[
     "retry",
     "pagination",
     "operations",
-    // One exchange, then who sends it, then the loop.
-    "transport",
+    // Building a request, one exchange, then who sends it, then the loop.
+    "endpoint",
+    "exchange",
     "token",
     "auth",
     "events",

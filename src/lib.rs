@@ -16,10 +16,12 @@ mod builder;
 mod client;
 mod config;
 mod decoder;
+mod endpoint;
 pub mod envelope;
 mod error;
 #[cfg(feature = "events")]
 mod events;
+mod exchange;
 mod generated;
 pub mod guide;
 #[cfg(test)]
@@ -47,7 +49,6 @@ mod tls;
 mod token;
 #[cfg(feature = "totp")]
 pub mod totp;
-mod transport;
 
 #[cfg(feature = "invitations")]
 pub use attribution::TargetDetail;

@@ -28,9 +28,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::envelope::Reply;
 use crate::generated::Client as ManagementClient;
 use crate::send::Call;
-use crate::transport::Reply;
 
 /// A request built with [`ManagementClient::request`]; nothing is sent until
 /// [`send`](Self::send) or [`data`](Self::data).
@@ -88,13 +88,13 @@ impl RawRequest<'_> {
     /// decoding: an answer that is not one (see [`crate::envelope`]) is an error, e.g.
     /// [`Error::Api`] for a `statusCode` other than 200.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        self.send_reply().await?.judged().decode()
+        self.send_reply().await?.decode()
     }
 
     /// Sends the request and decodes the envelope's `data` as `T`, after the same success
     /// check as [`send`](Self::send). A success without `data` decodes `T` from `null`.
     pub async fn data<T: DeserializeOwned>(self) -> Result<T, Error> {
-        self.send_reply().await?.judged().data()
+        self.send_reply().await?.data()
     }
 
     async fn send_reply(self) -> Result<Reply, Error> {
@@ -105,7 +105,13 @@ impl RawRequest<'_> {
         let mut request = client.inner.new_request(self.method.clone(), &self.path);
         // The URL parser must have kept every segment: none resolved away under the host's path.
         let sent = request.url().path().matches('/').count();
-        let meant = client.inner.shared.endpoint.base_path.matches('/').count()
+        let meant = client
+            .inner
+            .shared
+            .endpoint
+            .base_path()
+            .matches('/')
+            .count()
             + self.path.matches('/').count();
         if sent != meant {
             return Err(Error::InvalidRequest(format!(
@@ -117,16 +123,15 @@ impl RawRequest<'_> {
         if let Some(body) = body {
             *request.body_mut() = Some(body.into());
         }
-        client.inner.shared.endpoint.prepare(&mut request);
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
-            Some(op) => Call::untyped(op),
+            Some(op) => Call::typed_without_status(op),
             None => Call {
                 name: "request",
                 read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),
                 quick_head: false,
             },
         };
-        client.inner.call(&client.client, request, None, call).await
+        client.inner.send(request, None, call).await?.judge()
     }
 }
 
@@ -188,7 +193,7 @@ fn encode_query<Q: Serialize + ?Sized>(query: &Q) -> Result<String, Error> {
             }
         }
     }
-    Ok(crate::transport::encode_query(pairs))
+    Ok(crate::endpoint::encode_query(pairs))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::envelope::Reply;
 use crate::error::is_retryable_status;
 
 /// How a client retries failed calls.
@@ -117,9 +118,10 @@ impl RetryPolicy {
 /// What one attempt came to, as far as the retry decision is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// Nothing was sent: no management token could be had. `retryable` when the token
-    /// endpoint failed in a way another try can fix.
-    NoToken { retryable: bool },
+    /// Nothing was sent: the request could not be authenticated (no management token could
+    /// be had, or no signature made). `retryable` when another try can fix it (the token
+    /// endpoint failed transiently).
+    Unauthenticated { retryable: bool },
     /// No complete response: connect error, timeout, reset, truncated body. `transient`
     /// unless the request itself was at fault.
     Failed { transient: bool },
@@ -130,6 +132,23 @@ pub(crate) enum Outcome {
         in_body: Option<i64>,
         retry_after: Option<Duration>,
     },
+}
+
+impl Outcome {
+    /// The classification of a complete answer: its statuses and the server's `Retry-After`
+    /// (delay seconds or an HTTP date, read against `now`). Made once per answer; the decision
+    /// reads nothing else of it.
+    pub(crate) fn of(reply: &Reply, now: SystemTime) -> Self {
+        Outcome::Answered {
+            http_status: reply.status.as_u16(),
+            in_body: reply.head().and_then(|h| h.status_code),
+            retry_after: reply
+                .headers
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, now)),
+        }
+    }
 }
 
 /// Where a call stands when an attempt has ended.
@@ -171,7 +190,7 @@ impl RetryPolicy {
     ) -> Decision {
         let (retryable, allowed, retry_after) = match outcome {
             // Nothing reached the server, so even a write is safe to try again.
-            Outcome::NoToken { retryable } => (retryable, self.max_attempts, None),
+            Outcome::Unauthenticated { retryable } => (retryable, self.max_attempts, None),
             Outcome::Failed { transient } => (transient, self.attempts_for(progress.read), None),
             Outcome::Answered {
                 http_status,
@@ -206,7 +225,7 @@ impl RetryPolicy {
 }
 
 /// A `Retry-After` value: delay seconds or an HTTP date (a date in the past means now).
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -308,11 +327,15 @@ mod tests {
             Decision::Return
         );
         assert_eq!(
-            p.decide(Outcome::NoToken { retryable: true }, write, || 0.5),
+            p.decide(Outcome::Unauthenticated { retryable: true }, write, || 0.5),
             half(50)
         );
         assert_eq!(
-            p.decide(Outcome::NoToken { retryable: false }, progress(1), || 0.5),
+            p.decide(
+                Outcome::Unauthenticated { retryable: false },
+                progress(1),
+                || 0.5
+            ),
             Decision::Return
         );
         // Retry-After: obeyed up to the cap, and never past the deadline.

@@ -1,8 +1,10 @@
 //! The client's state ([`ClientState`]: what every clone shares and each view's options) and
-//! the send loop: one call's attempts, each authenticated afresh, timed, read in full and
-//! judged by [`RetryPolicy::decide`](crate::RetryPolicy); the loop only carries the decision
-//! out. Every failure leaves here as an [`Error`], with the query removed from anything a
-//! transport error prints.
+//! the send path. A generated `send` builds its request ([`ClientState::new_call`], through
+//! `endpoint`) and ends in [`ClientState::respond`], which runs the call's attempts and then
+//! judges and decodes the answer. Each attempt is authenticated afresh (`auth`), exchanged
+//! (`exchange`) and classified once ([`Outcome::of`]); [`RetryPolicy::decide`](crate::RetryPolicy)
+//! makes the decision and the loop only carries it out. Every failure leaves here as an
+//! [`Error`], with the query removed from anything a transport error prints.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,13 +12,14 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
-use crate::auth::Auth;
-use crate::envelope::{Head, NoHead, request_id_header};
-use crate::error::is_retryable_status;
+use crate::auth::{Attempt, Authenticator, Clock};
+use crate::config::Credentials;
+use crate::endpoint::{Endpoint, Query};
+use crate::envelope::Reply;
+use crate::exchange::{Exchanged, exchange};
 use crate::operations::Operation;
-use crate::retry::{Decision, Outcome, Progress, parse_retry_after};
-use crate::transport::{Attempt, Endpoint, Query, Reply, attempt};
-use crate::{AuthMode, Error, RetryPolicy};
+use crate::retry::{Decision, Outcome, Progress};
+use crate::{Brand, Error, RetryPolicy};
 
 /// What the generated client carries besides its connection pool: the state every clone
 /// shares and this view's call options. An implementation detail: it is public only because
@@ -35,12 +38,20 @@ pub(crate) struct CallOptions {
     pub(crate) total_timeout: Duration,
 }
 
-/// The settings and caches every clone of a client shares.
+/// The settings and caches every clone of a client shares: everything a step of the send
+/// path reads, in one place.
 pub(crate) struct Shared {
+    pub(crate) brand: Brand,
+    /// The access key (its secret redacted in `Debug`).
+    pub(crate) credentials: Credentials,
+    /// The connection pool.
+    pub(crate) http: reqwest::Client,
     /// Where requests go and what each carries.
     pub(crate) endpoint: Arc<Endpoint>,
     /// How each attempt is authenticated.
-    pub(crate) auth: Auth,
+    pub(crate) auth: Authenticator,
+    /// The time: for `date` headers and `retry-after` dates.
+    pub(crate) clock: Clock,
     /// Where and how event subscriptions connect.
     #[cfg(feature = "events")]
     pub(crate) events: crate::events::EventsConfig,
@@ -50,10 +61,10 @@ impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.shared;
         f.debug_struct("ClientState")
-            .field("brand", &s.auth.brand)
-            .field("host", &s.endpoint.host)
-            .field("auth_mode", &s.auth.mode)
-            .field("credentials", &s.auth.credentials)
+            .field("brand", &s.brand)
+            .field("host", &s.endpoint.host())
+            .field("auth_mode", &s.auth.mode())
+            .field("credentials", &s.credentials)
             .field("retry", &self.call.retry)
             .field("attempt_timeout", &self.call.attempt_timeout)
             .field("total_timeout", &self.call.total_timeout)
@@ -83,20 +94,10 @@ impl Call {
         }
     }
 
-    /// A generated operation whose answer type has no `statusCode` field: its decoder would
-    /// let a second `statusCode` through, so the head is read whole. (No operation of some
-    /// API groups, Users among them, needs it.)
-    #[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
+    /// A call to `op` whose answer is decoded by something that would let a second
+    /// `statusCode` through, so the head is read whole: a generated operation whose answer
+    /// type has no `statusCode` field, or `request()` to a path of the table.
     pub(crate) const fn typed_without_status(op: &'static Operation) -> Self {
-        Self {
-            quick_head: false,
-            ..Self::typed(op)
-        }
-    }
-
-    /// A call to a known operation whose answer the caller decodes (`request()` to a path
-    /// of the table).
-    pub(crate) const fn untyped(op: &'static Operation) -> Self {
         Self {
             quick_head: false,
             ..Self::typed(op)
@@ -105,13 +106,14 @@ impl Call {
 }
 
 /// One operation as its generated `send` ends (build.rs's table for the unit tests): its
-/// call, a path to it, and how its answer decodes.
+/// call, a path to it, and the end of its `respond`: [`Reply::into_response`] into its
+/// answer type.
 #[cfg(test)]
 pub(crate) struct AnsweredOperation {
     pub(crate) call: Call,
     pub(crate) method: reqwest::Method,
     pub(crate) path: &'static str,
-    pub(crate) decode: fn(&Reply) -> Result<(), Error>,
+    pub(crate) decode: fn(Reply) -> Result<(), Error>,
 }
 
 /// What another attempt of a call is made from.
@@ -167,29 +169,15 @@ fn transient(e: &reqwest::Error) -> bool {
     !(e.is_builder() || e.is_redirect() || e.is_status())
 }
 
-/// A complete answer and its head, read once, kept while the retry decision is made.
-struct Answer {
-    reply: Reply,
-    head: Result<Head, NoHead>,
-}
-
-impl Answer {
-    /// The call's result when this answer is the last: the reply of a success, for the caller
-    /// to decode, or the error the answer stands for (see [`crate::envelope`]).
-    fn finish(self) -> Result<Reply, Error> {
-        self.reply.judged().judge(self.head)?;
-        Ok(self.reply)
-    }
-}
-
 impl ClientState {
-    /// A request to `path` on the client's host (see [`Endpoint::new_request`]).
+    /// A request to `path` on the client's host, carrying the fixed headers (see
+    /// [`Endpoint::new_request`]).
     pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
         self.shared.endpoint.new_request(method, path)
     }
 
     /// A generated operation's request: [`new_request`](Self::new_request) with the
-    /// operation's query in its URL, accepting JSON. build.rs puts this call (or
+    /// operation's query in its URL. build.rs puts this call (or
     /// [`new_json_call`](Self::new_json_call)) in every operation, in place of a
     /// `reqwest::RequestBuilder` chain.
     pub(crate) fn new_call(
@@ -198,12 +186,7 @@ impl ClientState {
         path: &str,
         query: &Query,
     ) -> reqwest::Request {
-        let mut request = self.shared.endpoint.new_query_request(method, path, query);
-        request.headers_mut().insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/json"),
-        );
-        request
+        self.shared.endpoint.new_query_request(method, path, query)
     }
 
     /// [`new_call`](Self::new_call) with `body` as its JSON body, as `RequestBuilder::json`
@@ -219,19 +202,29 @@ impl ClientState {
             Error::InvalidRequest(format!("cannot build the request: the body: {e}"))
         })?;
         let mut request = self.new_call(method, path, query);
-        request.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
         *request.body_mut() = Some(json.into());
         Ok(request)
     }
 
-    /// Runs every attempt of one call inside the request's span: the successful reply, or
-    /// the call's error.
-    pub(crate) async fn call(
+    /// A generated operation's call, decoded: what build.rs puts at the end of every
+    /// operation's `send`. [`send`](Self::send) (which signs from `query`, already in the
+    /// URL), then [`Reply::into_response`]: the success rule and decoding from the bytes read.
+    pub(crate) async fn respond<T: serde::de::DeserializeOwned>(
         &self,
-        http: &reqwest::Client,
+        request: reqwest::Request,
+        query: Query,
+        call: Call,
+    ) -> Result<progenitor_client::ResponseValue<T>, Error> {
+        self.send(request, Some(&query), call)
+            .await?
+            .into_response()
+    }
+
+    /// Runs every attempt of one call inside the request's span: the last answer, for the
+    /// caller to judge, or the call's error. `query` is the generated operation's query pairs;
+    /// without them (a request to any path) the signature reads the URL's query.
+    pub(crate) async fn send(
+        &self,
         request: reqwest::Request,
         query: Option<&Query>,
         call: Call,
@@ -247,7 +240,9 @@ impl ClientState {
             request_id = tracing::field::Empty,
         );
         let mut attempts = 0;
-        let calls = self.attempts(http, request, query, call, &mut attempts);
+        // The quick head skips the request id, which only the span wants.
+        let quick = call.quick_head && span.is_disabled();
+        let calls = self.attempts(request, query, call, quick, &mut attempts);
         if span.is_disabled() {
             return calls.await;
         }
@@ -258,108 +253,69 @@ impl ClientState {
         outcome
     }
 
-    /// A generated operation's call, decoded: what build.rs puts at the end of every
-    /// operation's `send`. It adds the fixed headers, runs the loop (which signs from `query`,
-    /// already in the URL), and decodes a success from the bytes the loop read; the headers
-    /// move into the answer.
-    pub(crate) async fn respond<T: serde::de::DeserializeOwned>(
-        &self,
-        http: &reqwest::Client,
-        mut request: reqwest::Request,
-        query: Query,
-        call: Call,
-    ) -> Result<progenitor_client::ResponseValue<T>, Error> {
-        self.shared.endpoint.prepare(&mut request);
-        let reply = self.call(http, request, Some(&query), call).await?;
-        let inner = reply.judged().decode()?;
-        Ok(progenitor_client::ResponseValue::new(
-            inner,
-            reply.status,
-            reply.headers,
-        ))
-    }
-
-    /// What [`respond`](Self::respond) does for `op`, its decoding by table (unit tests).
-    #[cfg(test)]
-    pub(crate) async fn answer(
-        &self,
-        http: &reqwest::Client,
-        op: &AnsweredOperation,
-    ) -> Result<(), Error> {
-        let mut request = self.new_request(op.method.clone(), op.path);
-        self.shared.endpoint.prepare(&mut request);
-        let reply = self
-            .call(http, request, Some(&Query::default()), op.call)
-            .await?;
-        (op.decode)(&reply)
-    }
-
-    /// The loop. `attempts` counts the requests sent.
+    /// The loop: per attempt, authenticate, exchange, classify, decide. `attempts` counts the
+    /// requests sent. A failure that ends the call at once (deadline reached, body too large)
+    /// returns from the middle; every other attempt's result is returned or retried as the
+    /// policy decides.
     async fn attempts(
         &self,
-        http: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         query: Option<&Query>,
-        this: Call,
+        call: Call,
+        quick: bool,
         attempts: &mut u32,
     ) -> Result<Reply, Error> {
-        let s = &self.shared;
-        let call = self.call;
-        let read = this.read_only;
+        let s = &*self.shared;
+        let options = self.call;
         // A total timeout too large for the clock means no deadline.
-        let deadline = Instant::now().checked_add(call.total_timeout);
+        let deadline = Instant::now().checked_add(options.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let token_mode = s.auth.mode == AuthMode::ManagementToken;
+        let token_mode = matches!(s.auth, Authenticator::Token(_));
         // A copy for further attempts, when the policy allows any for this call (a write is
         // repeated only when the caller opted in) or a refused token may need a second one.
         // (A body that cannot be copied, none of ours, simply gets no second attempt.)
-        let template = if call.retry.attempts_for(read) > 1 || token_mode {
+        let template = if options.retry.attempts_for(call.read_only) > 1 || token_mode {
             Template::of(&request, &s.endpoint)
         } else {
             None
         };
-        let mut pending = Some(request);
-        // The last token failure this call received, so that its retry fetches anew.
         let mut seen_failure = None;
         let mut progress = Progress {
             failures: 0,
-            read,
+            read: call.read_only,
             token: token_mode,
             reauthenticated: false,
             remaining: None,
         };
         loop {
-            let mut request = pending
-                .take()
-                .expect("each pass starts with a request to send");
-            let mut used_token: Option<http::HeaderValue> = None;
-            // Authenticate this attempt: a fresh signature, or the current token.
-            let (outcome, result) = match s.auth.mode {
-                AuthMode::ManagementToken => {
-                    let token = s.auth.token(http, &s.endpoint, deadline, &mut seen_failure);
-                    match token.await {
-                        Ok(token) => {
-                            s.auth.apply_token(&mut request, &token);
-                            used_token = Some(token.header);
-                            self.send(http, request, this, remaining(), attempts)
-                                .await?
-                        }
-                        Err(e) => (
-                            Outcome::NoToken {
-                                retryable: e.is_retryable(),
-                            },
-                            Err(e),
-                        ),
-                    }
-                }
-                _ => {
-                    s.auth.sign(&mut request, query)?;
-                    self.send(http, request, this, remaining(), attempts)
-                        .await?
+            let now = (s.clock)();
+            let authenticated = s.auth.authenticate(
+                &mut request,
+                query,
+                Attempt {
+                    http: &s.http,
+                    endpoint: &s.endpoint,
+                    now,
+                    deadline,
+                    seen_failure: &mut seen_failure,
+                },
+            );
+            let (outcome, result, used_token) = match authenticated.await {
+                Err(e) => (
+                    Outcome::Unauthenticated {
+                        retryable: e.is_retryable(),
+                    },
+                    Err(e),
+                    None,
+                ),
+                Ok(used_token) => {
+                    let (outcome, result) =
+                        self.exchange(request, quick, remaining(), attempts).await?;
+                    (outcome, result, used_token)
                 }
             };
             progress.remaining = remaining();
-            let decision = call.retry.decide(
+            let decision = options.retry.decide(
                 outcome,
                 Progress {
                     failures: progress.failures + 1,
@@ -367,121 +323,383 @@ impl ClientState {
                 },
                 rand::random::<f64>,
             );
-            let finish = || result.and_then(Answer::finish);
+            let next = match decision {
+                Decision::Return => None,
+                _ => template.as_ref().and_then(|t| t.next(&s.endpoint)),
+            };
+            let Some(next) = next else {
+                return result.and_then(Reply::judge);
+            };
             match decision {
-                Decision::Return => return finish(),
                 Decision::Reauthenticate => {
-                    let Some(next) = template.as_ref().and_then(|t| t.next(&s.endpoint)) else {
-                        return finish();
-                    };
                     progress.reauthenticated = true;
                     if let Some(used) = &used_token {
-                        s.auth.forget_token(used);
+                        s.auth.forget(used);
                     }
                     tracing::debug!(attempt = *attempts, "token refused; refreshing it");
-                    pending = Some(next);
                 }
                 Decision::Retry(delay) => {
-                    let Some(next) = template.as_ref().and_then(|t| t.next(&s.endpoint)) else {
-                        return finish();
-                    };
                     progress.failures += 1;
                     tracing::debug!(
                         attempt = *attempts,
+                        ?outcome,
                         delay_ms = delay.as_millis() as u64,
                         "retrying"
                     );
                     tokio::time::sleep(delay).await;
-                    pending = Some(next);
                 }
+                Decision::Return => {}
             }
+            request = next;
         }
     }
 
     /// Sends one authenticated attempt within the attempt timeout and what is left of the
-    /// total. `Err` ends the call at once (deadline reached, body too large).
-    async fn send(
+    /// total, and classifies what came back. `Err` ends the call at once (deadline reached,
+    /// body too large).
+    async fn exchange(
         &self,
-        http: &reqwest::Client,
         mut request: reqwest::Request,
-        this: Call,
+        quick: bool,
         remaining: Option<Duration>,
         attempts: &mut u32,
-    ) -> Result<(Outcome, Result<Answer, Error>), Error> {
-        let call = self.call;
-        let cut_by_deadline = remaining.is_some_and(|left| left < call.attempt_timeout);
-        let timeout = remaining.map_or(call.attempt_timeout, |left| left.min(call.attempt_timeout));
+    ) -> Result<(Outcome, Result<Reply, Error>), Error> {
+        let s = &*self.shared;
+        let options = self.call;
+        let cut_by_deadline = remaining.is_some_and(|left| left < options.attempt_timeout);
+        let timeout = remaining.map_or(options.attempt_timeout, |left| {
+            left.min(options.attempt_timeout)
+        });
         // The HTTP client's own timeout covers the usual case without a per-request setting
         // (which reqwest keeps in an allocated extension map).
-        if timeout != self.shared.endpoint.http_timeout {
+        if timeout != s.endpoint.http_timeout() {
             *request.timeout_mut() = Some(timeout);
         }
         *attempts += 1;
-        match attempt(http, request, self.shared.endpoint.max_response_bytes).await {
-            Attempt::TooLarge { status, limit } => Err(Error::Decode {
-                status,
-                message: format!(
-                    "the response body is larger than the limit of {limit} bytes (see max_response_bytes)"
-                ),
-                body_snippet: String::new(),
-                request_id: None,
-            }),
-            Attempt::Failed(e) if e.is_timeout() && cut_by_deadline => {
+        match exchange(&s.http, request, s.endpoint.max_response_bytes(), quick).await? {
+            Exchanged::Failed(e) if e.is_timeout() && cut_by_deadline => {
                 Err(Error::Timeout(format!(
                     "the call did not finish within its total timeout of {:?} ({} attempt(s))",
-                    call.total_timeout, attempts
+                    options.total_timeout, attempts
                 )))
             }
-            Attempt::Failed(e) => {
+            Exchanged::Failed(e) => {
                 tracing::debug!(attempt = *attempts, error = %e, "attempt failed");
                 let outcome = Outcome::Failed {
                     transient: transient(&e),
                 };
                 Ok((outcome, Err(Error::transport(e))))
             }
-            Attempt::Answered(reply) => {
-                let http_status = reply.status.as_u16();
-                let span = tracing::Span::current();
-                // Read once; the quick read skips the request id, which only the span wants.
-                let head = Head::read(&reply.body, this.quick_head && span.is_disabled());
-                let in_body = head.as_ref().ok().and_then(|h| h.status_code);
-                record_answer(&span, &reply, head.as_ref().ok());
-                let retryable = is_retryable_status(i64::from(http_status))
-                    || in_body.is_some_and(is_retryable_status);
-                let retry_after = if retryable {
-                    tracing::debug!(
-                        attempt = *attempts,
-                        status = http_status,
-                        in_body_status = in_body,
-                        "attempt answered with a retryable status"
-                    );
-                    reply
-                        .headers
-                        .get(http::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, (self.shared.auth.clock)()))
-                } else {
-                    None
-                };
-                let outcome = Outcome::Answered {
-                    http_status,
-                    in_body,
-                    retry_after,
-                };
-                Ok((outcome, Ok(Answer { reply, head })))
+            Exchanged::Answered(reply) => {
+                record_answer(&reply);
+                Ok((Outcome::of(&reply, (s.clock)()), Ok(reply)))
             }
         }
     }
 }
 
-/// Puts the status and the request id (header, else envelope) of an answer on the span.
-fn record_answer(span: &tracing::Span, reply: &Reply, head: Option<&Head>) {
+/// Puts the status and the request id (header, else envelope) of an answer on the current
+/// span.
+fn record_answer(reply: &Reply) {
+    let span = tracing::Span::current();
     if span.is_disabled() {
         return;
     }
     span.record("status", reply.status.as_u16());
-    let header = request_id_header(&reply.headers);
-    if let Some(id) = header.or_else(|| head.and_then(|h| h.request_id.as_deref())) {
+    if let Some(id) = reply.request_id() {
         span.record("request_id", id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The send path on the wire, against a loopback server: one call's attempts as the
+    //! policy decides them, the token refresh, the deadline, the size limit, and the end of a
+    //! generated `send` (judge, then decode).
+
+    use std::time::Duration;
+
+    use httpmock::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::AuthMode;
+    use crate::operations::op;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Answer {
+        #[serde(rename = "statusCode")]
+        status_code: i64,
+        data: i64,
+    }
+
+    fn client(server: &MockServer, retry: RetryPolicy) -> crate::ManagementClient {
+        crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .retry_policy(retry.backoff(Duration::ZERO, Duration::ZERO))
+            .build()
+            .unwrap()
+    }
+
+    /// The state of `client`, and a GET of `path` built as a generated `send` builds it.
+    fn get(client: &crate::ManagementClient, path: &str) -> (ClientState, reqwest::Request) {
+        let state = client.inner.clone();
+        let request = state.new_call(reqwest::Method::GET, path, &Query::default());
+        (state, request)
+    }
+
+    #[tokio::test]
+    async fn a_read_is_retried_on_an_in_body_503_and_decoded() {
+        let server = MockServer::start_async().await;
+        let busy = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/v3/get-user")
+                    .header("x-try", "1");
+                then.status(200)
+                    .json_body(json!({"statusCode": 503, "message": "busy"}));
+            })
+            .await;
+        let client = client(&server, RetryPolicy::default());
+        let (state, mut request) = get(&client, "/api/v3/get-user");
+        request
+            .headers_mut()
+            .insert("x-try", http::HeaderValue::from_static("1"));
+        // The first attempt's header is the template's: a second attempt carries it too, so
+        // the busy answer repeats until the attempts run out.
+        let err = state
+            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    status_code: 503,
+                    http_status: 200,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(busy.calls_async().await, 3);
+
+        let ok = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/v3/get-user");
+                then.status(200)
+                    .header("x-request-id", "r-1")
+                    .json_body(json!({"statusCode": 200, "message": "", "data": 7}));
+            })
+            .await;
+        let (state, request) = get(&client, "/api/v3/get-user");
+        let value = state
+            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap();
+        assert_eq!(value.status(), 200);
+        assert_eq!(value.headers()["x-request-id"], "r-1");
+        assert_eq!(
+            value.into_inner(),
+            Answer {
+                status_code: 200,
+                data: 7
+            }
+        );
+        assert_eq!(ok.calls_async().await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_write_is_sent_once_unless_writes_are_retried() {
+        let server = MockServer::start_async().await;
+        for (retry, sent) in [
+            (RetryPolicy::default(), 1),
+            (RetryPolicy::default().retry_writes(true), 3),
+        ] {
+            let busy = server
+                .mock_async(|when, then| {
+                    when.method(POST).path("/api/v3/create-user");
+                    then.status(503).body("busy");
+                })
+                .await;
+            let client = client(&server, retry);
+            let state = client.inner.clone();
+            let request = state
+                .new_json_call(
+                    reqwest::Method::POST,
+                    "/api/v3/create-user",
+                    &Query::default(),
+                    &json!({"email": "a@b.c"}),
+                )
+                .unwrap();
+            let err = state
+                .respond::<Answer>(request, Query::default(), Call::typed(&op::CREATE_USER))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
+            assert_eq!(busy.calls_async().await, sent);
+            busy.delete_async().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_fetched_again_once() {
+        let server = MockServer::start_async().await;
+        let tokens = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/api/v3/get-management-token");
+                then.status(200).json_body(json!({
+                    "statusCode": 200,
+                    "data": {"access_token": "t0k", "expires_in": 7200}
+                }));
+            })
+            .await;
+        let refused = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/v3/get-user")
+                    .header("authorization", "Bearer t0k");
+                then.status(200)
+                    .json_body(json!({"statusCode": 401, "message": "expired"}));
+            })
+            .await;
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .auth_mode(AuthMode::ManagementToken)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let (state, request) = get(&client, "/api/v3/get-user");
+        let err = state
+            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        // The second refusal is the call's answer: one refresh per call, never a loop.
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    status_code: 401,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(refused.calls_async().await, 2);
+        assert_eq!(tokens.calls_async().await, 2);
+    }
+
+    #[tokio::test]
+    async fn the_total_timeout_ends_a_call_whose_server_hangs() {
+        let server = MockServer::start_async().await;
+        let slow = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/v3/get-user");
+                then.status(200)
+                    .delay(Duration::from_secs(5))
+                    .json_body(json!({"statusCode": 200, "data": 1}));
+            })
+            .await;
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .attempt_timeout(Duration::from_secs(2))
+            .total_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let (state, request) = get(&client, "/api/v3/get-user");
+        let started = Instant::now();
+        let err = state
+            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Timeout(ref m) if m.contains("total timeout")),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(slow.calls_async().await, 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_limit_ends_the_call_unretried() {
+        let server = MockServer::start_async().await;
+        let big = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/v3/get-user");
+                then.status(503).body("x".repeat(4096));
+            })
+            .await;
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .max_response_bytes(1024)
+            .retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+            .build()
+            .unwrap();
+        let (state, request) = get(&client, "/api/v3/get-user");
+        let err = state
+            .send(request, None, Call::typed(&op::GET_USER))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(err, Error::Decode { status: 503, ref message, .. } if message.contains("1024 bytes")),
+            "{err:?}"
+        );
+        assert_eq!(big.calls_async().await, 1);
+    }
+
+    #[tokio::test]
+    async fn each_attempt_is_signed_afresh_with_the_fixed_headers() {
+        let server = MockServer::start_async().await;
+        let busy = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/v3/get-user")
+                    .query_param("userId", "u 1")
+                    .header("accept", "application/json")
+                    .header_exists("x-authing-signature-nonce")
+                    .header_exists("authorization");
+                then.status(502).body("bad gateway");
+            })
+            .await;
+        let nonces = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = nonces.clone();
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .brand(crate::Brand::Authing)
+            .nonce_source(std::sync::Arc::new(move || {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                format!("nonce{n}")
+            }))
+            .retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+            .build()
+            .unwrap();
+        let mut query = Query::default();
+        query.push("userId", "u 1").unwrap();
+        let state = client.inner.clone();
+        let request = state.new_call(reqwest::Method::GET, "/api/v3/get-user", &query);
+        let err = state
+            .respond::<Answer>(request, query, Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Http { status: 502, .. }), "{err:?}");
+        assert_eq!(busy.calls_async().await, 3);
+        // One nonce, so one signature, per attempt.
+        assert_eq!(nonces.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 }

@@ -22,8 +22,8 @@ use tokio::sync::watch;
 
 use crate::Error;
 use crate::config::Credentials;
-use crate::envelope::Head;
-use crate::transport::{Attempt, Endpoint, attempt};
+use crate::endpoint::Endpoint;
+use crate::exchange::{Exchanged, exchange};
 
 /// How long before its expiry a token is replaced, at most: a token that lives less than
 /// twice this is replaced when half its lifetime is left.
@@ -91,13 +91,13 @@ fn sensitive_value(value: &str) -> Result<HeaderValue, Error> {
 }
 
 /// What waiters of one fetch receive: `None` until it is done.
-type Outcome = Option<Result<Token, Arc<Error>>>;
+type Landed = Option<Result<Token, Arc<Error>>>;
 
 #[derive(Default)]
 struct Slot {
     token: Option<Token>,
     /// The fetch in progress, if any.
-    flight: Option<watch::Receiver<Outcome>>,
+    flight: Option<watch::Receiver<Landed>>,
     /// Counts fetches, so that a finished fetch clears only its own flight.
     generation: u64,
     /// The last fetch's failure, when it came and the fetch's generation, shared during the
@@ -185,7 +185,7 @@ impl TokenCache {
         &self,
         slot: &mut Slot,
         fetch: futures_core::future::BoxFuture<'static, Result<Token, Error>>,
-    ) -> watch::Receiver<Outcome> {
+    ) -> watch::Receiver<Landed> {
         let (tx, rx) = watch::channel(None);
         slot.generation += 1;
         slot.flight = Some(rx.clone());
@@ -255,31 +255,22 @@ pub(crate) async fn fetch_token(
     // The endpoint's parsed host and fixed headers (a JSON content type among them), as every
     // other request gets them.
     let mut request = endpoint.new_request(reqwest::Method::POST, "/api/v3/get-management-token");
-    endpoint.prepare(&mut request);
     *request.body_mut() = Some(body.to_string().into());
     *request.timeout_mut() = Some(timeout);
-    let reply = match attempt(&http, request, endpoint.max_response_bytes).await {
-        Attempt::Answered(reply) => reply,
-        Attempt::Failed(e) => {
+    let in_fetch = |message: &str| format!("management token request: {message}");
+    let reply = match exchange(&http, request, endpoint.max_response_bytes(), false).await {
+        Ok(Exchanged::Answered(reply)) => reply,
+        Ok(Exchanged::Failed(e)) => {
             return Err(match Error::transport(e) {
-                Error::Timeout(m) => Error::Timeout(format!("management token request: {m}")),
+                Error::Timeout(m) => Error::Timeout(in_fetch(&m)),
                 Error::Transport { message, source } => Error::Transport {
-                    message: format!("management token request: {message}"),
+                    message: in_fetch(&message),
                     source,
                 },
                 other => other,
             });
         }
-        Attempt::TooLarge { status, limit } => {
-            return Err(Error::Decode {
-                status,
-                message: format!(
-                    "the management token response is larger than the limit of {limit} bytes"
-                ),
-                body_snippet: String::new(),
-                request_id: None,
-            });
-        }
+        Err(e) => return Err(e.annotated("the management token request")),
     };
     #[derive(serde::Deserialize)]
     struct TokenData {
@@ -289,10 +280,9 @@ pub(crate) async fn fetch_token(
     }
     // The success rule first, then the token: a failure that another try can fix stays
     // retryable, any other is a refusal of the access key.
-    let answer = reply.judged();
-    let data = answer
-        .judge(Head::read(&reply.body, false))
-        .and_then(|()| answer.data::<TokenData>())
+    let data = reply
+        .judge()
+        .and_then(|reply| reply.data::<TokenData>())
         .map_err(|e| match e {
             e if e.is_retryable() => e,
             Error::Api {

@@ -472,11 +472,11 @@ pub fn streamline_requests(
             let count = query.len();
             let mut gather: Vec<syn::Stmt> = if query.is_empty() {
                 vec![syn::parse_quote! {
-                    let genauth_query = crate::transport::Query::default();
+                    let genauth_query = crate::endpoint::Query::default();
                 }]
             } else {
                 vec![syn::parse_quote! {
-                    let mut genauth_query = crate::transport::Query::with_capacity(#count);
+                    let mut genauth_query = crate::endpoint::Query::with_capacity(#count);
                 }]
             };
             for (name, value) in &query {
@@ -490,7 +490,6 @@ pub fn streamline_requests(
                     client
                         .inner
                         .respond(
-                            &client.client,
                             request,
                             genauth_query,
                             #call,
@@ -567,7 +566,7 @@ pub fn every_operation_answered(
                 call: #call,
                 method: ::reqwest::Method::#verb,
                 path: #path,
-                decode: |reply| reply.judged().decode::<#ty>().map(|_| ()),
+                decode: |reply| reply.into_response::<#ty>().map(drop),
             }
         }
     });
@@ -672,7 +671,6 @@ mod tests {
                 client
                     .inner
                     .respond(
-                        &client.client,
                         request,
                         #query,
                         crate::send::Call::typed(&crate::operations::op::#op),
@@ -729,7 +727,7 @@ mod tests {
         assert!(!body.contains("QueryParam"), "{body}");
         assert_eq!(
             local(&get_user, "genauth_query"),
-            quote!(crate::transport::Query::with_capacity(1usize)).to_string()
+            quote!(crate::endpoint::Query::with_capacity(1usize)).to_string()
         );
         let push = quote!(genauth_query.push("withDetail", &with_detail)?;).to_string();
         assert!(body.contains(&push), "{body}");
@@ -748,7 +746,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             local(&create_user, "genauth_query"),
-            quote!(crate::transport::Query::default()).to_string()
+            quote!(crate::endpoint::Query::default()).to_string()
         );
     }
 
@@ -893,13 +891,13 @@ mod tests {
                     call: crate::send::Call::typed(&crate::operations::op::GET_USER),
                     method: ::reqwest::Method::GET,
                     path: "/api/v3/users/p",
-                    decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),
+                    decode: |reply| reply.into_response::<types::UserRespDto>().map(drop),
                 },
                 crate::send::AnsweredOperation {
                     call: crate::send::Call::typed(&crate::operations::op::CREATE_USER),
                     method: ::reqwest::Method::POST,
                     path: "/api/v3/create-user",
-                    decode: |reply| reply.judged().decode::<types::UserRespDto>().map(|_| ()),
+                    decode: |reply| reply.into_response::<types::UserRespDto>().map(drop),
                 }
             ];
         };
