@@ -53,7 +53,7 @@ pub trait Envelope: Sized {
     /// reported as 0).
     fn into_result(self, http_status: u16) -> Result<Self::Data, Error> {
         match self.status_code() {
-            Some(SUCCESS) if (200..300).contains(&http_status) => Ok(self.take_data()),
+            code if is_success(http_status, code) => Ok(self.take_data()),
             code => Err(Error::Api {
                 status_code: code.unwrap_or_default(),
                 api_code: self.api_code(),
@@ -84,6 +84,12 @@ impl<T: Envelope> ResponseExt for ResponseValue<T> {
 
 /// The `statusCode` of a success.
 const SUCCESS: i64 = 200;
+
+/// The success rule on the two numbers it reads: a 2xx HTTP status and an in-body `statusCode`
+/// of 200. (Whether the body has a usable `statusCode` at all is [`Head::read`]'s part.)
+fn is_success(http_status: u16, status_code: Option<i64>) -> bool {
+    (200..300).contains(&http_status) && status_code == Some(SUCCESS)
+}
 
 /// The head of an answer: the envelope fields other than `data`, each read on its own.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -342,12 +348,7 @@ impl Reply {
             });
         }
         match head {
-            Ok(
-                head @ Head {
-                    status_code: Some(SUCCESS),
-                    ..
-                },
-            ) => {
+            Ok(head) if is_success(status, head.status_code) => {
                 self.head = Ok(head);
                 Ok(self)
             }

@@ -209,7 +209,7 @@ mod fail_closed {
             }
             assert_eq!(super::EVERY_OPERATION.len(), all.len());
             for op in super::EVERY_OPERATION {
-                let name = op.call.name;
+                let name = op.call.name();
                 let result = answer(&client, op).await;
                 let err = result.expect_err(&format!("{name} took {body} for a success"));
                 let expected = if body.get("statusCode").is_some_and(|c| c == 403) {
@@ -251,7 +251,7 @@ mod fail_closed {
                 .build()
                 .unwrap();
             for op in super::EVERY_OPERATION {
-                let name = op.call.name;
+                let name = op.call.name();
                 let result = answer(&client, op).await;
                 let err = result.expect_err(&format!("{name} took {body} for a success"));
                 assert!(
@@ -356,7 +356,7 @@ mod published_samples {
                 .unwrap_or_else(|| panic!("{id} is not an operation"));
             let answered = super::EVERY_OPERATION
                 .iter()
-                .find(|a| a.call.name == op.method)
+                .find(|a| a.call.name() == op.method)
                 .unwrap();
             let mut body: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

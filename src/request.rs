@@ -125,11 +125,10 @@ impl RawRequest<'_> {
         }
         let call = match crate::operations::by_route(self.method.as_str(), &self.path) {
             Some(op) => Call::typed_without_status(op),
-            None => Call {
-                name: "request",
-                read_only: matches!(self.method, http::Method::GET | http::Method::HEAD),
-                quick_head: false,
-            },
+            None => Call::unlisted(matches!(
+                self.method,
+                http::Method::GET | http::Method::HEAD
+            )),
         };
         client.inner.send(request, None, call).await?.judge()
     }

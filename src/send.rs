@@ -78,12 +78,28 @@ impl fmt::Debug for ClientState {
 /// every operation.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Call {
-    pub(crate) name: &'static str,
-    pub(crate) read_only: bool,
-    pub(crate) quick_head: bool,
+    name: &'static str,
+    read_only: bool,
+    quick_head: bool,
 }
 
 impl Call {
+    /// A call to a path the operation table does not know: it counts as a read only when
+    /// `read_only` (`GET` and `HEAD`), and its head is read whole.
+    pub(crate) const fn unlisted(read_only: bool) -> Self {
+        Self {
+            name: "request",
+            read_only,
+            quick_head: false,
+        }
+    }
+
+    /// The operation's name, as spans and tests show it.
+    #[cfg(test)]
+    pub(crate) const fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// A generated operation's call, its answer decoded into a generated type with a
     /// `statusCode` field, which rejects a second one.
     pub(crate) const fn typed(op: &'static Operation) -> Self {
