@@ -116,7 +116,12 @@ fn every_module_uses_only_the_modules_below_it() {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        let Some(module) = name.strip_suffix(".rs") else {
+        // A folder module (`src/<module>/`) is every `.rs` file in it but its `tests.rs`.
+        let module = if path.is_dir() {
+            name
+        } else if let Some(module) = name.strip_suffix(".rs") {
+            module
+        } else {
             continue;
         };
         if matches!(module, "lib" | "layering") {
@@ -127,11 +132,22 @@ fn every_module_uses_only_the_modules_below_it() {
             wrong.push(format!("`{module}` is not in ORDER"));
             continue;
         };
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        if module == "generated" {
-            text.push_str(include_str!(concat!(env!("OUT_DIR"), "/codegen.rs")));
+        let mut texts = Vec::new();
+        if path.is_dir() {
+            for file in std::fs::read_dir(&path).unwrap() {
+                let file = file.unwrap().path();
+                let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.ends_with(".rs") && name != "tests.rs" {
+                    texts.push(std::fs::read_to_string(&file).unwrap());
+                }
+            }
+        } else {
+            texts.push(std::fs::read_to_string(&path).unwrap());
         }
-        for used in uses(&text, &exports) {
+        if module == "generated" {
+            texts[0].push_str(include_str!(concat!(env!("OUT_DIR"), "/codegen.rs")));
+        }
+        for used in texts.iter().flat_map(|text| uses(text, &exports)) {
             let below = ORDER.iter().position(|m| *m == used).unwrap();
             if used != module && below >= rank {
                 wrong.push(format!("`{module}` uses `{used}`, which is not below it"));
