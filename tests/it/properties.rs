@@ -60,7 +60,7 @@ fn sign(
         .map_err(|e| TestCaseError::fail(format!("string_to_sign failed: {e}")))
 }
 
-/// The rules of the canonical string, written independently of `src/signing.rs` and shaped
+/// The rules of the canonical string, written independently of `src/signing/` and shaped
 /// differently (its own tree, escape table, key order and UTF-16 encoder).
 mod reference {
     use std::collections::BTreeMap;
