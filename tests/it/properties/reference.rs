@@ -1,5 +1,5 @@
 //! The reference for the canonical string to sign, written from the rules independently of
-//! `src/signing.rs` and shaped differently: its own JSON tree, escape table, key order and
+//! `src/signing/` and shaped differently: its own JSON tree, escape table, key order and
 //! UTF-16 encoder.
 
 use std::collections::BTreeMap;
