@@ -443,7 +443,7 @@ mod tests {
     use crate::operations::op;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
-    struct Answer {
+    struct Decoded {
         #[serde(rename = "statusCode")]
         status_code: i64,
         data: i64,
@@ -487,7 +487,7 @@ mod tests {
         // The first attempt's header is the template's: a second attempt carries it too, so
         // the busy answer repeats until the attempts run out.
         let err = state
-            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
             .await
             .unwrap_err();
         assert!(
@@ -513,14 +513,14 @@ mod tests {
             .await;
         let (state, request) = get(&client, "/api/v3/get-user");
         let value = state
-            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
             .await
             .unwrap();
         assert_eq!(value.status(), 200);
         assert_eq!(value.headers()["x-request-id"], "r-1");
         assert_eq!(
             value.into_inner(),
-            Answer {
+            Decoded {
                 status_code: 200,
                 data: 7
             }
@@ -552,7 +552,7 @@ mod tests {
                 )
                 .unwrap();
             let err = state
-                .respond::<Answer>(request, Query::default(), Call::typed(&op::CREATE_USER))
+                .respond::<Decoded>(request, Query::default(), Call::typed(&op::CREATE_USER))
                 .await
                 .unwrap_err();
             assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
@@ -593,7 +593,7 @@ mod tests {
             .unwrap();
         let (state, request) = get(&client, "/api/v3/get-user");
         let err = state
-            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
             .await
             .unwrap_err();
         // The second refusal is the call's answer: one refresh per call, never a loop.
@@ -634,7 +634,7 @@ mod tests {
         let (state, request) = get(&client, "/api/v3/get-user");
         let started = Instant::now();
         let err = state
-            .respond::<Answer>(request, Query::default(), Call::typed(&op::GET_USER))
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
             .await
             .unwrap_err();
         assert!(
@@ -710,7 +710,7 @@ mod tests {
         let state = client.inner.clone();
         let request = state.new_call(reqwest::Method::GET, "/api/v3/get-user", &query);
         let err = state
-            .respond::<Answer>(request, query, Call::typed(&op::GET_USER))
+            .respond::<Decoded>(request, query, Call::typed(&op::GET_USER))
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Http { status: 502, .. }), "{err:?}");

@@ -21,7 +21,7 @@ pub(super) type Socket = WebSocketStream<Box<dyn Io>>;
 
 /// Where one subscription connects, from its URL.
 #[derive(Clone, Debug)]
-pub(super) struct Target {
+pub(super) struct Destination {
     pub(super) tls: bool,
     /// The host to connect to and to check the certificate for (no brackets).
     pub(super) host: String,
@@ -32,8 +32,8 @@ pub(super) struct Target {
     pub(super) path: String,
 }
 
-impl Target {
-    pub(super) fn parse(url: &str) -> Result<Target, String> {
+impl Destination {
+    pub(super) fn parse(url: &str) -> Result<Destination, String> {
         let url = url::Url::parse(url).map_err(|e| e.to_string())?;
         let tls = match url.scheme() {
             "wss" => true,
@@ -53,7 +53,7 @@ impl Target {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        Ok(Target {
+        Ok(Destination {
             tls,
             host,
             port,

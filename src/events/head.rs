@@ -10,12 +10,12 @@ pub(super) const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// An HTTP answer's head: status and headers (names lower-cased, values as text with any
 /// byte that is not UTF-8 replaced).
 #[derive(Debug)]
-pub(super) struct Head {
+pub(super) struct ResponseHead {
     pub(super) status: u16,
     headers: Vec<(String, String)>,
 }
 
-impl Head {
+impl ResponseHead {
     /// The first value of header `name` (lower-case).
     pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.values(name).next()
@@ -35,7 +35,7 @@ impl Head {
     /// Reads a head (without its blank line). The status line must be `HTTP/1.x NNN` and
     /// each header line `name: value` with a token for its name; a value may hold any byte
     /// (RFC 9110 5.5: `obs-text` is opaque data) and a folded line continues the one before.
-    pub(super) fn parse(bytes: &[u8]) -> Result<Head, &'static str> {
+    pub(super) fn parse(bytes: &[u8]) -> Result<ResponseHead, &'static str> {
         let mut lines = bytes
             .split(|b| *b == b'\n')
             .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
@@ -67,7 +67,7 @@ impl Head {
                 .to_string();
             headers.push((name, value));
         }
-        Ok(Head { status, headers })
+        Ok(ResponseHead { status, headers })
     }
 }
 
@@ -102,7 +102,7 @@ pub(super) enum HeadError {
 /// past it.
 pub(super) async fn read_head<S: AsyncRead + Unpin>(
     io: &mut S,
-) -> Result<(Head, Vec<u8>), HeadError> {
+) -> Result<(ResponseHead, Vec<u8>), HeadError> {
     let mut buf = Vec::with_capacity(1024);
     let end = loop {
         if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -121,6 +121,6 @@ pub(super) async fn read_head<S: AsyncRead + Unpin>(
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = Head::parse(&buf[..end]).map_err(HeadError::Malformed)?;
+    let head = ResponseHead::parse(&buf[..end]).map_err(HeadError::Malformed)?;
     Ok((head, buf[end + 4..].to_vec()))
 }

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use hyper_util::client::proxy::matcher::Matcher;
 use tokio::time::Instant;
 
-use super::connection::{Refused, Target, tls_refusal};
-use super::head::{Head, HeadError, MAX_HEAD_BYTES, read_head};
+use super::connection::{Destination, Refused, tls_refusal};
+use super::head::{HeadError, MAX_HEAD_BYTES, ResponseHead, read_head};
 use super::proxy::{explicit_matcher, route};
 use super::upgrade::{accept_key, upgrade_flaw};
 use super::worker::{Worker, later};
@@ -39,7 +39,7 @@ fn events_are_read_leniently() {
 fn backoff_grows_with_jitter_and_stays_bounded() {
     let (tx, _rx) = mpsc::channel(1);
     let worker = Worker {
-        target: Target::parse("wss://h/events").unwrap(),
+        target: Destination::parse("wss://h/events").unwrap(),
         code: String::new(),
         authorization: SensitiveString::from("x".to_string()),
         bytes: Arc::new(Semaphore::new(1)),
@@ -76,12 +76,13 @@ fn backoff_grows_with_jitter_and_stays_bounded() {
 
 #[test]
 fn targets_and_upgrade_keys() {
-    let t = Target::parse("wss://openevent.genauth.ai/events/v1/management/sub?code=a.b").unwrap();
+    let t =
+        Destination::parse("wss://openevent.genauth.ai/events/v1/management/sub?code=a.b").unwrap();
     assert!(t.tls);
     assert_eq!((t.host.as_str(), t.port), ("openevent.genauth.ai", 443));
     assert_eq!(t.authority, "openevent.genauth.ai");
     assert_eq!(t.path, "/events/v1/management/sub?code=a.b");
-    let t = Target::parse("ws://[::1]:8080/x").unwrap();
+    let t = Destination::parse("ws://[::1]:8080/x").unwrap();
     assert_eq!(
         (t.host.as_str(), t.port, t.authority.as_str()),
         ("::1", 8080, "[::1]:8080")
@@ -266,8 +267,8 @@ fn options_out_of_bounds_are_refused() {
     }
 }
 
-fn head(text: &[u8]) -> Result<Head, &'static str> {
-    Head::parse(text)
+fn head(text: &[u8]) -> Result<ResponseHead, &'static str> {
+    ResponseHead::parse(text)
 }
 
 #[test]

@@ -7,7 +7,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::connection::{Io, Refused, Socket, transport};
-use super::head::{Head, HeadError, read_head};
+use super::head::{HeadError, ResponseHead, read_head};
 use super::worker::Worker;
 use crate::Error;
 use crate::redact::masked_snippet;
@@ -68,7 +68,7 @@ impl Worker {
     }
 
     /// The error for an upgrade answered with `status`, and whether to try again.
-    fn refusal(&self, status: u16, answer: &Head, body: &[u8]) -> Refused {
+    fn refusal(&self, status: u16, answer: &ResponseHead, body: &[u8]) -> Refused {
         // Masked like every Error::Http snippet: the body may carry personal data.
         let body = masked_snippet(body);
         if matches!(status, 401 | 403) {
@@ -92,7 +92,7 @@ impl Worker {
 
 /// Why a `101` answer is not the WebSocket upgrade asked for with `key` (RFC 6455 4.1): each
 /// of these makes the client fail the connection.
-pub(super) fn upgrade_flaw(answer: &Head, key: &str) -> Option<String> {
+pub(super) fn upgrade_flaw(answer: &ResponseHead, key: &str) -> Option<String> {
     let mut upgrade = answer.values("upgrade").peekable();
     if upgrade.peek().is_none() || !upgrade.all(|v| v.eq_ignore_ascii_case("websocket")) {
         return Some("without `Upgrade: websocket`".into());

@@ -11,7 +11,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::connection::{Refused, Socket, Target, transport};
+use super::connection::{Destination, Refused, Socket, transport};
 use super::{Delivery, Event, EventsConfig, SubscribeOptions};
 use crate::{Error, SensitiveString};
 
@@ -33,7 +33,7 @@ enum Ended {
 
 /// The background task of one subscription.
 pub(super) struct Worker {
-    pub(super) target: Target,
+    pub(super) target: Destination,
     pub(super) code: String,
     /// The signed `authorization` value; it goes on the wire and nowhere else.
     pub(super) authorization: SensitiveString,

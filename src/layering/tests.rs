@@ -25,7 +25,6 @@ fn every_module_uses_only_the_modules_below_it() {
 }
 
 #[test]
-#[ignore = "names are being made unique (issue 29)"]
 fn no_two_files_define_a_type_of_the_same_name() {
     let collisions = collisions(&crate_sources().types);
     assert!(

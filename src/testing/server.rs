@@ -57,14 +57,14 @@ impl Inner {
 }
 
 /// What the mock writes back.
-enum Answer {
+enum Scripted {
     Json(u16, String),
     Disconnect,
     Raw(MockReply),
 }
 
-fn envelope(http: u16, status_code: i64, message: &str) -> Answer {
-    Answer::Json(
+fn envelope(http: u16, status_code: i64, message: &str) -> Scripted {
+    Scripted::Json(
         http,
         serde_json::json!({"statusCode": status_code, "message": message, "requestId": "mock-request"})
             .to_string(),
@@ -80,9 +80,9 @@ pub(super) async fn serve(mut stream: TcpStream, inner: &Inner) {
         Mode::Raw(handler) => raw_answer(inner, handler, request),
     };
     let reply = match answer {
-        Answer::Json(status, body) => MockReply::json(status, &body),
-        Answer::Raw(reply) => reply,
-        Answer::Disconnect => return,
+        Scripted::Json(status, body) => MockReply::json(status, &body),
+        Scripted::Raw(reply) => reply,
+        Scripted::Disconnect => return,
     };
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
@@ -100,7 +100,7 @@ pub(super) async fn serve(mut stream: TcpStream, inner: &Inner) {
 }
 
 /// Raw mode: records the request, every header kept, and asks the handler.
-fn raw_answer(inner: &Inner, handler: &RawHandler, raw: Raw) -> Answer {
+fn raw_answer(inner: &Inner, handler: &RawHandler, raw: Raw) -> Scripted {
     let (path, query) = match raw.target.split_once('?') {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (raw.target.clone(), None),
@@ -120,10 +120,10 @@ fn raw_answer(inner: &Inner, handler: &RawHandler, raw: Raw) -> Answer {
         state.requests.len()
     };
     // The lock is released before user code runs.
-    Answer::Raw(handler(&request, n))
+    Scripted::Raw(handler(&request, n))
 }
 
-fn answer(inner: &Inner, raw: Raw) -> Answer {
+fn answer(inner: &Inner, raw: Raw) -> Scripted {
     let (path, query) = match raw.target.split_once('?') {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (raw.target.clone(), None),
@@ -138,7 +138,7 @@ fn answer(inner: &Inner, raw: Raw) -> Answer {
         let good = body["accessKeyId"] == inner.access_key_id.as_str()
             && body["accessKeySecret"] == inner.access_key_secret.expose_secret();
         return if good {
-            Answer::Json(
+            Scripted::Json(
                 200,
                 serde_json::json!({"statusCode": 200, "message": "ok",
                     "data": {"access_token": MOCK_TOKEN, "expires_in": 7200}})
@@ -180,27 +180,27 @@ fn answer(inner: &Inner, raw: Raw) -> Answer {
         .and_then(VecDeque::pop_front)
     {
         return match failure {
-            MockFailure::Http(status) => Answer::Json(status, String::new()),
+            MockFailure::Http(status) => Scripted::Json(status, String::new()),
             MockFailure::Api {
                 status_code,
                 api_code,
                 message,
-            } => Answer::Json(
+            } => Scripted::Json(
                 200,
                 serde_json::json!({"statusCode": status_code, "apiCode": api_code,
                     "message": message, "requestId": "mock-request"})
                 .to_string(),
             ),
-            MockFailure::Disconnect => Answer::Disconnect,
+            MockFailure::Disconnect => Scripted::Disconnect,
         };
     }
     match state.answers.get(operation).cloned() {
-        Some(Canned::Body(body)) => Answer::Json(200, body),
+        Some(Canned::Body(body)) => Scripted::Json(200, body),
         Some(Canned::Made(make)) => {
             let request = state.requests.last().cloned().expect("pushed above");
             // The lock is released before user code runs.
             drop(state);
-            Answer::Json(200, make(&request).to_string())
+            Scripted::Json(200, make(&request).to_string())
         }
         None => envelope(
             404,
