@@ -19,6 +19,8 @@
 mod confirm;
 mod input;
 mod report;
+mod schema;
+mod send;
 
 use std::cell::{Cell, OnceCell};
 use std::fs::File;
@@ -29,20 +31,23 @@ use std::rc::Rc;
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use genauth::ManagementClient;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub use self::confirm::confirmed_rows;
 pub use self::input::{Fingerprint, RowReader, fingerprint_file};
 pub use self::report::{DoneLines, done_path, read_done, same_file};
+pub use self::schema::{UserSchemas, user_problems, user_schemas};
 
 use self::input::{Hasher, HashingReader};
 use self::report::{Report, ReportLine, ReportMode, open_done};
+use self::schema::batch_options;
+use self::send::{Outcome, send_chunk};
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::ops::find_operation;
 use crate::output::{
     EXIT_API, EXIT_OK, EXIT_OTHER, EXIT_USAGE, Failure, eprint_line, escape_control, print_line,
 };
-use crate::spec::{CheckOptions, Spec, closest, did_you_mean, spec};
+use crate::spec::spec;
 
 /// The operation that creates users in bulk.
 const BATCH_OPERATION: &str = "createUsersBatch";
@@ -76,82 +81,6 @@ pub struct Row {
     pub user: Result<Value, Vec<String>>,
 }
 
-/// The schemas `import` checks against: a user of the batch body's `list`, and its `options`.
-pub struct UserSchemas<'a> {
-    /// The schema of one user (`CreateUserInfoDto`).
-    pub user: &'a Value,
-    /// The schema of the shared options (`CreateUserOptionsDto`), if the body has them.
-    pub options: Option<&'a Value>,
-}
-
-/// Finds the schemas in the spec's body of `createUsersBatch`.
-pub fn user_schemas(spec: &Spec) -> Result<UserSchemas<'_>, Failure> {
-    let missing = |what: &str| Failure::Other(format!("the embedded spec has no {what}"));
-    let op = spec
-        .operation(BATCH_OPERATION)
-        .ok_or_else(|| missing("createUsersBatch"))?;
-    let body = spec
-        .body(op)
-        .ok_or_else(|| missing("body for createUsersBatch"))?;
-    let (props, _) = spec
-        .properties(body.schema)
-        .ok_or_else(|| missing("fields in the createUsersBatch body"))?;
-    let list = props
-        .get("list")
-        .ok_or_else(|| missing("`list` in the createUsersBatch body"))?;
-    let user = spec
-        .resolve(list)
-        .get("items")
-        .ok_or_else(|| missing("user schema in `list`"))?;
-    Ok(UserSchemas {
-        user,
-        options: props.get("options"),
-    })
-}
-
-/// The problems of one user object: the spec's schema (known fields, types, enums, required
-/// fields), and the rule of `createUsersBatch` that each user has an email, phone or username.
-pub fn user_problems(spec: &Spec, schema: &Value, user: &Value) -> Vec<String> {
-    let mut findings = Vec::new();
-    spec.check(
-        schema,
-        user,
-        "",
-        CheckOptions {
-            max_items: None,
-            required: true,
-        },
-        &mut findings,
-    );
-    let mut problems: Vec<String> = findings
-        .iter()
-        .map(|f| {
-            let mut text = f.describe();
-            if f.kind == crate::spec::FindingKind::UnknownField
-                && !f.path.contains(['.', '['])
-                && let Some((props, _)) = spec.properties(schema)
-            {
-                text.push_str(&did_you_mean(&closest(
-                    &f.path,
-                    props.keys().map(String::as_str),
-                )));
-            }
-            text
-        })
-        .collect();
-    if let Value::Object(fields) = user {
-        let has = |name: &str| {
-            fields
-                .get(name)
-                .is_some_and(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
-        };
-        if !(has("email") || has("phone") || has("username")) {
-            problems.push("needs an email, phone or username".into());
-        }
-    }
-    problems
-}
-
 /// The format of `file`: `--format`, else its extension.
 fn format_of(file: &Path, format: Option<ImportFormat>) -> Result<ImportFormat, Failure> {
     if let Some(f) = format {
@@ -169,238 +98,6 @@ fn format_of(file: &Path, format: Option<ImportFormat>) -> Result<ImportFormat, 
             "{}: cannot tell the format from the name; pass --format csv or --format ndjson",
             file.display()
         ))),
-    }
-}
-
-/// A refusal or failure's fields for the report: statusCode, apiCode, message, requestId.
-#[derive(Clone, Debug)]
-struct Refusal {
-    status_code: Option<i64>,
-    api_code: Option<i64>,
-    message: String,
-    request_id: Option<String>,
-}
-
-impl Refusal {
-    fn of(e: &genauth::Error) -> Self {
-        match e {
-            genauth::Error::Api {
-                status_code,
-                api_code,
-                message,
-                request_id,
-                ..
-            } => Refusal {
-                status_code: Some(*status_code),
-                api_code: *api_code,
-                message: message.clone(),
-                request_id: request_id.clone(),
-            },
-            other => Refusal {
-                status_code: other.status().map(i64::from),
-                api_code: None,
-                message: other.to_string(),
-                request_id: other.request_id().map(str::to_string),
-            },
-        }
-    }
-
-    /// The report line of input line `line`.
-    fn line<'a>(&'a self, line: u64, kind: &'a str) -> ReportLine<'a> {
-        ReportLine {
-            line,
-            kind,
-            status_code: self.status_code,
-            api_code: self.api_code,
-            message: &self.message,
-            request_id: self.request_id.as_deref(),
-        }
-    }
-}
-
-/// What became of one row that was to be sent.
-#[derive(Clone, Debug)]
-enum Outcome {
-    /// The answer's `data` lists the user.
-    Created,
-    /// The API refused the user as existing already.
-    Exists(Refusal),
-    /// A successful answer that does not list the user, or cannot be matched.
-    Unconfirmed {
-        why: String,
-        request_id: Option<String>,
-    },
-    /// The call failed; the exit code this failure calls for.
-    Failed(Refusal, u8),
-    /// Not sent: an earlier failure stopped the import.
-    NotSent,
-}
-
-/// What a chunk came to: each line's outcome, and the failure that stops the import, if one
-/// did.
-struct ChunkResult {
-    outcomes: Vec<(u64, Outcome)>,
-    stopped_by: Option<String>,
-}
-
-/// Whether a failure means the next chunks cannot fare better: the request may or may not
-/// have arrived (transport, timeout), or the access key is refused.
-fn stops_import(e: &genauth::Error) -> bool {
-    match e {
-        genauth::Error::Api { status_code, .. } => matches!(status_code, 401 | 403),
-        genauth::Error::Http { status, .. } => matches!(status, 401 | 403),
-        _ => true,
-    }
-}
-
-/// Whether the API refused the call because a user exists already ([`EXISTS_API_CODES`]).
-fn refused_as_existing(e: &genauth::Error) -> bool {
-    e.api_code().is_some_and(|c| EXISTS_API_CODES.contains(&c))
-}
-
-/// One `createUsersBatch` call with `users`; the body is returned with the answer so that
-/// the answer can be matched against the users sent.
-async fn create_batch(
-    client: &ManagementClient,
-    path: &str,
-    options: Option<&Value>,
-    users: Vec<Value>,
-) -> (Value, Result<Value, genauth::Error>) {
-    let mut body = Map::new();
-    body.insert("list".into(), Value::Array(users));
-    if let Some(o) = options {
-        body.insert("options".into(), o.clone());
-    }
-    let body = Value::Object(body);
-    let result = client
-        .request(genauth::Method::POST, path)
-        .json(&body)
-        .send::<Value>()
-        .await;
-    (body, result)
-}
-
-/// The outcomes of one call for the users it sent, in order; `Err` when the API refused the
-/// call as a user existing already and more than one was sent (which one is unknown).
-fn judge(
-    body: &Value,
-    result: Result<Value, genauth::Error>,
-    stopped_by: &mut Option<String>,
-) -> Result<Vec<Outcome>, Refusal> {
-    let sent = body
-        .get("list")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    match result {
-        Ok(answer) => {
-            let request_id = answer
-                .get("requestId")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let unconfirmed = |why: String| Outcome::Unconfirmed {
-                why,
-                request_id: request_id.clone(),
-            };
-            Ok(match confirmed_rows(sent, answer.get("data")) {
-                Ok(flags) => {
-                    let listed = flags.iter().filter(|&&f| f).count();
-                    flags
-                        .into_iter()
-                        .map(|created| {
-                            if created {
-                                Outcome::Created
-                            } else {
-                                unconfirmed(format!(
-                                    "the answer's `data` does not list this user ({listed} of {} sent are listed)",
-                                    sent.len()
-                                ))
-                            }
-                        })
-                        .collect()
-                }
-                Err(why) => {
-                    let why = format!("the answer confirms no user of this chunk: {why}");
-                    vec![unconfirmed(why); sent.len()]
-                }
-            })
-        }
-        Err(e) if refused_as_existing(&e) => {
-            if sent.len() == 1 {
-                Ok(vec![Outcome::Exists(Refusal::of(&e))])
-            } else {
-                Err(Refusal::of(&e))
-            }
-        }
-        Err(e) => {
-            if stops_import(&e) && stopped_by.is_none() {
-                *stopped_by = Some(e.to_string());
-            }
-            let code = match crate::output::sdk_exit_code(&e) {
-                EXIT_USAGE => EXIT_OTHER,
-                code => code,
-            };
-            Ok(vec![Outcome::Failed(Refusal::of(&e), code); sent.len()])
-        }
-    }
-}
-
-/// Sends one chunk. A chunk the API refuses because a user exists already is sent again a
-/// user at a time, so that the one that exists is known and the others are created: a
-/// refused call created nothing, and a user that was created after all is refused as
-/// existing, never created twice (its email, phone, username and externalId are unique).
-async fn send_chunk(
-    client: &ManagementClient,
-    path: &str,
-    options: Option<&Value>,
-    chunk: Vec<(u64, Value)>,
-    stop: &Cell<bool>,
-) -> ChunkResult {
-    let mut stopped_by = None;
-    if stop.get() {
-        let outcomes = chunk
-            .into_iter()
-            .map(|(l, _)| (l, Outcome::NotSent))
-            .collect();
-        return ChunkResult {
-            outcomes,
-            stopped_by,
-        };
-    }
-    let (lines, users): (Vec<u64>, Vec<Value>) = chunk.into_iter().unzip();
-    let (body, result) = create_batch(client, path, options, users).await;
-    let outcomes = match judge(&body, result, &mut stopped_by) {
-        Ok(outcomes) => lines.into_iter().zip(outcomes).collect(),
-        Err(_) => {
-            let users = match body {
-                Value::Object(mut b) => match b.remove("list") {
-                    Some(Value::Array(users)) => users,
-                    _ => Vec::new(),
-                },
-                _ => Vec::new(),
-            };
-            let mut outcomes = Vec::with_capacity(lines.len());
-            for (line, user) in lines.into_iter().zip(users) {
-                if stop.get() || stopped_by.is_some() {
-                    outcomes.push((line, Outcome::NotSent));
-                    continue;
-                }
-                let (body, result) = create_batch(client, path, options, vec![user]).await;
-                let outcome = match judge(&body, result, &mut stopped_by) {
-                    Ok(mut one) => one.pop().unwrap_or(Outcome::NotSent),
-                    // One user sent: a refusal as existing is `Ok(Exists)`.
-                    Err(refusal) => Outcome::Exists(refusal),
-                };
-                outcomes.push((line, outcome));
-            }
-            outcomes
-        }
-    };
-    if stopped_by.is_some() {
-        stop.set(true);
-    }
-    ChunkResult {
-        outcomes,
-        stopped_by,
     }
 }
 
@@ -456,43 +153,6 @@ fn next_chunk<R: Read>(
         }
     }
     Ok((!chunk.is_empty()).then_some(chunk))
-}
-
-/// Parses and checks `--options` against the batch body's options schema.
-fn batch_options(
-    args: &ImportArgs,
-    spec: &Spec,
-    schemas: &UserSchemas<'_>,
-) -> Result<Option<Value>, Failure> {
-    match (&args.options, schemas.options) {
-        (None, _) => Ok(None),
-        (Some(_), None) => Err(Failure::Usage(
-            "createUsersBatch takes no options in this spec".into(),
-        )),
-        (Some(text), Some(schema)) => {
-            let value: Value = serde_json::from_str(text)
-                .map_err(|e| Failure::Usage(format!("--options is not JSON: {e}")))?;
-            let mut findings = Vec::new();
-            spec.check(
-                schema,
-                &value,
-                "options",
-                CheckOptions {
-                    max_items: None,
-                    required: true,
-                },
-                &mut findings,
-            );
-            if !findings.is_empty() {
-                let list: Vec<String> = findings.iter().map(|f| f.describe()).collect();
-                return Err(Failure::Usage(format!(
-                    "--options does not match the spec: {}",
-                    list.join("; ")
-                )));
-            }
-            Ok(Some(value))
-        }
-    }
 }
 
 /// `genauth users import`.

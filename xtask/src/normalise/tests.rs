@@ -1,5 +1,6 @@
 //! One test per normalisation rule, on small fixture specs written for the purpose.
 
+use super::names::pascal_case;
 use super::*;
 
 fn spec(paths: Value, schemas: Value) -> Value {
