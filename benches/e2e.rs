@@ -17,6 +17,18 @@
 //! The SDK does more per call (signs each request, reads the envelope head for its retry
 //! decision, keeps a copy for a retry, opens a tracing span), which is exactly the overhead
 //! measured here.
+//!
+//! Paired mode (benches/e2e/paired.rs), instead of all the above:
+//! `E2E_PAIRED=<rounds, default 8> [E2E_PAIRED_CALLS=20000] [E2E_CONCURRENCY=32]` starts this
+//! binary again as the server (`E2E_SERVE=1`: the keep-alive server alone, `LISTENING <port>`
+//! on stdout, serving until stdin closes) and measures three clients on a tokio current-thread
+//! runtime here, so that this process's CPU time (getrusage) is the clients' alone: `genauth`,
+//! `hand_signed` (a hand-written client that signs each request itself with `hmac`/`sha1`,
+//! fresh date and nonce, the SDK's exact headers; checked at start-up against the SDK's first
+//! request and its signing functions) and `bare_unsigned` (the SDK's headers copied, no
+//! signing: the floor). Each round runs genauth and hand_signed in alternating order, then
+//! bare_unsigned; it prints CPU µs per call and calls/s per round and client, then the medians
+//! and the per-round genauth/hand_signed throughput ratio.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +38,9 @@ use genauth::prelude::*;
 use genauth::{ManagementClient, types};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+#[path = "e2e/paired.rs"]
+mod paired;
 
 const BODY: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"secret":"e2345asdfwagw13424"}}"#;
 const USER_ID: &str = "6319a1504f3xxxxf214dd5b7";
@@ -64,7 +79,9 @@ type Head = Arc<Mutex<Option<(String, Vec<(String, String)>)>>>;
 static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A keep-alive HTTP/1.1 server that answers every request with the same response.
-async fn serve(listener: TcpListener, first: Head) {
+/// `report`: also print the first request head of each connection on stdout, as `HEAD` and
+/// JSON (the paired mode's server process, whose client reads them).
+async fn serve(listener: TcpListener, first: Head, report: bool) {
     let response = Arc::new(
         format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
@@ -79,6 +96,7 @@ async fn serve(listener: TcpListener, first: Head) {
         tokio::spawn(async move {
             let mut buf = Vec::with_capacity(4096);
             let mut chunk = [0u8; 4096];
+            let mut reported = !report;
             loop {
                 // Read one request head (these requests have no body).
                 let end = loop {
@@ -95,6 +113,11 @@ async fn serve(listener: TcpListener, first: Head) {
                     if slot.is_none() {
                         *slot = Some(parse_head(&buf[..end]));
                     }
+                }
+                if !reported {
+                    let head = serde_json::to_string(&parse_head(&buf[..end])).unwrap();
+                    println!("HEAD {head}");
+                    reported = true;
                 }
                 buf.drain(..end);
                 if stream.write_all(&response).await.is_err() {
@@ -143,7 +166,7 @@ async fn setup() -> Setup {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let first: Head = Arc::default();
-    tokio::spawn(serve(listener, first.clone()));
+    tokio::spawn(serve(listener, first.clone(), false));
 
     let sdk = ManagementClient::builder()
         .access_key_id("AK_BENCH")
@@ -158,14 +181,7 @@ async fn setup() -> Setup {
     let (target, sent) = first.lock().unwrap().clone().unwrap();
     // `E2E_BARE_TIMEOUT=1` gives the bare clients the SDK's default attempt timeout, to
     // measure what the per-request timer costs; the issue's baseline has none.
-    let bare = if std::env::var("E2E_BARE_TIMEOUT").is_ok() {
-        reqwest::Client::builder()
-            .timeout(genauth::DEFAULT_ATTEMPT_TIMEOUT)
-            .build()
-            .unwrap()
-    } else {
-        reqwest::Client::new()
-    };
+    let bare = bare_client().build().unwrap();
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in sent {
         if name != "host" && name != "user-agent" {
@@ -186,6 +202,16 @@ async fn setup() -> Setup {
         base,
         headers,
         request,
+    }
+}
+
+/// The bare clients' builder: with the SDK's default attempt timeout under `E2E_BARE_TIMEOUT`.
+fn bare_client() -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    if std::env::var("E2E_BARE_TIMEOUT").is_ok() {
+        builder.timeout(genauth::DEFAULT_ATTEMPT_TIMEOUT)
+    } else {
+        builder
     }
 }
 
@@ -349,6 +375,13 @@ fn ratio(runtime: &tokio::runtime::Runtime, setup: &Arc<Setup>) {
 }
 
 fn main() {
+    // The paired mode and its server process (benches/e2e/paired.rs); criterion otherwise.
+    if std::env::var_os("E2E_SERVE").is_some() {
+        return paired::serve_until_stdin_closes();
+    }
+    if let Some(rounds) = paired::rounds() {
+        return paired::run(rounds);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
