@@ -35,7 +35,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use crate::config::Credentials;
 use crate::{Brand, Error, SensitiveString};
 
-use connection::Target;
+use connection::Destination;
 pub(crate) use proxy::{Proxy, proxy_for};
 use worker::Worker;
 
@@ -362,7 +362,7 @@ pub(crate) fn subscribe(
         config.host,
         utf8_percent_encode(event_code, QUERY_VALUE)
     );
-    let target = match Target::parse(&url) {
+    let target = match Destination::parse(&url) {
         Ok(target) => target,
         Err(e) => {
             return EventStream::failed(Error::Config(format!(

@@ -5,7 +5,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
-use super::connection::{Refused, Target, transport};
+use super::connection::{Destination, Refused, transport};
 use super::head::{HeadError, read_head};
 use crate::{Error, SensitiveString};
 
@@ -106,7 +106,7 @@ pub(super) fn route(matcher: &Matcher, events_host: &str) -> Option<Result<Proxy
 }
 
 /// A tunnel to `target` through `proxy` (`CONNECT`).
-pub(super) async fn tunnel(proxy: &Proxy, target: &Target) -> Result<TcpStream, Refused> {
+pub(super) async fn tunnel(proxy: &Proxy, target: &Destination) -> Result<TcpStream, Refused> {
     let fail = |what: &str, e: &std::io::Error| {
         Refused::Retry(transport(
             format!("events proxy {}:{}: {what}", proxy.host, proxy.port),
