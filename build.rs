@@ -15,8 +15,7 @@ use genauth_codegen::{
     builders, decoders, directions, docs, enums, envelopes, inline, lenient, pages, paths,
     requests, setters, spec,
 };
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use progenitor::Generator;
 
 const SPEC: &str = "openapi/management-v3.json";
 
@@ -45,23 +44,9 @@ fn main() {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(for_codegen)
         .unwrap_or_else(|e| panic!("{SPEC} is not OpenAPI 3.0: {e}"));
 
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Separate)
-        .with_inner_type(quote!(crate::send::ClientState))
-        .with_hooks(HooksMode::Expected)
-        // Fields regen marked as secrets deserialize into a type whose Debug is redacted.
-        .with_conversion(
-            spec::sensitive_string_schema(),
-            "crate::SensitiveString",
-            std::iter::empty(),
-        );
     // JSON Schema for every generated type costs compile time few users need: it is the
     // `schemars` feature's.
-    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
-        settings.with_derive("schemars::JsonSchema");
-    }
+    let settings = genauth_codegen::settings(std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some());
     let mut generator = Generator::new(&settings);
     let client = generator
         .generate_tokens(&openapi)

@@ -16,6 +16,7 @@ pub mod inline;
 pub mod lenient;
 pub mod pages;
 pub mod paths;
+mod pipeline;
 pub mod requests;
 pub mod serde_attrs;
 pub mod setters;
@@ -23,3 +24,5 @@ pub mod spec;
 pub mod syntax;
 #[cfg(test)]
 pub(crate) mod test_spec;
+
+pub use pipeline::settings;
