@@ -1,5 +1,6 @@
 //! The passes `genauth`'s build script runs over the spec and over the code progenitor
-//! generates from it. build.rs only reads the spec, calls these in order and writes files.
+//! generates from it. [`generate`] runs them all, in order; build.rs only reads the spec and
+//! the cargo features, calls it and writes the files.
 //!
 //! A build-dependency of `genauth`, published with it and pinned to exactly its version; no API
 //! here is stable. It is a crate of its own so that each pass has unit tests on small inputs. Every decision reads parsed syntax (attributes through syn's
@@ -25,4 +26,4 @@ pub mod syntax;
 #[cfg(test)]
 pub(crate) mod test_spec;
 
-pub use pipeline::settings;
+pub use pipeline::{Options, Output, generate, settings};
