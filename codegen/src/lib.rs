@@ -8,6 +8,7 @@
 //! token text.
 
 pub mod builders;
+pub mod constructors;
 pub mod decoders;
 pub mod directions;
 pub mod docs;

@@ -6,8 +6,8 @@ use quote::quote;
 
 use crate::syntax::module_items;
 use crate::{
-    builders, decoders, directions, docs, enums, envelopes, inline, lenient, pages, paths,
-    requests, setters, spec,
+    builders, constructors, decoders, directions, docs, enums, envelopes, inline, lenient, pages,
+    paths, requests, setters, spec,
 };
 
 /// How progenitor generates the client: builder style, one extension trait per tag, the
@@ -85,6 +85,8 @@ pub fn generate(mut raw: serde_json::Value, options: &Options) -> Output {
     paths::checked_path_segments(&mut file, &raw);
     pages::add_page_streams(&mut file, &generator, &raw);
     let answers = requests::streamline_requests(&mut file, &raw);
+    // No public constructor that can panic; nothing calls the hooks any more.
+    constructors::drop_public_constructors(&mut file);
     // A builder for every type is the `all-builders` feature's; by default only the types a
     // request can carry have one.
     if !options.all_builders {
@@ -287,6 +289,33 @@ mod tests {
         // The unit tests' table names both, and the open enums' table the one enum.
         assert!(value_of(&out.client.items, "EVERY_OPERATION").contains("GET_USER"));
         assert_eq!(value_of(&out.client.items, "OPEN_ENUM_COUNT"), "1usize");
+    }
+
+    #[test]
+    fn the_client_has_no_public_constructor_and_no_progenitor_trait() {
+        let out = generated(false);
+        let client_impls: Vec<String> = out
+            .client
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(imp) if text(&imp.self_ty) == "Client" => Some(match &imp.trait_ {
+                    Some((_, path, _)) => text(path),
+                    None => "Client".to_string(),
+                }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(client_impls, ["ClientUsersExt"]);
+        let printed = prettyplease::unparse(&out.client);
+        for gone in [
+            "ClientInfo",
+            "ClientHooks",
+            "assert_client_hooks",
+            "new_with_client",
+        ] {
+            assert!(!printed.contains(gone), "{gone}");
+        }
     }
 
     #[test]
