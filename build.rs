@@ -8,7 +8,9 @@
 //!   `send` ending in the facade's send loop, and the envelope impls `into_data()` relies on;
 //! - `operations.rs`: the operation table (`genauth::operations`);
 //! - `sensitive_fields.rs`: the names of secret fields, for error snippets;
-//! - `api_groups.rs`: one documentation page per API group (`genauth::api`).
+//! - `api_groups.rs`: one documentation page per API group (`genauth::api`);
+//! - `lenient_impls.rs`: how `crate::decoder::Lenient<T>` decodes, from the codegen crate's
+//!   table of lenient functions (`genauth_codegen::lenient::LENIENT_FNS`).
 
 use std::path::Path;
 
@@ -43,6 +45,7 @@ fn main() {
     write_file("sensitive_fields.rs", &out.sensitive_fields);
     write_file("api_groups.rs", &out.api_groups);
     write_file("codegen.rs", &out.client);
+    write_file("lenient_impls.rs", &out.lenient_impls);
 }
 
 /// Writes `file`, formatted, to `$OUT_DIR/name`.

@@ -1,4 +1,4 @@
-//! The whole generation, from the spec's JSON to the four files build.rs writes, and
+//! The whole generation, from the spec's JSON to the files build.rs writes, and
 //! progenitor's settings for it (build.rs and the unit tests generate with the same ones).
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -44,7 +44,7 @@ pub struct Options<'a> {
     pub schemars: bool,
 }
 
-/// The four files build.rs writes to `$OUT_DIR`, each included by a module of genauth.
+/// The files build.rs writes to `$OUT_DIR`, each included by a module of genauth.
 pub struct Output {
     /// `codegen.rs`: the progenitor client (builder style, one extension trait per tag),
     /// every `send` ending in the facade's send loop, the open enums' table, the envelope
@@ -56,6 +56,10 @@ pub struct Output {
     pub sensitive_fields: syn::File,
     /// `api_groups.rs`: one documentation page per API group (`genauth::api`).
     pub api_groups: syn::File,
+    /// `lenient_impls.rs`: `Deserialize` for `crate::decoder::Lenient<T>`, one per lenient
+    /// function, from the table the lenient pass names them from
+    /// ([`lenient::LENIENT_FNS`]).
+    pub lenient_impls: syn::File,
 }
 
 /// Runs progenitor and every pass, in order, over the spec `raw` (the JSON of
@@ -135,6 +139,7 @@ pub fn generate(mut raw: serde_json::Value, options: &Options) -> Output {
         operations,
         sensitive_fields,
         api_groups,
+        lenient_impls: parsed(lenient::lenient_impls()),
     }
 }
 
@@ -241,6 +246,7 @@ mod tests {
             &out.operations,
             &out.sensitive_fields,
             &out.api_groups,
+            &out.lenient_impls,
         ] {
             let printed = prettyplease::unparse(file);
             let again: syn::File = syn::parse_str(&printed).expect("the printed file parses");
