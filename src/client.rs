@@ -8,8 +8,6 @@
 
 use std::time::Duration;
 
-use progenitor_client::ClientHooks;
-
 #[cfg(feature = "events")]
 use crate::DEFAULT_EVENT_SOURCE;
 use crate::builder::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, positive};
@@ -17,7 +15,7 @@ use crate::builder::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, positive};
 use crate::events::{EventStream, SubscribeOptions};
 use crate::generated::Client;
 use crate::request::RawRequest;
-use crate::send::{CallOptions, ClientState};
+use crate::send::CallOptions;
 #[cfg(feature = "events")]
 use crate::types;
 use crate::{Brand, Error, ManagementClientBuilder, RetryPolicy};
@@ -175,10 +173,6 @@ impl Client {
         }
     }
 }
-
-/// progenitor's generated code asserts that the hooks exist; build.rs replaced every call to
-/// them, so the defaults stay unused.
-impl ClientHooks<ClientState> for Client {}
 
 #[cfg(test)]
 mod tests {

@@ -74,25 +74,11 @@ pub(crate) fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> 
 /// `1` or `"1"`, `Lenient<Option<bool>>` takes `null`, `true` or `"true"`, and so on.
 pub(crate) struct Lenient<T>(pub(crate) T);
 
-/// One `Deserialize` for `Lenient<T>` per lenient function.
-macro_rules! lenient {
-    ($($t:ty => $f:path),* $(,)?) => {$(
-        impl<'de> Deserialize<'de> for Lenient<$t> {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $f(d).map(Lenient)
-            }
-        }
-    )*};
-}
-
-lenient! {
-    i64 => crate::lenient::int,
-    Option<i64> => crate::lenient::opt_int,
-    f64 => crate::lenient::float,
-    Option<f64> => crate::lenient::opt_float,
-    bool => crate::lenient::boolean,
-    Option<bool> => crate::lenient::opt_boolean,
-}
+// One `Deserialize` for `Lenient<T>` per lenient function of `crate::lenient`, written by
+// build.rs from the codegen crate's table (`genauth_codegen::lenient::LENIENT_FNS`), the one
+// list of which field types decode leniently and through which function. The lenient pass
+// names the same functions in the generated types' `deserialize_with`.
+include!(concat!(env!("OUT_DIR"), "/lenient_impls.rs"));
 
 #[cfg(test)]
 mod tests {
@@ -183,9 +169,10 @@ mod tests {
         let b: Lenient<bool> = serde_json::from_str(r#""false""#).unwrap();
         let ob: Lenient<Option<bool>> = serde_json::from_str("null").unwrap();
         let of: Lenient<Option<f64>> = serde_json::from_str("2").unwrap();
+        let oi: Lenient<Option<i64>> = serde_json::from_str(r#""3""#).unwrap();
         assert_eq!(
-            (i.0, f.0, b.0, ob.0, of.0),
-            (12, 1.5, false, None, Some(2.0))
+            (i.0, f.0, b.0, ob.0, of.0, oi.0),
+            (12, 1.5, false, None, Some(2.0), Some(3))
         );
     }
 }

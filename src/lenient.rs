@@ -4,7 +4,10 @@
 //! build.rs points every `i64`/`f64`/`bool` field of the generated types here
 //! (`deserialize_with`), so a numeric string decodes as the number and `"true"`/`"false"` as
 //! the boolean; anything else fails as before. What the crate sends is unchanged:
-//! serialisation writes plain numbers and booleans.
+//! serialisation writes plain numbers and booleans. Which field type goes through which
+//! function is the codegen crate's table (`genauth_codegen::lenient::LENIENT_FNS`), which also
+//! writes `decoder::Lenient<T>`'s impls: a function it names that is missing here fails the
+//! build, and one here that nothing uses is dead code.
 
 use std::fmt;
 

@@ -16,6 +16,7 @@
 
 use quote::{format_ident, quote};
 
+use crate::lenient::LenientFn;
 use crate::serde_attrs::SerdeAttrs;
 use crate::syntax::{derives, drop_derive};
 
@@ -26,7 +27,7 @@ const VISITOR: &str = "DecodeVisitor";
 enum Read {
     /// `next_value::<T>()`.
     Plain,
-    /// Through `crate::decoder::Lenient<T>`.
+    /// Through `crate::decoder::Lenient<T>` (a function of [`crate::lenient::LENIENT_FNS`]).
     Lenient,
 }
 
@@ -85,8 +86,18 @@ fn plan(st: &syn::ItemStruct) -> Option<Vec<Field>> {
             let ident = f.ident.clone()?;
             let read = match attrs.deserialize_with.as_deref() {
                 None | Some("::std::option::Option::deserialize") => Read::Plain,
-                Some(path) if path.starts_with("crate::lenient::") => Read::Lenient,
-                Some(_) => return None,
+                Some(path) => {
+                    // One of the lenient functions, named by the lenient pass: read through
+                    // `Lenient<T>`, whose impl for the field's type is written from the same
+                    // table.
+                    let function = LenientFn::named(path)?;
+                    assert_eq!(
+                        LenientFn::for_field(&f.ty),
+                        Some(function),
+                        "{path} on a field of another type"
+                    );
+                    Read::Lenient
+                }
             };
             let json = attrs.rename.clone().unwrap_or_else(|| {
                 let name = ident.to_string();

@@ -35,6 +35,115 @@ const SCALARS: [&str; 10] = [
     "SensitiveString",
 ];
 
+/// A lenient decoding function of genauth's `src/lenient.rs` and the field type it decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LenientFn {
+    /// The scalar: `i64`, `f64` or `bool`.
+    pub scalar: &'static str,
+    /// Whether the field is `Option<scalar>`.
+    pub optional: bool,
+    /// The function's name in genauth's `crate::lenient`.
+    pub name: &'static str,
+}
+
+/// Which field types decode leniently, and through which function: the one list of them.
+/// [`lenient_decoding`] names these functions in `deserialize_with`, the decoders pass reads
+/// those names back through [`LenientFn::named`], and build.rs writes genauth's
+/// `crate::decoder::Lenient<T>` impls from it ([`lenient_impls`]). A function named here that
+/// genauth lacks, or with another type, fails genauth's build; one genauth has that nothing
+/// uses is dead code there, which its lints refuse.
+pub const LENIENT_FNS: [LenientFn; 6] = [
+    LenientFn {
+        scalar: "i64",
+        optional: false,
+        name: "int",
+    },
+    LenientFn {
+        scalar: "i64",
+        optional: true,
+        name: "opt_int",
+    },
+    LenientFn {
+        scalar: "f64",
+        optional: false,
+        name: "float",
+    },
+    LenientFn {
+        scalar: "f64",
+        optional: true,
+        name: "opt_float",
+    },
+    LenientFn {
+        scalar: "bool",
+        optional: false,
+        name: "boolean",
+    },
+    LenientFn {
+        scalar: "bool",
+        optional: true,
+        name: "opt_boolean",
+    },
+];
+
+impl LenientFn {
+    /// The function's path, as `deserialize_with` names it: `crate::lenient::int`.
+    pub fn path(&self) -> String {
+        format!("crate::lenient::{}", self.name)
+    }
+
+    /// The type it decodes: `i64`, `::std::option::Option<i64>`, ...
+    pub fn ty(&self) -> syn::Type {
+        let scalar = format_ident!("{}", self.scalar);
+        if self.optional {
+            syn::parse_quote!(::std::option::Option<#scalar>)
+        } else {
+            syn::parse_quote!(#scalar)
+        }
+    }
+
+    /// The function for a field of type `ty`, if it decodes leniently.
+    pub fn for_field(ty: &syn::Type) -> Option<&'static LenientFn> {
+        Self::for_shape(&Shape::of(ty)?)
+    }
+
+    fn for_shape(shape: &Shape) -> Option<&'static LenientFn> {
+        let optional = shape.optional();
+        let scalar = if optional {
+            shape.inner.as_deref()?
+        } else {
+            shape.name.as_str()
+        };
+        LENIENT_FNS
+            .iter()
+            .find(|f| f.optional == optional && f.scalar == scalar)
+    }
+
+    /// The function a `deserialize_with` path names, if it is one of [`LENIENT_FNS`].
+    pub fn named(path: &str) -> Option<&'static LenientFn> {
+        LENIENT_FNS.iter().find(|f| f.path() == path)
+    }
+}
+
+/// The contents of `$OUT_DIR/lenient_impls.rs`, which genauth's `src/decoder.rs` includes:
+/// `Deserialize` for `crate::decoder::Lenient<T>` through each function of [`LENIENT_FNS`],
+/// for the written decoders (`decoders.rs`).
+pub fn lenient_impls() -> proc_macro2::TokenStream {
+    let impls = LENIENT_FNS.iter().map(|f| {
+        let ty = f.ty();
+        let path: syn::Path = syn::parse_str(&f.path()).expect("a function path");
+        quote! {
+            impl<'de> ::serde::Deserialize<'de> for crate::decoder::Lenient<#ty> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    d: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    #path(d).map(crate::decoder::Lenient)
+                }
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
+
 /// What the pass changed, for the build script's checks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Report {
@@ -285,15 +394,7 @@ pub fn lenient_decoding(types: &mut Vec<syn::Item>, open_enums: &BTreeSet<String
                 continue;
             };
             let optional = shape.optional();
-            let number = match (optional, shape.name.as_str(), shape.inner.as_deref()) {
-                (false, "i64", _) => Some("crate::lenient::int"),
-                (false, "f64", _) => Some("crate::lenient::float"),
-                (true, _, Some("i64")) => Some("crate::lenient::opt_int"),
-                (true, _, Some("f64")) => Some("crate::lenient::opt_float"),
-                (false, "bool", _) => Some("crate::lenient::boolean"),
-                (true, _, Some("bool")) => Some("crate::lenient::opt_boolean"),
-                _ => None,
-            };
+            let number = LenientFn::for_shape(&shape);
             let can_default = !optional
                 && (SCALARS.contains(&shape.name.as_str()) || defaultable.contains(&shape.name));
             if !attrs.default && (can_default || (optional && number.is_some())) {
@@ -302,7 +403,8 @@ pub fn lenient_decoding(types: &mut Vec<syn::Item>, open_enums: &BTreeSet<String
                     report.relaxed += 1;
                 }
             }
-            if let Some(path) = number {
+            if let Some(function) = number {
+                let path = function.path();
                 field
                     .attrs
                     .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
@@ -409,6 +511,55 @@ mod tests {
                 _ => None,
             })
             .unwrap()
+    }
+
+    #[test]
+    fn each_lenient_function_is_found_by_its_type_and_by_its_path() {
+        let mut names = BTreeSet::new();
+        for function in &LENIENT_FNS {
+            assert!(names.insert(function.name), "{} twice", function.name);
+            assert_eq!(LenientFn::named(&function.path()), Some(function));
+            assert_eq!(LenientFn::for_field(&function.ty()), Some(function));
+        }
+        // As progenitor spells the types.
+        assert_eq!(
+            LenientFn::for_field(&syn::parse_quote!(::std::option::Option<f64>)).map(|f| f.name),
+            Some("opt_float")
+        );
+        assert_eq!(
+            LenientFn::for_field(&syn::parse_quote!(bool)).map(|f| f.path()),
+            Some("crate::lenient::boolean".to_string())
+        );
+        for other in [
+            quote!(::std::string::String),
+            quote!(::std::vec::Vec<i64>),
+            quote!(u64),
+        ] {
+            assert_eq!(
+                LenientFn::for_field(&syn::parse2(other.clone()).unwrap()),
+                None,
+                "{other}"
+            );
+        }
+        assert_eq!(LenientFn::named("crate::lenient::string"), None);
+        assert_eq!(LenientFn::named("int"), None);
+    }
+
+    #[test]
+    fn the_lenient_impls_decode_through_each_function() {
+        let file: syn::File = syn::parse2(lenient_impls()).unwrap();
+        assert_eq!(file.items.len(), LENIENT_FNS.len());
+        let opt_int = &file.items[1];
+        let expected: syn::Item = syn::parse_quote! {
+            impl<'de> ::serde::Deserialize<'de> for crate::decoder::Lenient<::std::option::Option<i64>> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    d: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    crate::lenient::opt_int(d).map(crate::decoder::Lenient)
+                }
+            }
+        };
+        assert_eq!(quote!(#opt_int).to_string(), quote!(#expected).to_string());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The passes `genauth`'s build script runs over the spec and over the code progenitor
-//! generates from it. build.rs only reads the spec, calls these in order and writes files.
+//! generates from it. [`generate`] runs them all, in order; build.rs only reads the spec and
+//! the cargo features, calls it and writes the files.
 //!
 //! A build-dependency of `genauth`, published with it and pinned to exactly its version; no API
 //! here is stable. It is a crate of its own so that each pass has unit tests on small inputs. Every decision reads parsed syntax (attributes through syn's
@@ -7,6 +8,7 @@
 //! token text.
 
 pub mod builders;
+pub mod constructors;
 pub mod decoders;
 pub mod directions;
 pub mod docs;
@@ -16,6 +18,7 @@ pub mod inline;
 pub mod lenient;
 pub mod pages;
 pub mod paths;
+mod pipeline;
 pub mod requests;
 pub mod serde_attrs;
 pub mod setters;
@@ -23,3 +26,5 @@ pub mod spec;
 pub mod syntax;
 #[cfg(test)]
 pub(crate) mod test_spec;
+
+pub use pipeline::{Options, Output, generate, settings};

@@ -1,73 +1,196 @@
 //! The end of every generated `send`: the facade's send loop, and the unit tests' table of
 //! every operation.
+//!
+//! [`streamline_requests`] runs its passes over each `send`, in order; each is a function of
+//! its own, with its unit tests, in `requests/send.rs`. What they write of genauth's runtime
+//! (the calls the facade provides) is in the `facade` module below, and only there.
 
-use quote::{ToTokens, format_ident, quote};
+use std::collections::BTreeSet;
+
+use quote::format_ident;
 
 use crate::syntax::module_items;
+use send::{
+    answer_with_crate_error, built_body, direct_request, drop_api_version_header,
+    drop_hooks_and_response, import_crate_error, url_without_host,
+};
+
+mod send;
+
+/// Every name of genauth's runtime this module writes into the generated code, in one place:
+/// renaming a runtime call is a change here alone. The locals the calls read (`client`,
+/// `url`, `request`, `genauth_query`, `body`) are those of the generated `send`.
+pub(crate) mod facade {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    /// The request without a body: `client.inner.new_call(verb, &url, &genauth_query)` (the
+    /// client's parsed host with this path and query, and a header map sized for every
+    /// header the request will get).
+    pub(crate) fn new_call(verb: &syn::Ident) -> syn::Expr {
+        syn::parse_quote!(client.inner.new_call(::reqwest::Method::#verb, &url, &genauth_query))
+    }
+
+    /// The request with a JSON body (`body` is `&body`): `client.inner.new_json_call(..)?`.
+    pub(crate) fn new_json_call(verb: &syn::Ident, body: &syn::Expr) -> syn::Expr {
+        syn::parse_quote!(
+            client.inner.new_json_call(::reqwest::Method::#verb, &url, &genauth_query, #body)?
+        )
+    }
+
+    /// The end of every `send`: the facade's send loop with the operation's [`call`].
+    pub(crate) fn respond(call: &TokenStream) -> syn::Expr {
+        syn::parse_quote!(
+            client
+                .inner
+                .respond(
+                    request,
+                    genauth_query,
+                    #call,
+                )
+                .await
+        )
+    }
+
+    /// What the send loop knows of operation `op` (its constant of the operation table): the
+    /// success rule reads the answer's head from its prefix when the answer type has a
+    /// `statusCode` field (`with_status`), whole otherwise.
+    pub(crate) fn call(op: &syn::Ident, with_status: bool) -> TokenStream {
+        if with_status {
+            quote!(crate::send::Call::typed(&crate::operations::op::#op))
+        } else {
+            quote!(crate::send::Call::typed_without_status(&crate::operations::op::#op))
+        }
+    }
+
+    /// `let genauth_query = ..;`: the query pairs of a request, empty or with room for
+    /// `count`. Named so that no parameter (`query` is one) can shadow it.
+    pub(crate) fn query(count: usize) -> syn::Stmt {
+        if count == 0 {
+            syn::parse_quote!(let genauth_query = crate::endpoint::Query::default();)
+        } else {
+            syn::parse_quote!(let mut genauth_query = crate::endpoint::Query::with_capacity(#count);)
+        }
+    }
+
+    /// One query pair, added to [`query`]'s: `genauth_query.push(name, value)?;`.
+    pub(crate) fn push_query(name: &syn::Expr, value: &syn::Expr) -> syn::Stmt {
+        syn::parse_quote!(genauth_query.push(#name, #value)?;)
+    }
+
+    /// The body of type `ty`, built from its builder `body` by the shared function.
+    pub(crate) fn built_body(ty: &syn::Path) -> syn::Expr {
+        syn::parse_quote!(crate::generated::built::<#ty, _>(body)?)
+    }
+
+    /// The error every `send` returns: genauth's.
+    pub(crate) fn error_import() -> syn::Item {
+        syn::parse_quote!(
+            use crate::Error;
+        )
+    }
+
+    /// One row of the unit tests' table of every operation (see
+    /// [`super::every_operation_answered`]).
+    pub(crate) fn answered_operation(
+        call: &TokenStream,
+        verb: &syn::Ident,
+        path: &str,
+        answer: &syn::Type,
+    ) -> TokenStream {
+        quote! {
+            crate::send::AnsweredOperation {
+                call: #call,
+                method: ::reqwest::Method::#verb,
+                path: #path,
+                decode: |reply| reply.into_response::<#answer>().map(drop),
+            }
+        }
+    }
+
+    /// The unit tests' table of every operation, of [`answered_operation`] rows.
+    pub(crate) fn every_operation(rows: impl Iterator<Item = TokenStream>) -> TokenStream {
+        quote! {
+            /// Every operation's call and answer type, as its `send` ends (unit tests only).
+            #[cfg(test)]
+            pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[#(#rows),*];
+        }
+    }
+}
 
 /// The client method names (snake case of the operationId) of the operations whose success
 /// answer is a schema with a top-level `statusCode` property. Their generated decoder rejects
 /// a second `statusCode` key, so the send loop may read a success from the body's prefix; the
 /// others' heads are read whole.
-pub fn answers_with_status_code(raw: &serde_json::Value) -> std::collections::BTreeSet<String> {
+pub fn answers_with_status_code(raw: &serde_json::Value) -> BTreeSet<String> {
     use heck::ToSnakeCase;
     let schemas = &raw["components"]["schemas"];
-    let mut names = std::collections::BTreeSet::new();
-    for item in raw["paths"].as_object().expect("paths").values() {
-        for op in item.as_object().expect("path item").values() {
-            let Some(id) = op["operationId"].as_str() else {
-                continue;
-            };
-            let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
-            let schema = match schema["$ref"].as_str() {
-                Some(reference) => {
-                    &schemas[reference
-                        .rsplit('/')
-                        .next()
-                        .expect("a $ref has a last segment")]
-                }
-                None => schema,
-            };
-            if schema["properties"].get("statusCode").is_some() {
-                names.insert(id.to_snake_case());
+    let mut names = BTreeSet::new();
+    for op in operations(raw) {
+        let Some(id) = op["operationId"].as_str() else {
+            continue;
+        };
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        let schema = match schema["$ref"].as_str() {
+            Some(reference) => {
+                &schemas[reference
+                    .rsplit('/')
+                    .next()
+                    .expect("a $ref has a last segment")]
             }
+            None => schema,
+        };
+        if schema["properties"].get("statusCode").is_some() {
+            names.insert(id.to_snake_case());
         }
     }
     names
 }
 
+/// Every operation of the spec.
+fn operations(raw: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    raw["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+}
+
 /// The send-loop call for operation `id`: see [`answers_with_status_code`].
-fn call_for(
-    id: &str,
-    with_status: &std::collections::BTreeSet<String>,
-) -> proc_macro2::TokenStream {
-    let op = format_ident!("{}", id.to_ascii_uppercase());
-    if with_status.contains(id) {
-        quote!(crate::send::Call::typed(&crate::operations::op::#op))
-    } else {
-        quote!(crate::send::Call::typed_without_status(&crate::operations::op::#op))
-    }
+fn call_for(id: &str, with_status: &BTreeSet<String>) -> proc_macro2::TokenStream {
+    facade::call(
+        &format_ident!("{}", id.to_ascii_uppercase()),
+        with_status.contains(id),
+    )
 }
 
 /// Lighter request set-up in every operation's `send`, which progenitor writes for any API,
-/// and `crate::Error` (genauth's) as its only error:
-/// - the `api-version` header map goes (the API has no such header; progenitor stamps the
-///   spec's version on every request);
-/// - the `reqwest::RequestBuilder` chain from `client.client.<method>(url)`, which parses the
-///   whole URL string (host included) each time, becomes one call,
-///   `client.inner.new_call(..)` or, with a JSON body, `client.inner.new_json_call(..)`: the
-///   client's host, parsed once, with this path, and a header map sized for every header the
-///   request will get. `url` is the path alone: a literal, or formatted when it has
+/// and `crate::Error` (genauth's) as its only error. Returns each operation's method name
+/// and answer type, in the order of the sends, for [`every_operation_answered`].
+///
+/// In each `send`, in order:
+/// - `answer_with_crate_error`: it returns `Result<ResponseValue<T>, crate::Error>`, and
+///   `import_crate_error` has the builder module import `crate::Error` instead of
+///   progenitor's (both have `InvalidRequest(String)`; a request that cannot be built is
+///   `Error::InvalidRequest`);
+/// - `drop_hooks_and_response`: the end (`pre`, `exec` and `post` hooks,
+///   `ResponseValue::from_response`) goes; `facade::respond` takes its place, last: the send
+///   loop with the operation's facts written in (name, read or write), the success rule, and
+///   decoding from the bytes it read;
+/// - `url_without_host`: `url` is the path alone, a literal, or formatted when it has
 ///   parameters;
-/// - a body builder becomes the body through the shared `crate::generated::built`;
-/// - the query parameters are gathered as pairs (`genauth_query`) before the request is
-///   made, so that its URL is written once with them, and the signature reads the same pairs;
-/// - the end (`pre`, `exec` and `post` hooks, `ResponseValue::from_response`) becomes
-///   `client.inner.respond(.., Call { .. })`: the send loop with the operation's facts
-///   written in (name, read or write), the success rule, and decoding from the bytes it read;
-/// - `send` returns `Result<ResponseValue<T>, crate::Error>`: the builder module imports
-///   `crate::Error` instead of progenitor's (both have `InvalidRequest(String)`), and a
-///   request that cannot be built is `Error::InvalidRequest`.
+/// - `drop_api_version_header`: the `api-version` header map goes (the API has no such
+///   header; progenitor stamps the spec's version on every request);
+/// - `built_body`: a body builder becomes the body through the shared
+///   `crate::generated::built`;
+/// - `direct_request` (`RequestChain`): the `reqwest::RequestBuilder` chain from
+///   `client.client.<method>(url)`, which parses the whole URL string (host included) each
+///   time, becomes one call, `client.inner.new_call(..)` or, with a JSON body,
+///   `client.inner.new_json_call(..)`: the client's host, parsed once, with this path, and a
+///   header map sized for every header the request will get;
+/// - `gather_query`: the query parameters are gathered as pairs (`genauth_query`) before the
+///   request is made, so that its URL is written once with them, and the signature reads the
+///   same pairs.
 ///
 /// Every match reads syntax, never printed tokens. Panics when the generated code no longer
 /// has the expected shape, so that a progenitor upgrade cannot silently undo this.
@@ -76,309 +199,17 @@ pub fn streamline_requests(
     raw: &serde_json::Value,
 ) -> Vec<(String, syn::Type)> {
     use heck::ToSnakeCase;
-    fn is_ident(expr: &syn::Expr, name: &str) -> bool {
-        matches!(expr, syn::Expr::Path(p) if p.path.is_ident(name))
-    }
-    fn is_str(expr: &syn::Expr, value: &str) -> bool {
-        matches!(expr, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == value)
-    }
-    /// `base.member`, e.g. `client.client`.
-    fn is_field(expr: &syn::Expr, base: &str, member: &str) -> bool {
-        matches!(expr, syn::Expr::Field(f)
-            if is_ident(&f.base, base)
-                && matches!(&f.member, syn::Member::Named(m) if m == member))
-    }
-    /// The method call an expression statement or `let` makes, under `?` and `.await`.
-    fn method_called(stmt: &syn::Stmt) -> Option<String> {
-        let mut expr = match stmt {
-            syn::Stmt::Expr(e, _) => e,
-            syn::Stmt::Local(l) => &*l.init.as_ref()?.expr,
-            _ => return None,
-        };
-        loop {
-            expr = match expr {
-                syn::Expr::Try(t) => &t.expr,
-                syn::Expr::Await(a) => &a.base,
-                syn::Expr::MethodCall(c) => return Some(c.method.to_string()),
-                _ => return None,
-            };
-        }
-    }
-    fn local_named<'a>(stmt: &'a mut syn::Stmt, name: &str) -> Option<&'a mut syn::Expr> {
-        match stmt {
-            syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name) => {
-                local.init.as_mut().map(|init| &mut *init.expr)
-            }
-            _ => None,
-        }
-    }
-    fn is_header_map_setup(stmt: &syn::Stmt) -> bool {
-        match stmt {
-            syn::Stmt::Local(local) => {
-                matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map")
-            }
-            syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
-                is_ident(&call.receiver, "header_map")
-                    && call.method == "append"
-                    && call.args.first().is_some_and(|a| match a {
-                        // `HeaderName::from_static("api-version")`
-                        syn::Expr::Call(c) => {
-                            c.args.first().is_some_and(|a| is_str(a, "api-version"))
-                        }
-                        other => is_str(other, "api-version"),
-                    })
-            }
-            _ => false,
-        }
-    }
-    /// The name and value of `.query(&progenitor_client::QueryParam::new(name, value))`.
-    fn query_param(call: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr)> {
-        if call.method != "query" || call.args.len() != 1 {
-            return None;
-        }
-        let syn::Expr::Reference(reference) = &call.args[0] else {
-            return None;
-        };
-        let syn::Expr::Call(new) = &*reference.expr else {
-            return None;
-        };
-        let syn::Expr::Path(func) = &*new.func else {
-            return None;
-        };
-        let names = crate::syntax::path_names(&func.path);
-        if !names.ends_with(&["QueryParam".to_string(), "new".to_string()]) || new.args.len() != 2 {
-            return None;
-        }
-        Some((new.args[0].clone(), new.args[1].clone()))
-    }
-    /// The request the rewritten chain `client.inner.start(.., Method::V, &url)
-    /// .header(ACCEPT, ..)[.json(&body)].build()` describes, made directly: no
-    /// `reqwest::RequestBuilder` (a client handle, a `Result` carried through each call, and
-    /// generic methods for every operation to type-check).
-    fn direct_request(chain: &syn::Expr) -> syn::Expr {
-        let mut calls = Vec::new();
-        let mut expr = chain;
-        while let syn::Expr::MethodCall(call) = expr {
-            calls.push(call);
-            expr = &call.receiver;
-        }
-        let names: Vec<String> = calls.iter().map(|c| c.method.to_string()).collect();
-        let accept = |c: &syn::ExprMethodCall| {
-            matches!(c.args.first(), Some(syn::Expr::Path(p))
-                if p.path.segments.last().is_some_and(|s| s.ident == "ACCEPT"))
-        };
-        let start = calls.last().expect("a request chain");
-        assert!(
-            start.method == "start" && start.args.len() == 3 && accept(calls[calls.len() - 2]),
-            "unexpected request chain: {names:?}"
-        );
-        let verb = &start.args[1];
-        match names.as_slice() {
-            [build, header, _] if build == "build" && header == "header" => {
-                syn::parse_quote!(client.inner.new_call(#verb, &url, &genauth_query))
-            }
-            [build, json, header, _]
-                if build == "build" && json == "json" && header == "header" =>
-            {
-                let body = &calls[1].args[0];
-                syn::parse_quote!(client.inner.new_json_call(#verb, &url, &genauth_query, #body)?)
-            }
-            _ => panic!("unexpected request chain: {names:?}"),
-        }
-    }
-    /// `body.and_then(|v| T::try_from(v).map_err(..)).map_err(Error::InvalidRequest)?` as
-    /// one call of the shared `crate::generated::built::<T, _>(body)?`; a body without a
-    /// builder (`body.map_err(Error::InvalidRequest)?`) is left as it is.
-    fn built_body(init: &syn::Expr) -> syn::Expr {
-        let shape =
-            || -> syn::Expr { panic!("unexpected body conversion: {}", init.to_token_stream()) };
-        let syn::Expr::Try(t) = init else {
-            return shape();
-        };
-        let syn::Expr::MethodCall(map_err) = &*t.expr else {
-            return shape();
-        };
-        // A body with no builder (raw JSON) is only `body.map_err(Error::InvalidRequest)?`.
-        if matches!(&*map_err.receiver, syn::Expr::Path(p) if p.path.is_ident("body")) {
-            return init.clone();
-        }
-        let syn::Expr::MethodCall(and_then) = &*map_err.receiver else {
-            return shape();
-        };
-        if map_err.method != "map_err" || and_then.method != "and_then" {
-            return shape();
-        }
-        let Some(syn::Expr::Closure(c)) = and_then.args.first() else {
-            return shape();
-        };
-        let mut body = &*c.body;
-        if let syn::Expr::Block(b) = body
-            && let [syn::Stmt::Expr(inner, None)] = b.block.stmts.as_slice()
-        {
-            body = inner;
-        }
-        let syn::Expr::MethodCall(inner_map_err) = body else {
-            return shape();
-        };
-        let syn::Expr::Call(try_from) = &*inner_map_err.receiver else {
-            return shape();
-        };
-        let syn::Expr::Path(func) = &*try_from.func else {
-            return shape();
-        };
-        let mut ty = func.path.clone();
-        let last = ty.segments.pop().map(|p| p.into_value().ident);
-        if last.as_ref().is_none_or(|i| i != "try_from") {
-            return shape();
-        }
-        ty.segments.pop_punct();
-        syn::parse_quote!(crate::generated::built::<#ty, _>(body)?)
-    }
-    /// Rewrites the request chain; returns (starts replaced, `.headers(header_map)` removed).
-    /// Query parameters leave the chain for `query`, in their order.
-    fn rewrite_chain(
-        expr: &mut syn::Expr,
-        query: &mut Vec<(syn::Expr, syn::Expr)>,
-    ) -> (usize, usize) {
-        let syn::Expr::MethodCall(call) = expr else {
-            return (0, 0);
-        };
-        if let Some(param) = query_param(call) {
-            query.insert(0, param);
-            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
-            *expr = receiver;
-            return rewrite_chain(expr, query);
-        }
-        if call.method == "headers" && call.args.len() == 1 && is_ident(&call.args[0], "header_map")
-        {
-            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
-            *expr = receiver;
-            let (starts, removed) = rewrite_chain(expr, query);
-            return (starts, removed + 1);
-        }
-        let method = call.method.to_string();
-        let start = ["get", "post", "put", "delete", "patch"].contains(&method.as_str())
-            && call.args.len() == 1
-            && is_ident(&call.args[0], "url")
-            && is_field(&call.receiver, "client", "client");
-        if start {
-            let verb = format_ident!("{}", method.to_ascii_uppercase());
-            *expr = syn::parse_quote! {
-                client.inner.start(&client.client, ::reqwest::Method::#verb, &url)
-            };
-            return (1, 0);
-        }
-        rewrite_chain(&mut call.receiver, query)
-    }
-    /// `format!("{}/api/v3/x/{}", client.baseurl, id)` without the host: `format!("/api/v3/x/{}",
-    /// id)`, or the literal itself when the path has no parameter.
-    fn path_only(expr: &syn::Expr) -> syn::Expr {
-        use syn::punctuated::Punctuated;
-        let syn::Expr::Macro(m) = expr else {
-            panic!("the URL is not made by a macro: {}", expr.to_token_stream());
-        };
-        assert!(
-            m.mac.path.is_ident("format"),
-            "the URL is not made by format!"
-        );
-        let args = m
-            .mac
-            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-            .expect("format! arguments parse");
-        let mut args = args.into_iter();
-        let Some(syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(template),
-            ..
-        })) = args.next()
-        else {
-            panic!("format! without a literal template");
-        };
-        let path = template
-            .value()
-            .strip_prefix("{}")
-            .expect("the URL template starts with the host")
-            .to_string();
-        assert!(
-            args.next()
-                .is_some_and(|host| is_field(&host, "client", "baseurl")),
-            "the host comes first"
-        );
-        let rest: Vec<syn::Expr> = args.collect();
-        if rest.is_empty() {
-            assert!(
-                !path.contains(['{', '}']),
-                "a literal path has no braces: {path}"
-            );
-            syn::parse_quote!(#path)
-        } else {
-            syn::parse_quote!(format!(#path, #(#rest),*))
-        }
-    }
-    /// The operation id in `let info = OperationInfo { operation_id: "..." };`.
-    fn operation_id(expr: &syn::Expr) -> String {
-        let syn::Expr::Struct(st) = expr else {
-            panic!("`info` is not a struct literal");
-        };
-        st.fields
-            .iter()
-            .find_map(|f| match (&f.member, &f.expr) {
-                (
-                    syn::Member::Named(m),
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }),
-                ) if m == "operation_id" => Some(s.value()),
-                _ => None,
-            })
-            .expect("OperationInfo has a literal operation_id")
-    }
-    /// `use super::{.., Error, ..}` without `Error`; `true` when it was there.
-    fn drop_error_import(tree: &mut syn::UseTree) -> bool {
-        match tree {
-            syn::UseTree::Path(p) => drop_error_import(&mut p.tree),
-            syn::UseTree::Group(g) => {
-                let before = g.items.len();
-                g.items = std::mem::take(&mut g.items)
-                    .into_iter()
-                    .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "Error"))
-                    .collect();
-                before != g.items.len()
-            }
-            _ => false,
-        }
-    }
-
     // The spec's operations by client method name (heck's snake case of the operationId, as
     // progenitor names them); each names its constant of the operation table.
+    let names: BTreeSet<String> = operations(raw)
+        .filter_map(|op| op["operationId"].as_str())
+        .map(|id| id.to_snake_case())
+        .collect();
     let with_status = answers_with_status_code(raw);
-    let mut operation_names = std::collections::BTreeSet::new();
-    for item in raw["paths"].as_object().expect("paths").values() {
-        for op in item.as_object().expect("path item").values() {
-            if let Some(id) = op["operationId"].as_str() {
-                operation_names.insert(id.to_snake_case());
-            }
-        }
-    }
     let items = module_items(file, "builder");
-    let imports = items
-        .iter_mut()
-        .filter_map(|item| match item {
-            syn::Item::Use(u) => Some(drop_error_import(&mut u.tree)),
-            _ => None,
-        })
-        .filter(|dropped| *dropped)
-        .count();
-    assert_eq!(
-        imports, 1,
-        "the builder module imports progenitor's Error once"
-    );
-    items.push(syn::parse_quote!(
-        use crate::Error;
-    ));
-    let (mut starts, mut removed_maps, mut removed_setups, mut tails, mut paths) = (0, 0, 0, 0, 0);
-    let mut query_params = 0;
+    import_crate_error(items);
     let mut answered = Vec::new();
+    let mut query_params = 0;
     for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
         for member in &mut imp.items {
@@ -388,141 +219,31 @@ pub fn streamline_requests(
             if f.sig.ident != "send" {
                 continue;
             }
-            // `Result<ResponseValue<T>, Error<()>>` -> `Result<ResponseValue<T>, Error>`.
-            let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
-                panic!("send returns a Result");
-            };
-            let syn::Type::Path(result) = &mut **ty else {
-                panic!("send returns a Result");
-            };
-            let syn::PathArguments::AngleBracketed(args) =
-                &mut result.path.segments.last_mut().expect("Result").arguments
-            else {
-                panic!("send returns Result<_, _>");
-            };
-            let error = args.args.last_mut().expect("Result<_, E>");
-            *error = syn::parse_quote!(Error);
-            // `ResponseValue<T>`: T, for the table of answers.
-            let answer_ty = match args.args.first() {
-                Some(syn::GenericArgument::Type(syn::Type::Path(rv))) => {
-                    match &rv.path.segments.last().expect("ResponseValue").arguments {
-                        syn::PathArguments::AngleBracketed(inner) => match inner.args.first() {
-                            Some(syn::GenericArgument::Type(t)) => t.clone(),
-                            _ => panic!("ResponseValue<T>"),
-                        },
-                        _ => panic!("ResponseValue<T>"),
-                    }
-                }
-                _ => panic!("send returns Result<ResponseValue<T>, _>"),
-            };
-
-            // The end: `let info = ..; pre; let result = exec; post; let response = ..; match`.
-            let at = f
-                .block
-                .stmts
-                .iter_mut()
-                .position(|stmt| local_named(stmt, "info").is_some())
-                .expect("every send names its operation");
-            let id = operation_id(local_named(&mut f.block.stmts[at], "info").expect("info"));
-            let ends: Vec<Option<String>> =
-                f.block.stmts[at + 1..].iter().map(method_called).collect();
-            assert!(
-                ends.len() == 5
-                    && ends[0].as_deref() == Some("pre")
-                    && ends[1].as_deref() == Some("exec")
-                    && ends[2].as_deref() == Some("post"),
-                "unexpected end of a generated send: {ends:?}"
+            let answer = answer_with_crate_error(&mut f.sig);
+            let stmts = &mut f.block.stmts;
+            let id = drop_hooks_and_response(stmts);
+            assert!(names.contains(&id), "{id} is not an operation of the spec");
+            url_without_host(stmts);
+            assert_eq!(
+                drop_api_version_header(stmts),
+                2,
+                "{id}: the api-version header map and its one header"
             );
-            assert!(
-                operation_names.contains(&id),
-                "{id} is not an operation of the spec"
-            );
-            let call = call_for(&id, &with_status);
-            f.block.stmts.truncate(at);
-            answered.push((id.clone(), answer_ty));
-            for stmt in &mut f.block.stmts {
-                if let Some(init) = local_named(stmt, "url") {
-                    *init = path_only(init);
-                    paths += 1;
-                }
-            }
-            let before = f.block.stmts.len();
-            f.block.stmts.retain(|stmt| !is_header_map_setup(stmt));
-            removed_setups += before - f.block.stmts.len();
-            let mut query = Vec::new();
-            let mut request_at = None;
-            for (i, stmt) in f.block.stmts.iter_mut().enumerate() {
-                if let Some(init) = local_named(stmt, "request") {
-                    request_at = Some(i);
-                    // `client.client.get(url)...build()?`: the chain sits under the `?`.
-                    let syn::Expr::Try(t) = init else {
-                        panic!("the request is built with `?`");
-                    };
-                    let (s, r) = rewrite_chain(&mut t.expr, &mut query);
-                    starts += s;
-                    removed_maps += r;
-                    *init = direct_request(&t.expr);
-                } else if let Some(init) = local_named(stmt, "body") {
-                    *init = built_body(init);
-                }
-            }
-            // The query as pairs, for the URL and the signature alike, gathered before the
-            // request so that its URL is written once, query included. Named so that no
-            // parameter (`query` is one) can shadow it.
-            let count = query.len();
-            let mut gather: Vec<syn::Stmt> = if query.is_empty() {
-                vec![syn::parse_quote! {
-                    let genauth_query = crate::endpoint::Query::default();
-                }]
-            } else {
-                vec![syn::parse_quote! {
-                    let mut genauth_query = crate::endpoint::Query::with_capacity(#count);
-                }]
-            };
-            for (name, value) in &query {
-                gather.push(syn::parse_quote! { genauth_query.push(#name, #value)?; });
-            }
-            let at = request_at.expect("every generated send builds a request");
-            f.block.stmts.splice(at..at, gather);
-            query_params += count;
-            f.block.stmts.push(syn::Stmt::Expr(
-                syn::parse_quote!(
-                    client
-                        .inner
-                        .respond(
-                            request,
-                            genauth_query,
-                            #call,
-                        )
-                        .await
-                ),
+            built_body(stmts);
+            query_params += direct_request(stmts);
+            stmts.push(syn::Stmt::Expr(
+                facade::respond(&call_for(&id, &with_status)),
                 None,
             ));
-            tails += 1;
+            answered.push((id, answer));
         }
     }
-    let operations: usize = raw["paths"]
-        .as_object()
-        .expect("paths")
-        .values()
-        .map(|item| item.as_object().map_or(0, |ops| ops.len()))
-        .sum();
     assert_eq!(
-        (starts, removed_maps, removed_setups, tails, paths),
-        (
-            operations,
-            operations,
-            2 * operations,
-            operations,
-            operations
-        ),
-        "every operation's send must be rewritten (starts, header maps, their set-up, ends, paths)"
+        answered.len(),
+        operations(raw).count(),
+        "every operation's send must be rewritten"
     );
-    let spec_query_params: usize = raw["paths"]
-        .as_object()
-        .expect("paths")
-        .values()
-        .flat_map(|item| item.as_object().into_iter().flat_map(|ops| ops.values()))
+    let spec_query_params = operations(raw)
         .flat_map(|op| op["parameters"].as_array().into_iter().flatten())
         .filter(|p| p["in"] == "query")
         .count();
@@ -557,30 +278,23 @@ pub fn every_operation_answered(
         }
     }
     let with_status = answers_with_status_code(raw);
-    let entries = answered.iter().map(|(id, ty)| {
+    let rows = answered.iter().map(|(id, ty)| {
         let (method, path) = &routes[id];
-        let verb = format_ident!("{method}");
-        let call = call_for(id, &with_status);
-        quote! {
-            crate::send::AnsweredOperation {
-                call: #call,
-                method: ::reqwest::Method::#verb,
-                path: #path,
-                decode: |reply| reply.into_response::<#ty>().map(drop),
-            }
-        }
+        facade::answered_operation(
+            &call_for(id, &with_status),
+            &format_ident!("{method}"),
+            path,
+            ty,
+        )
     });
-    quote! {
-        /// Every operation's call and answer type, as its `send` ends (unit tests only).
-        #[cfg(test)]
-        pub(crate) static EVERY_OPERATION: &[crate::send::AnsweredOperation] = &[#(#entries),*];
-    }
+    facade::every_operation(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_spec::{generate, two_operations};
+    use quote::{ToTokens, quote};
     use syn::visit::Visit;
 
     /// The small spec's client with its `send`s streamlined, as build.rs leaves it (path

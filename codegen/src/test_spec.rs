@@ -1,21 +1,14 @@
 //! For the unit tests: progenitor's output for a small spec, generated the way build.rs
 //! generates the real client, and a small spec shaped like the real one.
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use progenitor::Generator;
 
 /// The client progenitor generates from `spec` with build.rs's settings, parsed, and the
 /// generator (whose type space some passes read).
 pub(crate) fn generate(spec: &serde_json::Value) -> (syn::File, Generator) {
     let openapi: openapiv3::OpenAPI =
         serde_json::from_value(spec.clone()).expect("the test spec is OpenAPI 3.0");
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Separate)
-        .with_inner_type(quote!(crate::send::ClientState))
-        .with_hooks(HooksMode::Expected);
-    let mut generator = Generator::new(&settings);
+    let mut generator = Generator::new(&crate::settings(false));
     let tokens = generator
         .generate_tokens(&openapi)
         .expect("progenitor accepts the test spec");

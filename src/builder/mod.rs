@@ -488,7 +488,11 @@ impl ManagementClientBuilder {
             }),
             call,
         };
-        Ok(Client::new_with_client(&host, http, state))
+        Ok(Client {
+            baseurl: host,
+            client: http,
+            inner: state,
+        })
     }
 }
 
