@@ -67,8 +67,8 @@ impl<'de> Deserialize<'de> for SensitiveString {
 
 /// Whether `a` and `b` hold the same bytes, in a time that depends on their lengths only: a
 /// caller that controls one side learns nothing from the timing about how much of it matched.
-/// For comparing a secret with a value that claims to be it (a TOTP code).
-#[cfg(feature = "totp")]
+/// For comparing a secret with a value that claims to be it (a TOTP code, a webhook secret).
+#[cfg(any(feature = "totp", all(feature = "webhooks", feature = "users")))]
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(back.expose_secret(), "x");
     }
 
-    #[cfg(feature = "totp")]
+    #[cfg(any(feature = "totp", all(feature = "webhooks", feature = "users")))]
     #[test]
     fn constant_time_eq_compares_whole_byte_strings() {
         assert!(constant_time_eq(b"", b""));
