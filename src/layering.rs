@@ -34,6 +34,7 @@ const ORDER: &[&str] = &[
     "totp",
     "request",
     "publish",
+    "webhook",
     // Construction and the client's own methods.
     "builder",
     "client",
