@@ -55,6 +55,7 @@ const ORDER: &[&str] = &[
     "totp",
     "request",
     "publish",
+    "webhook",
     // Construction and the client's own methods.
     "builder",
     "client",

@@ -49,6 +49,9 @@ mod tls;
 mod token;
 #[cfg(feature = "totp")]
 pub mod totp;
+#[cfg(all(feature = "webhooks", feature = "users"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "webhooks", feature = "users"))))]
+pub mod webhook;
 
 #[cfg(feature = "invitations")]
 pub use attribution::TargetDetail;

@@ -65,6 +65,20 @@ impl<'de> Deserialize<'de> for SensitiveString {
     }
 }
 
+/// Whether `a` and `b` hold the same bytes, in a time that depends on their lengths only: a
+/// caller that controls one side learns nothing from the timing about how much of it matched.
+/// For comparing a secret with a value that claims to be it (a TOTP code, a webhook secret).
+#[cfg(any(feature = "totp", all(feature = "webhooks", feature = "users")))]
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // Every byte pair is looked at, and the differences are only gathered, never tested, until
+    // the end; `black_box` keeps the optimiser from turning the fold into an early exit.
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SensitiveString {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -89,5 +103,30 @@ mod tests {
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
         let back: SensitiveString = serde_json::from_str("\"x\"").unwrap();
         assert_eq!(back.expose_secret(), "x");
+    }
+
+    #[cfg(any(feature = "totp", all(feature = "webhooks", feature = "users")))]
+    #[test]
+    fn constant_time_eq_compares_whole_byte_strings() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        // A difference at either end, or anywhere between, is a difference.
+        assert!(!constant_time_eq(b"s3cret", b"t3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creu"));
+        assert!(!constant_time_eq(b"s3cret", b"s3Cret"));
+        // A prefix, an extension or an empty value never matches.
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+        assert!(!constant_time_eq(b"s3cret", b"s3crets"));
+        assert!(!constant_time_eq(b"s3cret", b""));
+        assert!(!constant_time_eq(b"", b"s3cret"));
+        // Every single-bit change of every byte is seen.
+        let secret = b"\x00\x7f\x80\xff-webhook";
+        for i in 0..secret.len() {
+            for bit in 0..8 {
+                let mut other = *secret;
+                other[i] ^= 1 << bit;
+                assert!(!constant_time_eq(secret, &other), "byte {i}, bit {bit}");
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use crate::sensitive::constant_time_eq;
 use crate::{Error, SensitiveString};
 
 /// The widest window [`Totp::verify_at`] takes: two steps either side (five codes, about two
@@ -212,10 +213,6 @@ fn unix_secs(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl crate::types::OtpSecretRespDto {

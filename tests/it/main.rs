@@ -21,4 +21,5 @@ mod signing;
 mod tls_roots;
 mod tls_roundtrip;
 mod tracing_span;
+mod webhook;
 mod wire;
