@@ -63,11 +63,8 @@ async fn user(
 /// The HTTP status this service answers with when the API call failed.
 fn status_for(error: &genauth::Error) -> StatusCode {
     match error {
-        // apiCode 2004: user not found.
-        genauth::Error::Api {
-            api_code: Some(2004),
-            ..
-        } => StatusCode::NOT_FOUND,
+        // No such user (apiCode 2004) or another "not found" (see `Error::is_not_found`).
+        e if e.is_not_found() => StatusCode::NOT_FOUND,
         e if e.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_GATEWAY,
     }

@@ -11,7 +11,7 @@
 //! as `genauth::Error::Api`. Without an argument it looks up `ada@example.com`.
 
 use genauth::prelude::*;
-use genauth::types;
+use genauth::{ApiCode, types};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,14 +39,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "found {}: username {:?}, email {:?}, phone {:?}",
             user.user_id, user.username, user.email, user.phone
         ),
-        Err(e) if e.api_code() == Some(USER_NOT_FOUND) => println!("no user with {kind} {value}"),
+        Err(e) if e.api_code() == Some(ApiCode::UserNotFound) => {
+            println!("no user with {kind} {value}")
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(())
 }
-
-/// The `apiCode` of "user not found".
-const USER_NOT_FOUND: i64 = 2004;
 
 /// `--email X` or `--phone X`; `--email ada@example.com` when neither is given.
 fn parse_args() -> Result<(types::UserIdType, String), String> {
@@ -76,7 +75,7 @@ fn script(mock: &MockApi) -> Result<(), genauth::Error> {
                 "userId": "6319a1504f3xxxxf214dd5b7", "username": "ada",
                 "email": "ada@example.com", "phone": "13800000000"}})
         } else {
-            json!({"statusCode": 404, "apiCode": USER_NOT_FOUND, "message": "user not found",
+            json!({"statusCode": 404, "apiCode": ApiCode::UserNotFound.value(), "message": "user not found",
                    "requestId": "mock-request"})
         }
     })

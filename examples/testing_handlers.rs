@@ -18,20 +18,17 @@
 use genauth::ManagementClient;
 use genauth::prelude::*;
 
-/// The apiCode of "user not found".
-const USER_NOT_FOUND: i64 = 2004;
-
 /// The name to show for a user: nickname, else name, else username, else the id. `None` when
 /// there is no such user.
 async fn display_name(
     client: &ManagementClient,
     user_id: &str,
 ) -> Result<Option<String>, genauth::Error> {
-    let user = match client.get_user().user_id(user_id).send().await {
-        Ok(response) => response.into_data()?,
-        Err(e) if e.api_code() == Some(USER_NOT_FOUND) => return Ok(None),
-        Err(e) => return Err(e),
+    // `found()`: "no such user" (apiCode 2004, or statusCode 404) is `None`, not an error.
+    let Some(response) = client.get_user().user_id(user_id).send().await.found()? else {
+        return Ok(None);
     };
+    let user = response.into_data()?;
     Ok(Some(
         [user.nickname, user.name, user.username]
             .into_iter()
@@ -60,6 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 #[cfg(test)]
 mod tests {
+    use genauth::ApiCode;
     use genauth::testing::{MockApi, MockFailure};
     use serde_json::json;
 
@@ -113,7 +111,7 @@ mod tests {
             "get_user",
             MockFailure::Api {
                 status_code: 404,
-                api_code: Some(USER_NOT_FOUND),
+                api_code: Some(ApiCode::UserNotFound.value()),
                 message: "user not found".into(),
             },
         )

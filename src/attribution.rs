@@ -41,6 +41,7 @@ impl UserAttributionDto {
                 message: format!("targetDetail: {e}"),
                 body_snippet: String::new(),
                 request_id: None,
+                operation: None,
             })
         }
         Ok(Some(match &self.target_type {

@@ -255,7 +255,7 @@ impl Signer {
         value.extend_from_slice(self.auth_prefix.as_bytes());
         value.extend_from_slice(&signature);
         let mut value = HeaderValue::from_maybe_shared(value.freeze())
-            .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
+            .map_err(|_| Error::auth("a credential is not a valid header value"))?;
         value.set_sensitive(true);
         request
             .headers_mut()

@@ -60,6 +60,7 @@ pub trait Envelope: Sized {
                 message: self.message().unwrap_or_default().to_string(),
                 request_id: self.request_id().map(str::to_string),
                 http_status,
+                operation: None,
             }),
         }
     }
@@ -278,6 +279,9 @@ pub(crate) struct Reply {
     pub(crate) headers: http::HeaderMap,
     pub(crate) body: bytes::Bytes,
     head: Result<Head, NoHead>,
+    /// The operation whose call got this answer, named in every error the answer turns into
+    /// (set by the send path, [`ClientState::send`](crate::send::ClientState::send)).
+    pub(crate) operation: Option<&'static str>,
 }
 
 impl Reply {
@@ -294,6 +298,7 @@ impl Reply {
             headers,
             body,
             head,
+            operation: None,
         }
     }
 
@@ -337,6 +342,7 @@ impl Reply {
                     message: message.unwrap_or_default(),
                     request_id: request_id.or_else(header_id),
                     http_status: status,
+                    operation: self.operation,
                 },
                 head => Error::Http {
                     status,
@@ -344,6 +350,7 @@ impl Reply {
                     // personal data in its JSON strings.
                     body_snippet: masked_snippet(&self.body),
                     request_id: head.ok().and_then(|h| h.request_id).or_else(header_id),
+                    operation: self.operation,
                 },
             });
         }
@@ -363,6 +370,7 @@ impl Reply {
                 message: message.unwrap_or_default(),
                 request_id: request_id.or_else(header_id),
                 http_status: status,
+                operation: self.operation,
             }),
             Ok(head) => Err(self.unreadable(
                 "the answer has no usable statusCode, so it cannot count as a success",
@@ -383,6 +391,7 @@ impl Reply {
             message: message.into(),
             body_snippet: masked_snippet(&self.body),
             request_id,
+            operation: self.operation,
         }
     }
 

@@ -6,6 +6,11 @@ use crate::envelope::Reply;
 use crate::error::without_query;
 
 /// How one exchange ended, short of an answer too large to read (an [`Error`] at once).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "moved once per attempt, from the exchange to the send loop: boxing the answer \
+              would only add an allocation per attempt"
+)]
 pub(crate) enum Exchanged {
     /// A complete answer.
     Answered(Reply),
@@ -34,6 +39,7 @@ pub(crate) async fn exchange(
         ),
         body_snippet: String::new(),
         request_id: None,
+        operation: None,
     };
     if response
         .content_length()

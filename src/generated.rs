@@ -225,6 +225,8 @@ mod fail_closed {
                     matches!(err, Error::Decode { status: 200, .. })
                 };
                 assert!(expected, "{name} with {body}: {err:?}");
+                // Judged or decoded, the error names the operation whose call got it.
+                assert_eq!(err.operation(), Some(name), "{body}: {err:?}");
             }
         }
         // Every call reached the server: nothing was refused before sending.

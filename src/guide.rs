@@ -16,3 +16,6 @@
 #[cfg_attr(docsrs, doc(cfg(all(feature = "webhooks", feature = "users"))))]
 #[doc = include_str!("../docs/guide/webhooks.md")]
 pub mod webhooks {}
+
+#[doc = include_str!("../docs/guide/errors.md")]
+pub mod errors {}

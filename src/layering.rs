@@ -30,6 +30,7 @@ const ORDER: &[&str] = &[
     // Vocabulary: no I/O, no state.
     "spec",
     "sensitive",
+    "api_code",
     "error",
     "config",
     "lenient",

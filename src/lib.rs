@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+mod api_code;
 #[cfg(feature = "invitations")]
 mod attribution;
 mod auth;
@@ -53,6 +54,7 @@ pub mod totp;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "webhooks", feature = "users"))))]
 pub mod webhook;
 
+pub use api_code::ApiCode;
 #[cfg(feature = "invitations")]
 pub use attribution::TargetDetail;
 #[cfg(feature = "test-util")]
@@ -63,7 +65,7 @@ pub use builder::{
 };
 pub use client::ManagementClient;
 pub use config::{AuthMode, Brand, Lang};
-pub use error::Error;
+pub use error::{Error, ResultExt};
 #[cfg(feature = "events")]
 pub use events::{Event, EventStream, SubscribeOptions};
 pub use generated::ResponseValue;
@@ -75,8 +77,10 @@ pub use publish::DEFAULT_EVENT_SOURCE;
 pub use retry::RetryPolicy;
 pub use sensitive::SensitiveString;
 
-/// Everything a caller needs in scope: the per-tag operation traits and the envelope helpers.
+/// Everything a caller needs in scope: the per-tag operation traits, the envelope helpers and
+/// [`ResultExt`] (`found()`).
 pub mod prelude {
+    pub use crate::ResultExt;
     pub use crate::envelope::{Envelope, ResponseExt};
     pub use crate::generated::prelude::*;
 }

@@ -239,7 +239,27 @@ impl ClientState {
     /// Runs every attempt of one call inside the request's span: the last answer, for the
     /// caller to judge, or the call's error. `query` is the generated operation's query pairs;
     /// without them (a request to any path) the signature reads the URL's query.
+    ///
+    /// The one place that names the operation ([`Error::operation`]): on the error the call
+    /// returns, and on the answer, so that every error judging or decoding it later makes
+    /// names it too.
     pub(crate) async fn send(
+        &self,
+        request: reqwest::Request,
+        query: Option<&Query>,
+        call: Call,
+    ) -> Result<Reply, Error> {
+        match self.send_unnamed(request, query, call).await {
+            Ok(mut reply) => {
+                reply.operation = Some(call.name);
+                Ok(reply)
+            }
+            Err(e) => Err(e.in_operation(call.name)),
+        }
+    }
+
+    /// [`send`](Self::send) before the operation's name is put on its outcome.
+    async fn send_unnamed(
         &self,
         request: reqwest::Request,
         query: Option<&Query>,
@@ -394,7 +414,7 @@ impl ClientState {
         *attempts += 1;
         match exchange(&s.http, request, s.endpoint.max_response_bytes(), quick).await? {
             Exchanged::Failed(e) if e.is_timeout() && cut_by_deadline => {
-                Err(Error::Timeout(format!(
+                Err(Error::timeout(format!(
                     "the call did not finish within its total timeout of {:?} ({} attempt(s))",
                     options.total_timeout, attempts
                 )))
@@ -638,7 +658,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, Error::Timeout(ref m) if m.contains("total timeout")),
+            matches!(err, Error::Timeout { ref message, operation: Some("get_user") } if message.contains("total timeout")),
             "{err:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(2));

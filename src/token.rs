@@ -53,14 +53,12 @@ impl Token {
     /// Checks that the token and its pool claim can be sent as header values.
     pub(crate) fn new(value: String, expires_in: Duration) -> Result<Self, Error> {
         let header = sensitive_value(&format!("Bearer {value}")).map_err(|_| {
-            Error::Auth(
-                "the token endpoint returned a token that is not a valid header value".into(),
-            )
+            Error::auth("the token endpoint returned a token that is not a valid header value")
         })?;
         let userpool = scoped_userpool_id(&value)
             .map(|pool| {
                 HeaderValue::from_str(&pool).map_err(|_| {
-                    Error::Auth("the token's user pool claim is not a valid header value".into())
+                    Error::auth("the token's user pool claim is not a valid header value")
                 })
             })
             .transpose()?;
@@ -85,7 +83,7 @@ impl Token {
 /// `Debug`).
 fn sensitive_value(value: &str) -> Result<HeaderValue, Error> {
     let mut v = HeaderValue::from_str(value)
-        .map_err(|_| Error::Auth("a credential is not a valid header value".into()))?;
+        .map_err(|_| Error::auth("a credential is not a valid header value"))?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -160,21 +158,19 @@ impl TokenCache {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), done)
                 .await
                 .map_err(|_| {
-                    Error::Timeout(
-                        "the call reached its total timeout while waiting for a management token"
-                            .into(),
+                    Error::timeout(
+                        "the call reached its total timeout while waiting for a management token",
                     )
                 })?,
             None => done.await,
         };
-        let outcome = outcome.map_err(|_| {
-            Error::Auth("the management token fetch ended without an answer".into())
-        })?;
+        let outcome = outcome
+            .map_err(|_| Error::auth("the management token fetch ended without an answer"))?;
         match outcome.as_ref() {
             Some(Ok(token)) => Ok(token.clone()),
             Some(Err(error)) => {
                 *seen = Some(generation);
-                Err(error.duplicate())
+                Err(Error::clone(error))
             }
             None => unreachable!("wait_for returns a completed outcome"),
         }
@@ -262,10 +258,18 @@ pub(crate) async fn fetch_token(
         Ok(Exchanged::Answered(reply)) => reply,
         Ok(Exchanged::Failed(e)) => {
             return Err(match Error::transport(e) {
-                Error::Timeout(m) => Error::Timeout(in_fetch(&m)),
-                Error::Transport { message, source } => Error::Transport {
+                Error::Timeout { message, operation } => Error::Timeout {
+                    message: in_fetch(&message),
+                    operation,
+                },
+                Error::Transport {
+                    message,
+                    source,
+                    operation,
+                } => Error::Transport {
                     message: in_fetch(&message),
                     source,
+                    operation,
                 },
                 other => other,
             });
@@ -291,22 +295,22 @@ pub(crate) async fn fetch_token(
                 message,
                 http_status,
                 ..
-            } => Error::Auth(format!(
+            } => Error::auth(format!(
                 "the token endpoint refused the access key (HTTP {http_status}, statusCode {status_code}{}): {message}",
                 api_code
                     .map(|c| format!(", apiCode {c}"))
                     .unwrap_or_default()
             )),
-            other => Error::Auth(format!("the token endpoint answered without a token: {other}")),
+            other => Error::auth(format!("the token endpoint answered without a token: {other}")),
         })?;
     if data.access_token.is_empty() {
-        return Err(Error::Auth(
-            "the token endpoint answered with an empty token".into(),
+        return Err(Error::auth(
+            "the token endpoint answered with an empty token",
         ));
     }
     // A token that lives less than a second would be fetched again for nearly every call.
     if data.expires_in.is_nan() || data.expires_in < MIN_TOKEN_LIFETIME.as_secs_f64() {
-        return Err(Error::Auth(format!(
+        return Err(Error::auth(format!(
             "the token endpoint gave the token a lifetime of {} s; at least {} s is needed",
             data.expires_in,
             MIN_TOKEN_LIFETIME.as_secs()
@@ -360,14 +364,14 @@ mod tests {
         // Neither a token nor a pool claim that cannot be a header value is accepted.
         assert!(matches!(
             Token::new("bad\ntoken".into(), Duration::from_secs(60)),
-            Err(Error::Auth(_))
+            Err(Error::Auth { .. })
         ));
         assert!(matches!(
             Token::new(
                 jwt(r#"{"scoped_userpool_id":"a\nb"}"#),
                 Duration::from_secs(60)
             ),
-            Err(Error::Auth(_))
+            Err(Error::Auth { .. })
         ));
     }
 }

@@ -199,6 +199,7 @@ fn error_json(e: &Failure) -> Value {
             message,
             request_id,
             http_status,
+            ..
         }) => json!({
             "statusCode": status_code,
             "apiCode": api_code,
@@ -207,7 +208,7 @@ fn error_json(e: &Failure) -> Value {
             "httpStatus": http_status,
         }),
         Failure::Sdk(other) => json!({
-            "httpStatus": other.status(),
+            "httpStatus": other.http_status(),
             "requestId": other.request_id(),
             "message": other.to_string(),
         }),

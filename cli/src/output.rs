@@ -49,7 +49,7 @@ impl From<genauth::Error> for Failure {
 /// failure, 2 for a setting or request the SDK refused before sending, 3 otherwise.
 pub fn sdk_exit_code(e: &genauth::Error) -> u8 {
     match e {
-        genauth::Error::Api { .. } | genauth::Error::Http { .. } | genauth::Error::Auth(_) => {
+        genauth::Error::Api { .. } | genauth::Error::Http { .. } | genauth::Error::Auth { .. } => {
             EXIT_API
         }
         genauth::Error::Config(_) | genauth::Error::InvalidRequest(_) => EXIT_USAGE,
@@ -138,6 +138,7 @@ pub fn describe_sdk_error(e: &genauth::Error) -> String {
             message,
             request_id,
             http_status,
+            ..
         } => {
             let mut text = format!(
                 "genauth: the API reported a failure (HTTP {http_status})\n  statusCode: {status_code}"

@@ -78,7 +78,7 @@ impl Worker {
         let limit = self.config.connect_timeout;
         match timeout(limit, self.open()).await {
             Ok(result) => result,
-            Err(_) => Err(Refused::Retry(Error::Timeout(format!(
+            Err(_) => Err(Refused::Retry(Error::timeout(format!(
                 "connecting to the events host {} took longer than {limit:?}",
                 self.config.host
             )))),
@@ -146,6 +146,7 @@ pub(super) fn tls_refusal(host: &str, e: &std::io::Error) -> Refused {
 /// show.
 pub(super) fn transport(context: String, e: &dyn fmt::Display) -> Error {
     Error::Transport {
+        operation: None,
         message: format!("{context}: {e}"),
         source: None,
     }

@@ -132,6 +132,7 @@ pub(super) async fn tunnel(proxy: &Proxy, target: &Destination) -> Result<TcpStr
         Err(HeadError::Io(e)) => return Err(fail("no answer to CONNECT", &e)),
         Err(HeadError::Malformed(why)) => {
             return Err(Refused::Fatal(Error::Transport {
+                operation: None,
                 message: format!(
                     "events proxy {}:{}: the answer to CONNECT is not HTTP/1.x: {why}",
                     proxy.host, proxy.port
@@ -147,6 +148,7 @@ pub(super) async fn tunnel(proxy: &Proxy, target: &Destination) -> Result<TcpStr
             proxy.host, proxy.port
         )))),
         status => Err(Refused::Retry(Error::Http {
+            operation: None,
             status,
             body_snippet: format!("the events proxy refused to connect to {authority}"),
             request_id: None,

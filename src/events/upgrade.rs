@@ -38,6 +38,7 @@ impl Worker {
             Err(HeadError::Io(e)) => return Err(lost(e)),
             Err(HeadError::Malformed(why)) => {
                 return Err(Refused::Fatal(Error::Transport {
+                    operation: None,
                     message: format!(
                         "the events host {} answered the upgrade with something that is not HTTP/1.x: {why}",
                         self.config.host
@@ -51,6 +52,7 @@ impl Worker {
         }
         if let Some(flaw) = upgrade_flaw(&answer, &key) {
             return Err(Refused::Fatal(Error::Decode {
+                operation: None,
                 status: 101,
                 message: format!(
                     "the events host {} answered 101 {flaw}: not a valid WebSocket upgrade (RFC 6455 4.1)",
@@ -72,12 +74,13 @@ impl Worker {
         // Masked like every Error::Http snippet: the body may carry personal data.
         let body = masked_snippet(body);
         if matches!(status, 401 | 403) {
-            return Refused::Fatal(Error::Auth(format!(
+            return Refused::Fatal(Error::auth(format!(
                 "the events host refused the subscription to `{}`: HTTP {status} {body}",
                 self.code
             )));
         }
         let error = Error::Http {
+            operation: None,
             status,
             body_snippet: body,
             request_id: answer.header("x-request-id").map(str::to_string),

@@ -190,7 +190,7 @@ impl Worker {
                     return Ended::Dropped;
                 }
                 _ = sleep_until(answer_by.unwrap_or(ping_at)), if answer_by.is_some() => {
-                    return lost(Error::Timeout(format!(
+                    return lost(Error::timeout(format!(
                         "the events host did not answer a ping within {pong_timeout:?}"
                     )), delivered, heard_late, closed);
                 }
@@ -204,7 +204,7 @@ impl Worker {
                     match timeout(pong_timeout, socket.send(Message::Ping(Default::default()))).await {
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => return lost(transport("cannot send a ping".into(), &e), delivered, heard_late, closed),
-                        Err(_) => return lost(Error::Timeout(format!(
+                        Err(_) => return lost(Error::timeout(format!(
                             "a ping could not be sent within {pong_timeout:?}"
                         )), delivered, heard_late, closed),
                     }
@@ -212,6 +212,7 @@ impl Worker {
                 message = socket.next() => {
                     let message = match message {
                         None => return lost(Error::Transport {
+                            operation: None,
                             message: "the events host closed the connection".into(),
                             source: None,
                         }, delivered, heard_late, closed),
@@ -219,6 +220,7 @@ impl Worker {
                             close(socket).await;
                             return Ended::Lost {
                                 error: Error::Decode {
+                                    operation: None,
                                     status: 101,
                                     message: format!(
                                         "an event message of {size} bytes is over the limit of {max_size} (see SubscribeOptions::max_message_bytes)"

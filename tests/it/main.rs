@@ -5,6 +5,7 @@
 mod support;
 
 mod decode_samples;
+mod errors;
 mod events;
 mod faults;
 mod from_env;

@@ -142,6 +142,7 @@ fn a_detail_of_the_wrong_shape_is_a_decode_error() {
             message,
             body_snippet,
             request_id: None,
+            operation: None,
         } => {
             assert_eq!(status, 200);
             assert!(message.starts_with("targetDetail: "), "{message}");
@@ -209,6 +210,7 @@ async fn list_operate_reports_an_in_body_failure() {
             ref message,
             ref request_id,
             http_status,
+            ..
         } => {
             assert_eq!(status_code, 403);
             assert_eq!(api_code, Some(40301));
@@ -221,7 +223,7 @@ async fn list_operate_reports_an_in_body_failure() {
         }
         ref other => panic!("expected Error::Api, got {other:?}"),
     }
-    assert_eq!(err.api_code(), Some(40301));
+    assert_eq!(err.api_code(), Some(genauth::ApiCode::from(40301)));
     assert_eq!(calls, 1, "an in-body 403 is not retried");
 }
 

@@ -90,7 +90,7 @@ async fn a_scripted_503_is_retried_for_reads_and_returned_for_writes() {
     let otp = fetch_otp(&client).await.unwrap();
     assert_eq!(otp.secret.expose_secret(), "S");
     let err = client.delete_by_id().id("ip-1").send().await.unwrap_err();
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.http_status(), Some(503));
     assert!(err.is_retryable());
     let operations: Vec<_> = mock.requests().iter().map(|r| r.operation).collect();
     assert_eq!(
@@ -119,14 +119,14 @@ async fn in_body_failures_wrong_keys_and_unset_answers_are_errors() {
     .unwrap();
     let client = mock.client_builder().build().unwrap();
     let err = fetch_otp(&client).await.unwrap_err();
-    assert_eq!(err.api_code(), Some(40401));
+    assert_eq!(err.api_code(), Some(genauth::ApiCode::from(40401)));
     let wrong = mock
         .client_builder()
         .access_key_secret("nope")
         .build()
         .unwrap();
     let err = fetch_otp(&wrong).await.unwrap_err();
-    assert_eq!(err.status(), Some(401), "{err}");
+    assert_eq!(err.http_status(), Some(401), "{err}");
     assert!(!mock.requests().last().unwrap().authenticated);
     let err = client.delete_by_id().id("x").send().await.unwrap_err();
     assert!(

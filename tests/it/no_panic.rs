@@ -255,7 +255,12 @@ fn run_case(s: Settings, answers: Vec<Answer>, call: u8, id: String) -> Result<b
             // Formatting the outcome must not panic either.
             let _ = format!("{result:?}");
             if let Err(e) = result {
-                let _ = (e.to_string(), e.is_retryable(), e.status(), e.request_id());
+                let _ = (
+                    e.to_string(),
+                    e.is_retryable(),
+                    e.http_status(),
+                    e.request_id(),
+                );
             }
         });
         match tokio::time::timeout(Duration::from_secs(20), task).await {

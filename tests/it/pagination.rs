@@ -297,7 +297,10 @@ async fn a_failure_mid_way_is_one_error_item_then_the_end() {
         bounded(client.list_roles().into_stream().collect()).await;
     assert_eq!(items.len(), 3);
     assert!(items[0].is_ok() && items[1].is_ok());
-    assert_eq!(items[2].as_ref().unwrap_err().api_code(), Some(40301));
+    assert_eq!(
+        items[2].as_ref().unwrap_err().api_code(),
+        Some(genauth::ApiCode::from(40301))
+    );
 }
 
 #[tokio::test]
@@ -313,7 +316,7 @@ async fn the_inherent_try_next_walks_the_pages_then_reports_the_failure_once() {
         "role-1"
     );
     let failure = bounded(roles.try_next()).await.unwrap_err();
-    assert_eq!(failure.api_code(), Some(40301));
+    assert_eq!(failure.api_code(), Some(genauth::ApiCode::from(40301)));
     assert!(
         bounded(roles.try_next()).await.unwrap().is_none(),
         "ended after the error"

@@ -137,7 +137,7 @@ async fn unknown_paths_retry_reads_only_and_report_in_body_failures() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.http_status(), Some(503));
     assert_eq!(server.requests().len(), 3, "a GET is retried");
     let err = bounded(
         client

@@ -37,7 +37,7 @@ impl Refusal {
                 request_id: request_id.clone(),
             },
             other => Refusal {
-                status_code: other.status().map(i64::from),
+                status_code: other.http_status().map(i64::from),
                 api_code: None,
                 message: other.to_string(),
                 request_id: other.request_id().map(str::to_string),
@@ -95,7 +95,8 @@ fn stops_import(e: &genauth::Error) -> bool {
 
 /// Whether the API refused the call because a user exists already ([`EXISTS_API_CODES`]).
 fn refused_as_existing(e: &genauth::Error) -> bool {
-    e.api_code().is_some_and(|c| EXISTS_API_CODES.contains(&c))
+    e.api_code()
+        .is_some_and(|c| EXISTS_API_CODES.contains(&c.value()))
 }
 
 /// One `createUsersBatch` call with `users`; the body is returned with the answer so that

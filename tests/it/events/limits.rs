@@ -182,7 +182,7 @@ async fn a_server_that_accepts_and_stays_silent_uses_up_the_reconnects() {
         quick().heartbeat(floor, floor).max_reconnects(2),
     );
     match bounded(stream.next()).await {
-        Some(Err(Error::Timeout(message))) => assert!(message.contains("ping"), "{message}"),
+        Some(Err(Error::Timeout { message, .. })) => assert!(message.contains("ping"), "{message}"),
         other => panic!("expected a ping timeout, got {other:?}"),
     }
     assert!(bounded(stream.next()).await.is_none());

@@ -182,7 +182,7 @@ async fn an_auth_refusal_ends_the_stream_with_an_auth_error() {
         let client = client(Brand::Authing, &server.url);
         let mut stream = client.subscribe_with("test.event", quick());
         match bounded(stream.next()).await {
-            Some(Err(Error::Auth(message))) => {
+            Some(Err(Error::Auth { message, .. })) => {
                 assert!(message.contains(&status.to_string()), "{message}");
                 assert!(!message.contains(SECRET), "{message}");
             }

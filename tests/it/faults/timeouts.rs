@@ -17,7 +17,7 @@ async fn a_server_slower_than_the_attempt_timeout_times_out_each_attempt() {
         .unwrap();
     let started = Instant::now();
     let err = read(&c).await.unwrap_err();
-    assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
+    assert!(matches!(&err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(s.requests().len(), 3);
     finished_within(started, Duration::from_secs(3));
@@ -32,7 +32,7 @@ async fn a_view_with_a_shorter_attempt_timeout_times_out_each_attempt_at_it() {
         .unwrap();
     let started = Instant::now();
     let err = read(&c).await.unwrap_err();
-    assert!(matches!(&err, Error::Timeout(_)), "{err:?}");
+    assert!(matches!(&err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(s.requests().len(), 3);
     finished_within(started, Duration::from_secs(3));
 }
@@ -48,7 +48,7 @@ async fn the_total_timeout_bounds_the_whole_call() {
     let started = Instant::now();
     let err = read(&c).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Timeout(m) if m.contains("total timeout of 300ms") && m.contains("1 attempt")),
+        matches!(&err, Error::Timeout { message: m, .. } if m.contains("total timeout of 300ms") && m.contains("1 attempt")),
         "{err:?}"
     );
     assert_eq!(s.requests().len(), 1);

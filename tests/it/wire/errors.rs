@@ -35,7 +35,7 @@ async fn in_body_failure_with_http_200_is_an_api_error() {
             "{err:?}"
         );
         assert_eq!(err.request_id(), Some("req-9"));
-        assert_eq!(err.api_code(), Some(40301));
+        assert_eq!(err.api_code(), Some(genauth::ApiCode::from(40301)));
         assert!(!err.is_retryable());
     }
 }
@@ -79,7 +79,7 @@ async fn http_500_with_html_is_an_http_error_with_a_snippet() {
         "{err:?}"
     );
     assert_eq!(err.request_id(), Some("rid-5"));
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.http_status(), Some(500));
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn a_server_slower_than_the_timeout_is_a_timeout() {
             .unwrap();
     let started = std::time::Instant::now();
     let err = call(server.base_url()).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     // The server answers after 3 s; giving up well before that is the point (the margin
     // allows for a loaded machine).
     assert!(

@@ -211,7 +211,7 @@ async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     let client = token_client(server.base_url());
     let err = fetch_otp(&client).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Auth(m) if m.contains("bad key") && m.contains("403")),
+        matches!(&err, Error::Auth { message: m, .. } if m.contains("bad key") && m.contains("403")),
         "{err:?}"
     );
     assert!(!err.to_string().contains(SECRET));
@@ -223,7 +223,7 @@ async fn a_failed_token_fetch_is_an_auth_error_shared_only_for_a_cooldown() {
     // Within the cooldown a call shares the failure without asking again...
     let again = fetch_otp(&client).await.unwrap_err();
     assert!(
-        matches!(&again, Error::Auth(m) if m.contains("bad key")
+        matches!(&again, Error::Auth { message: m, .. } if m.contains("bad key")
             && m.contains("failed") && m.contains("ms before this call")),
         "the shared failure says it is one: {again:?}"
     );
@@ -266,7 +266,7 @@ async fn a_short_timeout_view_does_not_cut_the_fetch_the_default_client_waits_fo
     tokio::time::sleep(Duration::from_millis(20)).await;
     let second = fetch_otp(&client).await;
     let first = first.await.unwrap();
-    assert!(matches!(&first, Err(Error::Timeout(_))), "{first:?}");
+    assert!(matches!(&first, Err(Error::Timeout { .. })), "{first:?}");
     let second = second.expect("the default client's call is not failed by the view's timeout");
     assert_eq!(second.secret.expose_secret(), OTP);
     let fetches = server
@@ -296,7 +296,7 @@ async fn a_hung_fetch_started_by_a_long_timeout_view_is_bounded_by_the_client_li
     let started = std::time::Instant::now();
     let err = fetch_otp(&client).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Timeout(m) if m.contains("management token")),
+        matches!(&err, Error::Timeout { message: m, .. } if m.contains("management token")),
         "{err:?}"
     );
     assert!(
@@ -316,7 +316,7 @@ async fn a_token_answer_without_status_code_is_refused_and_nothing_is_sent() {
         let server = token_server(move |_| MockReply::json(200, token_body)).await;
         let client = token_client(server.base_url());
         let err = fetch_otp(&client).await.unwrap_err();
-        assert!(matches!(&err, Error::Auth(_)), "{token_body}: {err:?}");
+        assert!(matches!(&err, Error::Auth { .. }), "{token_body}: {err:?}");
         assert!(!format!("{err} {err:?}").contains("tok\""), "{err:?}");
         assert_eq!(
             server.requests().len(),
@@ -351,7 +351,7 @@ async fn a_token_without_a_usable_lifetime_is_refused_instead_of_fetched_for_eve
         let client = token_client(server.base_url());
         let err = fetch_otp(&client).await.unwrap_err();
         assert!(
-            matches!(&err, Error::Auth(m) if m.contains("lifetime")),
+            matches!(&err, Error::Auth { message: m, .. } if m.contains("lifetime")),
             "expires_in {lifetime}: {err:?}"
         );
         assert!(
