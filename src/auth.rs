@@ -137,7 +137,7 @@ impl TokenAuth {
 }
 
 /// The header `<brand prefix><suffix>`.
-fn brand_header(brand: Brand, suffix: &str) -> HeaderName {
+pub(crate) fn brand_header(brand: Brand, suffix: &str) -> HeaderName {
     HeaderName::try_from(format!("{}{suffix}", brand.header_prefix()))
         .expect("brand prefixes make valid header names")
 }

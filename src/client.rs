@@ -10,7 +10,11 @@ use std::time::Duration;
 
 #[cfg(feature = "events")]
 use crate::DEFAULT_EVENT_SOURCE;
-use crate::builder::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, positive};
+use crate::auth::brand_header;
+use crate::builder::{
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, LANG_HEADER, TENANT_HEADER, positive,
+    tenant_value,
+};
 #[cfg(feature = "events")]
 use crate::events::{EventStream, SubscribeOptions};
 use crate::generated::Client;
@@ -18,7 +22,7 @@ use crate::request::RawRequest;
 use crate::send::CallOptions;
 #[cfg(feature = "events")]
 use crate::types;
-use crate::{Brand, Error, ManagementClientBuilder, RetryPolicy};
+use crate::{Brand, Error, Lang, ManagementClientBuilder, RetryPolicy};
 #[cfg(feature = "events")]
 use serde::Serialize;
 
@@ -87,6 +91,39 @@ impl Client {
             call.attempt_timeout = attempt;
             call.total_timeout = total;
         }))
+    }
+
+    /// A view of this client that acts for tenant `tenant_id`: every call it makes sends it as
+    /// the tenant header (`x-genauth-app-id`, or `x-authing-app-id`), in place of the one the
+    /// builder set. Views share the connection pool, the token cache and the rate, so one
+    /// client serves many tenants. An id that cannot be a header value, or an empty one, is an
+    /// [`Error::Config`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: genauth::ManagementClient) -> Result<(), genauth::Error> {
+    /// use genauth::prelude::*;
+    ///
+    /// for tenant in ["tenant-a", "tenant-b"] {
+    ///     let acting = client.with_tenant(tenant)?;
+    ///     acting.get_user().user_id("u1").send().await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_tenant(&self, tenant_id: &str) -> Result<Self, Error> {
+        if tenant_id.is_empty() {
+            return Err(Error::Config("tenant id is empty".into()));
+        }
+        let value = tenant_value(tenant_id)?;
+        let name = brand_header(self.brand(), TENANT_HEADER);
+        Ok(self.view(|call| call.set_header(name, value)))
+    }
+
+    /// A view of this client whose calls ask for messages in `lang`, sharing everything else
+    /// with it (see [`with_tenant`](Self::with_tenant)).
+    pub fn with_lang(&self, lang: Lang) -> Self {
+        let name = brand_header(self.brand(), LANG_HEADER);
+        self.view(|call| call.set_header(name, http::HeaderValue::from_static(lang.as_str())))
     }
 
     /// A signed request to `path` (e.g. `/api/v3/list-departments`), for operations this

@@ -46,6 +46,7 @@ const ORDER: &[&str] = &[
     // Building a request, one exchange, then who sends it, then the loop.
     "endpoint",
     "exchange",
+    "pacing",
     "token",
     "auth",
     "events",

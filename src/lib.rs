@@ -31,6 +31,7 @@ mod layering;
 #[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
 mod lenient;
 pub mod operations;
+mod pacing;
 pub mod pagination;
 #[cfg_attr(not(feature = "all-groups"), allow(dead_code))]
 mod path;

@@ -31,11 +31,23 @@ pub struct ClientState {
 }
 
 /// What a client view may change per call without touching the shared state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CallOptions {
     pub(crate) retry: RetryPolicy,
     pub(crate) attempt_timeout: Duration,
     pub(crate) total_timeout: Duration,
+    /// Headers this view sends in place of the fixed ones of the same name (its tenant, its
+    /// language); `None` for the client's own.
+    pub(crate) headers: Option<Arc<http::HeaderMap>>,
+}
+
+impl CallOptions {
+    /// This view's `name` header set to `value`.
+    pub(crate) fn set_header(&mut self, name: http::HeaderName, value: http::HeaderValue) {
+        let mut headers = self.headers.as_deref().cloned().unwrap_or_default();
+        headers.insert(name, value);
+        self.headers = Some(Arc::new(headers));
+    }
 }
 
 /// The settings and caches every clone of a client shares: everything a step of the send
@@ -52,6 +64,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Authenticator,
     /// The time: for `date` headers and `retry-after` dates.
     pub(crate) clock: Clock,
+    /// The client's rate, when one is set.
+    pub(crate) pacer: Option<crate::pacing::Pacer>,
     /// Where and how event subscriptions connect.
     #[cfg(feature = "events")]
     pub(crate) events: crate::events::EventsConfig,
@@ -189,7 +203,17 @@ impl ClientState {
     /// A request to `path` on the client's host, carrying the fixed headers (see
     /// [`Endpoint::new_request`]).
     pub(crate) fn new_request(&self, method: reqwest::Method, path: &str) -> reqwest::Request {
-        self.shared.endpoint.new_request(method, path)
+        self.with_view_headers(self.shared.endpoint.new_request(method, path))
+    }
+
+    /// `request` with this view's headers in place of the fixed ones of the same name.
+    fn with_view_headers(&self, mut request: reqwest::Request) -> reqwest::Request {
+        if let Some(view) = &self.call.headers {
+            for (name, value) in view.iter() {
+                request.headers_mut().insert(name, value.clone());
+            }
+        }
+        request
     }
 
     /// A generated operation's request: [`new_request`](Self::new_request) with the
@@ -202,7 +226,7 @@ impl ClientState {
         path: &str,
         query: &Query,
     ) -> reqwest::Request {
-        self.shared.endpoint.new_query_request(method, path, query)
+        self.with_view_headers(self.shared.endpoint.new_query_request(method, path, query))
     }
 
     /// [`new_call`](Self::new_call) with `body` as its JSON body, as `RequestBuilder::json`
@@ -249,44 +273,42 @@ impl ClientState {
         query: Option<&Query>,
         call: Call,
     ) -> Result<Reply, Error> {
-        match self.send_unnamed(request, query, call).await {
+        // OpenTelemetry's names for an HTTP client's span, and ours for the API's own.
+        let span = tracing::info_span!(
+            "genauth.request",
+            "genauth.operation" = call.name,
+            "http.request.method" = %request.method(),
+            "server.address" = request.url().host_str().unwrap_or_default(),
+            "url.path" = request.url().path(),
+            "http.response.status_code" = tracing::field::Empty,
+            "genauth.status_code" = tracing::field::Empty,
+            "genauth.api_code" = tracing::field::Empty,
+            "genauth.request_id" = tracing::field::Empty,
+            "genauth.attempts" = tracing::field::Empty,
+            "genauth.duration_ms" = tracing::field::Empty,
+        );
+        let mut attempts = 0;
+        // The quick head skips the request id, which only the span wants.
+        let quick = call.quick_head && span.is_disabled();
+        let calls = self.attempts(request, query, call, quick, &mut attempts);
+        let outcome = if span.is_disabled() {
+            calls.await
+        } else {
+            let started = Instant::now();
+            let outcome = calls.instrument(span.clone()).await;
+            span.record("genauth.attempts", attempts);
+            span.record("genauth.duration_ms", started.elapsed().as_millis() as u64);
+            outcome
+        };
+        // The operation's name on the outcome: on the error, or on the answer for the errors
+        // judging and decoding it may give.
+        match outcome {
             Ok(mut reply) => {
                 reply.operation = Some(call.name);
                 Ok(reply)
             }
             Err(e) => Err(e.in_operation(call.name)),
         }
-    }
-
-    /// [`send`](Self::send) before the operation's name is put on its outcome.
-    async fn send_unnamed(
-        &self,
-        request: reqwest::Request,
-        query: Option<&Query>,
-        call: Call,
-    ) -> Result<Reply, Error> {
-        let span = tracing::info_span!(
-            "genauth.request",
-            operation = call.name,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        let mut attempts = 0;
-        // The quick head skips the request id, which only the span wants.
-        let quick = call.quick_head && span.is_disabled();
-        let calls = self.attempts(request, query, call, quick, &mut attempts);
-        if span.is_disabled() {
-            return calls.await;
-        }
-        let started = Instant::now();
-        let outcome = calls.instrument(span.clone()).await;
-        span.record("attempt", attempts);
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        outcome
     }
 
     /// The loop: per attempt, authenticate, exchange, classify, decide. `attempts` counts the
@@ -302,7 +324,7 @@ impl ClientState {
         attempts: &mut u32,
     ) -> Result<Reply, Error> {
         let s = &*self.shared;
-        let options = self.call;
+        let options = &self.call;
         // A total timeout too large for the clock means no deadline.
         let deadline = Instant::now().checked_add(options.total_timeout);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -324,6 +346,20 @@ impl ClientState {
             remaining: None,
         };
         loop {
+            // The client's rate: this attempt's turn, before it is signed.
+            if let Some(pacer) = &s.pacer {
+                match pacer.take(remaining()) {
+                    Some(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
+                    Some(_) => {}
+                    None => {
+                        return Err(Error::timeout(format!(
+                            "the call's turn at the client's rate of {} requests a second comes after its total timeout of {:?}",
+                            pacer.per_second(),
+                            options.total_timeout
+                        )));
+                    }
+                }
+            }
             let now = (s.clock)();
             let authenticated = s.auth.authenticate(
                 &mut request,
@@ -401,7 +437,7 @@ impl ClientState {
         attempts: &mut u32,
     ) -> Result<(Outcome, Result<Reply, Error>), Error> {
         let s = &*self.shared;
-        let options = self.call;
+        let options = &self.call;
         let cut_by_deadline = remaining.is_some_and(|left| left < options.attempt_timeout);
         let timeout = remaining.map_or(options.attempt_timeout, |left| {
             left.min(options.attempt_timeout)
@@ -427,6 +463,12 @@ impl ClientState {
                 Ok((outcome, Err(Error::transport(e))))
             }
             Exchanged::Answered(reply) => {
+                tracing::debug!(
+                    attempt = *attempts,
+                    "http.response.status_code" = reply.status.as_u16(),
+                    "genauth.status_code" = reply.head().and_then(|h| h.status_code),
+                    "attempt answered"
+                );
                 record_answer(&reply);
                 Ok((Outcome::of(&reply, (s.clock)()), Ok(reply)))
             }
@@ -441,9 +483,17 @@ fn record_answer(reply: &Reply) {
     if span.is_disabled() {
         return;
     }
-    span.record("status", reply.status.as_u16());
+    span.record("http.response.status_code", reply.status.as_u16());
+    if let Some(head) = reply.head() {
+        if let Some(code) = head.status_code {
+            span.record("genauth.status_code", code);
+        }
+        if let Some(code) = head.api_code {
+            span.record("genauth.api_code", code);
+        }
+    }
     if let Some(id) = reply.request_id() {
-        span.record("request_id", id);
+        span.record("genauth.request_id", id);
     }
 }
 
@@ -737,5 +787,99 @@ mod tests {
         assert_eq!(busy.calls_async().await, 3);
         // One nonce, so one signature, per attempt.
         assert_eq!(nonces.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn every_attempt_of_every_view_takes_a_turn_of_the_one_rate() {
+        let server = MockServer::start_async().await;
+        let busy = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/v3/get-user")
+                    .header("x-genauth-app-id", "t-1");
+                then.status(503).body("busy");
+            })
+            .await;
+        let ok = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/v3/get-user");
+                then.status(200)
+                    .json_body(json!({"statusCode": 200, "message": "", "data": 1}));
+            })
+            .await;
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .max_requests_per_second(1000.0)
+            .build()
+            .unwrap();
+        let view = client
+            .with_tenant("t-1")
+            .unwrap()
+            .with_retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO));
+        let (state, request) = get(&view, "/api/v3/get-user");
+        let err = state
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
+        let (state, request) = get(&client, "/api/v3/get-user");
+        state
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap();
+        assert_eq!(busy.calls_async().await, 3);
+        assert_eq!(ok.calls_async().await, 1);
+        let pacer = client.inner.shared.pacer.as_ref().unwrap();
+        assert_eq!(pacer.taken(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_turn_after_the_total_timeout_fails_the_call_unsent() {
+        let server = MockServer::start_async().await;
+        let ok = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/v3/get-user");
+                then.status(200)
+                    .json_body(json!({"statusCode": 200, "message": "", "data": 1}));
+            })
+            .await;
+        // One request every two seconds, and calls that may last one.
+        let client = crate::ManagementClient::builder()
+            .access_key_id("AK")
+            .access_key_secret("SK")
+            .host(server.base_url())
+            .allow_insecure_http(true)
+            .max_requests_per_second(0.5)
+            .total_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let (state, request) = get(&client, "/api/v3/get-user");
+        state
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap();
+        let (state, request) = get(&client, "/api/v3/get-user");
+        let err = state
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Timeout { ref message, .. } if message.contains("0.5 requests a second")),
+            "{err:?}"
+        );
+        assert_eq!(ok.calls_async().await, 1);
+        // Not a number above zero: refused when the client is built.
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let err = crate::ManagementClient::builder()
+                .access_key_id("AK")
+                .access_key_secret("SK")
+                .max_requests_per_second(bad)
+                .build()
+                .unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{bad}: {err:?}");
+        }
     }
 }

@@ -162,6 +162,9 @@ pub struct PagesArgs {
     /// Fail when the walk needs more pages than this.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_pages: u64,
+    /// Send at most this many requests a second (retries included), e.g. 5 or 0.5.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate: Option<f64>,
 }
 
 /// `genauth events`.
@@ -231,6 +234,10 @@ pub struct ImportArgs {
     /// Send at most this many chunks, then stop (the rest can follow with --resume).
     #[arg(long, value_name = "N")]
     pub max_chunks: Option<usize>,
+    /// Send at most this many requests a second (retries and single resends included), e.g.
+    /// 5 or 0.5, however many chunks are in flight.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate: Option<f64>,
 }
 
 /// `--format` of `users import`.

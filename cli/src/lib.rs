@@ -56,9 +56,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The client for these settings: the GENAUTH_* environment, then the flags over it.
-pub fn client(global: &Global) -> Result<ManagementClient, Failure> {
+/// The client for these settings: the GENAUTH_* environment, then the flags over it; `rate`
+/// paces it (`--rate`: requests a second, retries included).
+pub fn client(global: &Global, rate: Option<f64>) -> Result<ManagementClient, Failure> {
     let mut builder = ManagementClientBuilder::from_env();
+    if let Some(rate) = rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Failure::Usage(format!(
+                "--rate must be a number of requests a second above zero, not {rate}"
+            )));
+        }
+        builder = builder.max_requests_per_second(rate);
+    }
     if let Some(host) = &global.host {
         builder = builder.host(host.clone());
     }
@@ -89,16 +98,16 @@ pub fn client(global: &Global) -> Result<ManagementClient, Failure> {
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
-    let make_client = || client(global);
+    let make_client = || client(global, None);
     match &cli.command {
         Command::Ops(args) => ops::run_ops(args),
         Command::Describe(args) => ops::run_describe(args),
         Command::Call(args) => call::run_call(args, make_client).await,
-        Command::Pages(args) => call::run_pages(args, make_client).await,
+        Command::Pages(args) => call::run_pages(args, || client(global, args.rate)).await,
         Command::Events(args) => events::run_events(args, make_client).await,
         Command::Users {
             command: UsersCommand::Import(args),
-        } => import::run_import(args, make_client).await,
+        } => import::run_import(args, || client(global, args.rate)).await,
         Command::CheckApi(args) => check_api::run_check_api(args, make_client).await,
         Command::Completions(args) => completions(args.shell),
     }

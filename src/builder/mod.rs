@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 
 mod hosts;
 
@@ -13,7 +13,7 @@ mod hosts;
 use hosts::WS;
 use hosts::{HTTP, validate_host, without_userinfo};
 
-use crate::auth::{Authenticator, Clock, NonceSource};
+use crate::auth::{Authenticator, Clock, NonceSource, brand_header};
 use crate::config::Credentials;
 use crate::endpoint::Endpoint;
 use crate::generated::Client;
@@ -69,6 +69,7 @@ settings! {
     connect_timeout: Duration,
     token_fetch_timeout: Duration,
     retry: RetryPolicy,
+    max_requests_per_second: f64,
     max_response_bytes: usize,
     user_agent_suffix: String,
     proxy: SensitiveString,
@@ -105,6 +106,7 @@ impl fmt::Debug for ManagementClientBuilder {
             .field("tenant_id", &s.tenant_id)
             .field("auth_mode", &s.auth_mode)
             .field("retry", &s.retry)
+            .field("max_requests_per_second", &s.max_requests_per_second)
             .field("attempt_timeout", &s.attempt_timeout)
             .field("total_timeout", &s.total_timeout)
             .finish_non_exhaustive()
@@ -264,6 +266,25 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// Paces the client: at most this many requests a second, evenly spaced, counting every
+    /// attempt (retries included) of every view of the client. Off by default. A call waits
+    /// for its turn within its total timeout; a turn that would come later fails the call with
+    /// [`Error::Timeout`] before anything is sent. Must be finite and above zero, or `build()`
+    /// fails with [`Error::Config`].
+    ///
+    /// ```
+    /// let client = genauth::ManagementClient::builder()
+    ///     .access_key_id("AK")
+    ///     .access_key_secret("SK")
+    ///     .max_requests_per_second(20.0)
+    ///     .build()?;
+    /// # Ok::<(), genauth::Error>(())
+    /// ```
+    pub fn max_requests_per_second(mut self, rate: f64) -> Self {
+        self.explicit.max_requests_per_second = Some(rate);
+        self
+    }
+
     /// Largest response body accepted, in bytes; 64 MiB by default. A larger body fails the
     /// call with [`Error::Decode`] without being read to the end.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
@@ -393,6 +414,16 @@ impl ManagementClientBuilder {
                 DEFAULT_ATTEMPT_TIMEOUT,
             )?,
             total_timeout: positive("total timeout", s.total_timeout, DEFAULT_TOTAL_TIMEOUT)?,
+            headers: None,
+        };
+        let pacer = match s.max_requests_per_second {
+            Some(rate) if rate.is_finite() && rate > 0.0 => Some(crate::pacing::Pacer::new(rate)),
+            Some(rate) => {
+                return Err(Error::Config(format!(
+                    "max requests per second must be a number above zero, not {rate}"
+                )));
+            }
+            None => None,
         };
         let connect_timeout = positive(
             "connect timeout",
@@ -483,6 +514,7 @@ impl ManagementClientBuilder {
                 clock: s
                     .clock
                     .unwrap_or_else(|| Arc::new(std::time::SystemTime::now)),
+                pacer,
                 #[cfg(feature = "events")]
                 events,
             }),
@@ -498,10 +530,7 @@ impl ManagementClientBuilder {
 
 /// The headers every request carries.
 fn fixed_headers(brand: Brand, lang: Lang, tenant_id: Option<String>) -> Result<HeaderMap, Error> {
-    let prefix = brand.header_prefix();
-    let name = |suffix: &str| {
-        HeaderName::try_from(format!("{prefix}{suffix}")).expect("brand prefixes make valid names")
-    };
+    let name = |suffix: &str| brand_header(brand, suffix);
     let mut fixed = HeaderMap::new();
     fixed.insert(
         http::header::ACCEPT,
@@ -515,13 +544,22 @@ fn fixed_headers(brand: Brand, lang: Lang, tenant_id: Option<String>) -> Result<
         name("sdk-version"),
         HeaderValue::from_static(concat!("genauth-rust-sdk:", env!("CARGO_PKG_VERSION"))),
     );
-    fixed.insert(name("lang"), HeaderValue::from_static(lang.as_str()));
+    fixed.insert(name(LANG_HEADER), HeaderValue::from_static(lang.as_str()));
     if let Some(tenant) = tenant_id.as_deref().filter(|t| !t.is_empty()) {
-        let value = HeaderValue::from_str(tenant)
-            .map_err(|_| Error::Config("tenant id is not a valid header value".into()))?;
-        fixed.insert(name("app-id"), value);
+        fixed.insert(name(TENANT_HEADER), tenant_value(tenant)?);
     }
     Ok(fixed)
+}
+
+/// The suffix of the tenant header (`x-genauth-app-id`).
+pub(crate) const TENANT_HEADER: &str = "app-id";
+/// The suffix of the language header (`x-genauth-lang`).
+pub(crate) const LANG_HEADER: &str = "lang";
+
+/// A tenant id as its header value: [`Error::Config`] when it cannot be one.
+pub(crate) fn tenant_value(tenant: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(tenant)
+        .map_err(|_| Error::Config("tenant id is not a valid header value".into()))
 }
 
 /// `value` if set and above zero, else `default`; zero is an error. Used by the builder and by

@@ -20,6 +20,7 @@ mod secrets;
 mod seed_operation;
 mod signing;
 mod tls_roots;
+mod tenants;
 mod tls_roundtrip;
 mod tracing_span;
 mod webhook;

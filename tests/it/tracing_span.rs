@@ -1,5 +1,6 @@
-//! One `genauth.request` span per call, with the operation, method, path, status, attempt
-//! count, duration and request id; debug events for retries; no bodies, no secrets.
+//! One `genauth.request` span per call, with OpenTelemetry's HTTP client fields (method,
+//! server, path, status) and ours (operation, in-body status, attempts, duration, request id);
+//! a debug event per attempt and per retry; no bodies, no secrets.
 
 use std::time::Duration;
 
@@ -60,13 +61,15 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
     assert_eq!(closes.len(), 1, "one span per call:\n{logs}");
     let span = closes[0];
     for field in [
-        "operation=\"get_otp_secret_by_user\"",
-        "method=GET",
-        "path=\"/api/v3/get-otp-secret-by-user\"",
-        "status=200",
-        "attempt=2",
-        "request_id=\"req-42\"",
-        "duration_ms=",
+        "genauth.operation=\"get_otp_secret_by_user\"",
+        "http.request.method=GET",
+        "server.address=\"127.0.0.1\"",
+        "url.path=\"/api/v3/get-otp-secret-by-user\"",
+        "http.response.status_code=200",
+        "genauth.status_code=200",
+        "genauth.attempts=2",
+        "genauth.request_id=\"req-42\"",
+        "genauth.duration_ms=",
     ] {
         assert!(span.contains(field), "missing {field} in: {span}");
     }
@@ -76,10 +79,23 @@ async fn each_call_is_one_span_with_its_outcome_and_retries_are_debug_events() {
         .unwrap_or_else(|| panic!("no retry event:\n{logs}"));
     assert!(retry.contains("attempt=1"), "{retry}");
     assert!(retry.contains("delay_ms="), "{retry}");
+    // Each attempt is an event of its own, the retried answer's statuses in it.
+    let attempts: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("DEBUG") && l.contains("attempt answered"))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{logs}");
     assert!(
-        logs.contains("status=503"),
-        "the retryable answer is logged:\n{logs}"
+        attempts[0].contains("attempt=1") && attempts[0].contains("http.response.status_code=503"),
+        "{}",
+        attempts[0]
     );
+    assert!(
+        attempts[0].contains("genauth.status_code=503"),
+        "{}",
+        attempts[0]
+    );
+    assert!(attempts[1].contains("attempt=2"), "{}", attempts[1]);
 
     // Nothing from bodies, no secrets, no signature, and not the query either.
     let signature = server.requests()[0]

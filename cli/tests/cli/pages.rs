@@ -215,3 +215,46 @@ async fn a_repeated_page_is_refused() {
     let out = against(&mock, &["pages", "listRoles", "page=3"]).await;
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// `--rate` paces the walk: at one request every two seconds, a call may wait at most its
+/// `--timeout` of one second, so page 2's turn comes too late and the walk fails after page
+/// 1's items, having sent one request. A rate that is not above zero is a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_paces_the_walk() {
+    let mock = MockApi::start().await.unwrap();
+    mock.respond_with("list_users", |r| users_page(r, 5))
+        .unwrap();
+    let out = against(
+        &mock,
+        &[
+            "--timeout",
+            "1",
+            "pages",
+            "listUsers",
+            "--page-size",
+            "2",
+            "--rate",
+            "0.5",
+        ],
+    )
+    .await;
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("0.5 requests a second"),
+        "{}",
+        out.stderr
+    );
+    let ids: Vec<Value> = out.lines().iter().map(|l| l["userId"].clone()).collect();
+    assert_eq!(ids, ["u1", "u2"]);
+    assert_eq!(mock.requests().len(), 1);
+
+    let out = against(&mock, &["pages", "listUsers", "--rate", "1000"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 5);
+    for bad in ["0", "-2", "NaN"] {
+        let rate = format!("--rate={bad}");
+        let out = against(&mock, &["pages", "listUsers", &rate]).await;
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("--rate"), "{}", out.stderr);
+    }
+}
