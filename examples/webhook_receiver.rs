@@ -63,7 +63,7 @@ async fn receive(
         }
         Err(e) => {
             eprintln!("refused a delivery: {e}");
-            (e.status(), e.to_string())
+            (e.http_status(), e.to_string())
         }
     }
 }

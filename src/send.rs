@@ -519,12 +519,17 @@ mod tests {
         data: i64,
     }
 
-    fn client(server: &MockServer, retry: RetryPolicy) -> crate::ManagementClient {
+    /// A builder for a client of `server`.
+    fn builder(server: &MockServer) -> crate::ManagementClientBuilder {
         crate::ManagementClient::builder()
             .access_key_id("AK")
             .access_key_secret("SK")
             .host(server.base_url())
             .allow_insecure_http(true)
+    }
+
+    fn client(server: &MockServer, retry: RetryPolicy) -> crate::ManagementClient {
+        builder(server)
             .retry_policy(retry.backoff(Duration::ZERO, Duration::ZERO))
             .build()
             .unwrap()
@@ -652,11 +657,7 @@ mod tests {
                     .json_body(json!({"statusCode": 401, "message": "expired"}));
             })
             .await;
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .auth_mode(AuthMode::ManagementToken)
             .retry_policy(RetryPolicy::none())
             .build()
@@ -692,11 +693,7 @@ mod tests {
                     .json_body(json!({"statusCode": 200, "data": 1}));
             })
             .await;
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .attempt_timeout(Duration::from_secs(2))
             .total_timeout(Duration::from_millis(300))
             .build()
@@ -724,11 +721,7 @@ mod tests {
                 then.status(503).body("x".repeat(4096));
             })
             .await;
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .max_response_bytes(1024)
             .retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
             .build()
@@ -762,11 +755,7 @@ mod tests {
             .await;
         let nonces = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = nonces.clone();
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .brand(crate::Brand::Authing)
             .nonce_source(std::sync::Arc::new(move || {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -807,11 +796,7 @@ mod tests {
                     .json_body(json!({"statusCode": 200, "message": "", "data": 1}));
             })
             .await;
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .max_requests_per_second(1000.0)
             .build()
             .unwrap();
@@ -847,11 +832,7 @@ mod tests {
             })
             .await;
         // One request every two seconds, and calls that may last one.
-        let client = crate::ManagementClient::builder()
-            .access_key_id("AK")
-            .access_key_secret("SK")
-            .host(server.base_url())
-            .allow_insecure_http(true)
+        let client = builder(&server)
             .max_requests_per_second(0.5)
             .total_timeout(Duration::from_secs(1))
             .build()

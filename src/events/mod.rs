@@ -257,7 +257,7 @@ impl Event {
 type Item = Result<Event, Error>;
 
 /// An event on its way to the consumer, holding its share of the byte budget.
-struct Delivery {
+struct Queued {
     event: Event,
     _bytes: OwnedSemaphorePermit,
 }
@@ -283,7 +283,7 @@ struct Delivery {
 /// Nothing is sent before the first poll. Dropping the stream closes the connection with a
 /// WebSocket close frame.
 pub struct EventStream {
-    rx: mpsc::Receiver<Result<Delivery, Error>>,
+    rx: mpsc::Receiver<Result<Queued, Error>>,
     /// The background task, started on the first poll (inside the caller's runtime).
     worker: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::connection::{Destination, Refused, Socket, transport};
-use super::{Delivery, Event, EventsConfig, SubscribeOptions};
+use super::{Queued, Event, EventsConfig, SubscribeOptions};
 use crate::{Error, SensitiveString};
 
 /// How long a close frame may take to go out when the stream is dropped.
@@ -42,7 +42,7 @@ pub(super) struct Worker {
     pub(super) budget: usize,
     pub(super) options: SubscribeOptions,
     pub(super) config: EventsConfig,
-    pub(super) tx: mpsc::Sender<Result<Delivery, Error>>,
+    pub(super) tx: mpsc::Sender<Result<Queued, Error>>,
 }
 
 impl Worker {
@@ -277,7 +277,7 @@ impl Worker {
                         close(socket).await;
                         return Ended::Dropped;
                     };
-                    permit.send(Ok(Delivery { event, _bytes: bytes }));
+                    permit.send(Ok(Queued { event, _bytes: bytes }));
                     delivered = true;
                     // The wait may have been long: start the heartbeat afresh.
                     answer_by = None;

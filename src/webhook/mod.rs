@@ -248,39 +248,56 @@ fn user_of(value: &Value) -> Option<Box<UserDto>> {
 }
 
 /// Why a delivery was refused. No variant holds anything from the body or the secret.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WebhookError {
     /// The verifier's own secret is empty, so no delivery can prove anything: all are refused.
     /// A setting to fix on the receiving side.
-    #[error("the webhook verifier has an empty secret: every delivery is refused")]
     NoSecret,
     /// None of the [`SECRET_HEADERS`] is present.
-    #[error("the delivery carries no webhook secret header")]
     MissingSecret,
     /// A secret header holds another value than the secret.
-    #[error("the delivery's webhook secret is wrong")]
     WrongSecret,
     /// The body is longer than the verifier accepts.
-    #[error("the body is over the limit of {limit} bytes")]
     TooLarge {
         /// The verifier's limit, in bytes.
         limit: usize,
     },
     /// The body cannot be read as JSON (or, for a form content type, as a form). The text
     /// says why and, for JSON, where, without quoting the body.
-    #[error("the body cannot be read: {0}")]
     Unreadable(String),
     /// The body has no `eventName`, or it is not text, or it is empty.
-    #[error("the body has no event name (`eventName` as non-empty text)")]
     MissingEventName,
 }
+
+impl std::fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WebhookError::NoSecret => {
+                f.write_str("the webhook verifier has an empty secret: every delivery is refused")
+            }
+            WebhookError::MissingSecret => {
+                f.write_str("the delivery carries no webhook secret header")
+            }
+            WebhookError::WrongSecret => f.write_str("the delivery's webhook secret is wrong"),
+            WebhookError::TooLarge { limit } => {
+                write!(f, "the body is over the limit of {limit} bytes")
+            }
+            WebhookError::Unreadable(why) => write!(f, "the body cannot be read: {why}"),
+            WebhookError::MissingEventName => {
+                f.write_str("the body has no event name (`eventName` as non-empty text)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
 
 impl WebhookError {
     /// The HTTP status to answer the delivery with: 401 for a missing or wrong secret, 413 for
     /// a body over the limit, 400 for a body that cannot be read, 500 for a verifier without
     /// a secret.
-    pub fn status(&self) -> StatusCode {
+    pub fn http_status(&self) -> StatusCode {
         match self {
             WebhookError::NoSecret => StatusCode::INTERNAL_SERVER_ERROR,
             WebhookError::MissingSecret | WebhookError::WrongSecret => StatusCode::UNAUTHORIZED,

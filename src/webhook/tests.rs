@@ -50,7 +50,7 @@ fn secret_problems_are_refused_with_401() {
     // None of the three headers.
     let e = wrong(&headers(&[("content-type", "application/json")]));
     assert_eq!(e, WebhookError::MissingSecret);
-    assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(e.http_status(), StatusCode::UNAUTHORIZED);
     // A wrong value, a prefix, an extension, another case, an empty value.
     for forged in [
         "nope",
@@ -61,7 +61,7 @@ fn secret_problems_are_refused_with_401() {
     ] {
         let e = wrong(&json_headers("x-authing-token", forged));
         assert_eq!(e, WebhookError::WrongSecret, "{forged:?}");
-        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(e.http_status(), StatusCode::UNAUTHORIZED);
     }
     // Two headers present: both must hold the secret, whichever one is wrong.
     let mixed = [
@@ -114,7 +114,7 @@ fn an_empty_secret_refuses_everything() {
                 )
                 .unwrap_err();
             assert_eq!(e, WebhookError::NoSecret);
-            assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(e.http_status(), StatusCode::INTERNAL_SERVER_ERROR);
         }
     }
     // Surrounding whitespace of the configured secret is not part of it.
@@ -138,7 +138,7 @@ fn body_limit() {
     let verifier = WebhookVerifier::new(SECRET).max_body_bytes(exact - 1);
     let e = verifier.verify(&h, TEST_EVENT.as_bytes()).unwrap_err();
     assert_eq!(e, WebhookError::TooLarge { limit: exact - 1 });
-    assert_eq!(e.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(e.http_status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn unreadable_bodies_are_400_and_quote_nothing() {
     for (body, says) in cases {
         let e = verify(&h, body).unwrap_err();
         assert!(matches!(e, WebhookError::Unreadable(_)), "{body}: {e:?}");
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(e.http_status(), StatusCode::BAD_REQUEST);
         let text = format!("{e} {e:?}");
         assert!(text.contains(says), "{body}: {text}");
         assert!(
@@ -175,7 +175,7 @@ fn unreadable_bodies_are_400_and_quote_nothing() {
     ] {
         let e = verify(&h, body).unwrap_err();
         assert_eq!(e, WebhookError::MissingEventName, "{body}");
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(e.http_status(), StatusCode::BAD_REQUEST);
     }
 }
 

@@ -35,7 +35,7 @@ impl Receiver {
                     let result = verifier.verify(&headers, &body);
                     let status = result
                         .as_ref()
-                        .map_or_else(|e| e.status(), |_| StatusCode::OK);
+                        .map_or_else(|e| e.http_status(), |_| StatusCode::OK);
                     answer(stream, status).await;
                     tx.send(result).ok();
                 });
