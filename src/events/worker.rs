@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::connection::{Destination, Refused, Socket, transport};
-use super::{Queued, Event, EventsConfig, SubscribeOptions};
+use super::{Event, EventsConfig, Queued, SubscribeOptions};
 use crate::{Error, SensitiveString};
 
 /// How long a close frame may take to go out when the stream is dropped.
