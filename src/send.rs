@@ -542,6 +542,16 @@ mod tests {
         (state, request)
     }
 
+    /// A generated `get_user` call from `respond` on, on `client`.
+    async fn get_user(
+        client: &crate::ManagementClient,
+    ) -> Result<progenitor_client::ResponseValue<Decoded>, Error> {
+        let (state, request) = get(client, "/api/v3/get-user");
+        state
+            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
+            .await
+    }
+
     #[tokio::test]
     async fn a_read_is_retried_on_an_in_body_503_and_decoded() {
         let server = MockServer::start_async().await;
@@ -586,11 +596,7 @@ mod tests {
                     .json_body(json!({"statusCode": 200, "message": "", "data": 7}));
             })
             .await;
-        let (state, request) = get(&client, "/api/v3/get-user");
-        let value = state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap();
+        let value = get_user(&client).await.unwrap();
         assert_eq!(value.status(), 200);
         assert_eq!(value.headers()["x-request-id"], "r-1");
         assert_eq!(
@@ -662,11 +668,7 @@ mod tests {
             .retry_policy(RetryPolicy::none())
             .build()
             .unwrap();
-        let (state, request) = get(&client, "/api/v3/get-user");
-        let err = state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap_err();
+        let err = get_user(&client).await.unwrap_err();
         // The second refusal is the call's answer: one refresh per call, never a loop.
         assert!(
             matches!(
@@ -804,17 +806,9 @@ mod tests {
             .with_tenant("t-1")
             .unwrap()
             .with_retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO));
-        let (state, request) = get(&view, "/api/v3/get-user");
-        let err = state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap_err();
+        let err = get_user(&view).await.unwrap_err();
         assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
-        let (state, request) = get(&client, "/api/v3/get-user");
-        state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap();
+        get_user(&client).await.unwrap();
         assert_eq!(busy.calls_async().await, 3);
         assert_eq!(ok.calls_async().await, 1);
         let pacer = client.inner.shared.pacer.as_ref().unwrap();
@@ -837,16 +831,8 @@ mod tests {
             .total_timeout(Duration::from_secs(1))
             .build()
             .unwrap();
-        let (state, request) = get(&client, "/api/v3/get-user");
-        state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap();
-        let (state, request) = get(&client, "/api/v3/get-user");
-        let err = state
-            .respond::<Decoded>(request, Query::default(), Call::typed(&op::GET_USER))
-            .await
-            .unwrap_err();
+        get_user(&client).await.unwrap();
+        let err = get_user(&client).await.unwrap_err();
         assert!(
             matches!(err, Error::Timeout { ref message, .. } if message.contains("0.5 requests a second")),
             "{err:?}"
