@@ -50,7 +50,7 @@ impl Client {
 
     /// The API host this client sends to, without a trailing slash.
     pub fn host(&self) -> &str {
-        &self.baseurl
+        self.inner.shared.endpoint.host()
     }
 
     /// The host event subscriptions connect to, without a trailing slash.
@@ -203,11 +203,7 @@ impl Client {
     fn view(&self, change: impl FnOnce(&mut CallOptions)) -> Self {
         let mut inner = self.inner.clone();
         change(&mut inner.call);
-        Client {
-            baseurl: self.baseurl.clone(),
-            client: self.client.clone(),
-            inner,
-        }
+        Client { inner }
     }
 }
 

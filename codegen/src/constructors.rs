@@ -1,6 +1,6 @@
 //! No public constructor that can panic: progenitor's `Client::new` builds a
 //! `reqwest::Client` and unwraps the result. genauth's builder makes the client itself (the
-//! struct's fields are `pub(crate)`), and reports a client it cannot build as an error.
+//! struct's one field is `pub(crate)`), and reports a client it cannot build as an error.
 
 use syn::visit::Visit;
 
@@ -14,10 +14,13 @@ const CLIENT_TRAITS: [&str; 2] = ["ClientInfo", "ClientHooks"];
 /// - `impl ClientInfo<..> for Client`;
 /// - `const _: () = { fn assert_client_hooks() where Client: ClientHooks<..> {} };`, which
 ///   made genauth implement the hooks it no longer calls;
-/// - `ClientInfo` and `ClientHooks` from the imports, at the top and in the builder module.
+/// - `ClientInfo` and `ClientHooks` from the imports, at the top and in the builder module;
+/// - the struct's `baseurl` and `client` fields, which nothing reads once `send` goes through
+///   the facade: the host and the connection pool are in `inner`'s shared state.
 ///
 /// Panics when one of them is not there, or when anything else still names either trait.
 pub fn drop_public_constructors(file: &mut syn::File) {
+    drop_unread_fields(file);
     let before = file.items.len();
     file.items
         .retain(|item| !is_constructors(item) && !is_client_info(item) && !is_hooks_check(item));
@@ -39,6 +42,35 @@ pub fn drop_public_constructors(file: &mut syn::File) {
         "the generated code still names {:?}",
         named.0
     );
+}
+
+/// Leaves the `Client` struct its `inner` field alone.
+fn drop_unread_fields(file: &mut syn::File) {
+    let client = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Struct(st) if st.ident == "Client" => Some(st),
+            _ => None,
+        })
+        .expect("the generated code has a `Client` struct");
+    let syn::Fields::Named(fields) = &mut client.fields else {
+        panic!("the `Client` struct has named fields");
+    };
+    let names: Vec<String> = fields
+        .named
+        .iter()
+        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(
+        names,
+        ["baseurl", "client", "inner"],
+        "progenitor's `Client` has a base URL, a reqwest client and the inner state"
+    );
+    fields.named = std::mem::take(&mut fields.named)
+        .into_iter()
+        .filter(|f| f.ident.as_ref().is_some_and(|i| i == "inner"))
+        .collect();
 }
 
 /// Whether `ty` is `Client`.
@@ -187,7 +219,7 @@ mod tests {
             client_items(&file),
             ["struct Client", "impl ClientUsersExt for Client"]
         );
-        // The struct is unchanged: genauth's builder fills its crate-visible fields.
+        // The struct keeps its state alone: genauth's builder fills it.
         let client = file
             .items
             .iter()
@@ -203,11 +235,7 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            [
-                quote!(pub(crate) baseurl: String).to_string(),
-                quote!(pub(crate) client: reqwest::Client).to_string(),
-                quote!(pub(crate) inner: crate::send::ClientState).to_string(),
-            ]
+            [quote!(pub(crate) inner: crate::send::ClientState).to_string()]
         );
     }
 

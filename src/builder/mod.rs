@@ -487,7 +487,7 @@ impl ManagementClientBuilder {
         })?;
 
         let endpoint = Endpoint::new(
-            host.clone(),
+            host,
             fixed_headers,
             s.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             call.attempt_timeout,
@@ -508,7 +508,7 @@ impl ManagementClientBuilder {
             shared: Arc::new(Shared {
                 brand,
                 credentials,
-                http: http.clone(),
+                http,
                 endpoint: Arc::new(endpoint),
                 auth,
                 clock: s
@@ -520,11 +520,7 @@ impl ManagementClientBuilder {
             }),
             call,
         };
-        Ok(Client {
-            baseurl: host,
-            client: http,
-            inner: state,
-        })
+        Ok(Client { inner: state })
     }
 }
 
