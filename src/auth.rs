@@ -29,11 +29,12 @@ pub(crate) enum Authenticator {
 }
 
 /// What one attempt needs besides its request: the client's HTTP client and endpoint (for a
-/// token fetch), the time, the call's deadline and its memory of token failures.
+/// token fetch), the clock (for a signature's `date`), the call's deadline and its memory of
+/// token failures.
 pub(crate) struct Attempt<'a> {
     pub(crate) http: &'a reqwest::Client,
     pub(crate) endpoint: &'a Arc<Endpoint>,
-    pub(crate) now: SystemTime,
+    pub(crate) clock: &'a Clock,
     pub(crate) deadline: Option<Instant>,
     /// The generation of the last token fetch failure this call received, so that its retry
     /// fetches anew.
@@ -79,7 +80,9 @@ impl Authenticator {
         attempt: Attempt<'_>,
     ) -> Result<Option<HeaderValue>, Error> {
         match self {
-            Self::Signature(signer) => signer.sign(request, query, attempt.now).map(|()| None),
+            Self::Signature(signer) => signer
+                .sign(request, query, (attempt.clock)())
+                .map(|()| None),
             Self::Token(tokens) => tokens.apply(request, attempt).await.map(Some),
         }
     }

@@ -136,9 +136,9 @@ pub(crate) enum Outcome {
 
 impl Outcome {
     /// The classification of a complete answer: its statuses and the server's `Retry-After`
-    /// (delay seconds or an HTTP date, read against `now`). Made once per answer; the decision
+    /// (delay seconds or an HTTP date, read against `now()`, which is asked only for a date). Made once per answer; the decision
     /// reads nothing else of it.
-    pub(crate) fn of(reply: &Reply, now: SystemTime) -> Self {
+    pub(crate) fn of(reply: &Reply, now: impl FnOnce() -> SystemTime) -> Self {
         Outcome::Answered {
             http_status: reply.status.as_u16(),
             in_body: reply.head().and_then(|h| h.status_code),
@@ -225,13 +225,13 @@ impl RetryPolicy {
 }
 
 /// A `Retry-After` value: delay seconds or an HTTP date (a date in the past means now).
-fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+fn parse_retry_after(value: &str, now: impl FnOnce() -> SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(now()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -401,16 +401,19 @@ mod tests {
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_751_356_800);
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
         assert_eq!(
-            parse_retry_after("Tue, 01 Jul 2025 08:00:05 GMT", now),
+            parse_retry_after(" 7 ", || now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 01 Jul 2025 08:00:05 GMT", || now),
             Some(Duration::from_secs(5))
         );
         assert_eq!(
-            parse_retry_after("Tue, 01 Jul 2025 07:00:00 GMT", now),
+            parse_retry_after("Tue, 01 Jul 2025 07:00:00 GMT", || now),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", || now), None);
+        assert_eq!(parse_retry_after("-1", || now), None);
     }
 }

@@ -360,14 +360,13 @@ impl ClientState {
                     }
                 }
             }
-            let now = (s.clock)();
             let authenticated = s.auth.authenticate(
                 &mut request,
                 query,
                 Attempt {
                     http: &s.http,
                     endpoint: &s.endpoint,
-                    now,
+                    clock: &s.clock,
                     deadline,
                     seen_failure: &mut seen_failure,
                 },
@@ -470,7 +469,7 @@ impl ClientState {
                     "attempt answered"
                 );
                 record_answer(&reply);
-                Ok((Outcome::of(&reply, (s.clock)()), Ok(reply)))
+                Ok((Outcome::of(&reply, || (s.clock)()), Ok(reply)))
             }
         }
     }
