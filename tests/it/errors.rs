@@ -10,6 +10,13 @@ use genauth::testing::{MockApi, MockFailure};
 use genauth::{ApiCode, AuthMode, Error, Method, RetryPolicy};
 use serde_json::json;
 
+/// `get_user` for `u1`, with "not found" as `Ok(None)`.
+async fn find_u1(
+    client: &genauth::ManagementClient,
+) -> Result<Option<genauth::ResponseValue<genauth::types::UserSingleRespDto>>, Error> {
+    client.get_user().user_id("u1").send().await.found()
+}
+
 /// The API's answer when there is no such user, as the error-code reference shows its shape.
 fn user_not_found() -> serde_json::Value {
     json!({
@@ -77,21 +84,11 @@ async fn found_keeps_successes_and_other_failures() {
     )
     .unwrap();
     let client = mock.client_builder().build().unwrap();
-    let refused = client
-        .get_user()
-        .user_id("u1")
-        .send()
-        .await
-        .found()
-        .unwrap_err();
+    let refused = find_u1(&client).await.unwrap_err();
     assert_eq!(refused.api_code(), Some(ApiCode::WrongAccountOrPassword));
     assert_eq!(refused.operation(), Some("get_user"));
-    let user = client
-        .get_user()
-        .user_id("u1")
-        .send()
+    let user = find_u1(&client)
         .await
-        .found()
         .unwrap()
         .expect("the user is there")
         .into_data()
@@ -105,13 +102,7 @@ async fn an_http_404_is_not_absence() {
     // a server answers a path it does not route: that is a mistake, not a missing user.
     let mock = MockApi::start().await.unwrap();
     let client = mock.client_builder().build().unwrap();
-    let err = client
-        .get_user()
-        .user_id("u1")
-        .send()
-        .await
-        .found()
-        .unwrap_err();
+    let err = find_u1(&client).await.unwrap_err();
     assert_eq!(err.http_status(), Some(404));
     assert_eq!(err.status_code(), Some(404));
     assert!(!err.is_not_found(), "{err:?}");
